@@ -1,0 +1,158 @@
+// A shopping cart. Lines keep the unit price captured when the line was first added; a line is
+// `reserved` while the SKU's actor holds stock for it. Status machine:
+//   open ⇄ checking_out → converted;  open → abandoned → open (on activity);  open|abandoned → expired
+#pragma once
+
+#include "domain/decision.hpp"
+#include "domain/money.hpp"
+#include "domain/time.hpp"
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace commerce::domain {
+
+// Bounds the subtotal (lines × max line amount) well inside int64.
+inline constexpr std::size_t max_cart_lines = 500;
+
+enum class cart_status { open, checking_out, converted, abandoned, expired };
+BOOST_DESCRIBE_ENUM(cart_status, open, checking_out, converted, abandoned, expired)
+std::string_view to_string(cart_status s);
+
+struct cart_line {
+  std::int64_t quantity = 0;
+  money unit_price;
+  bool reserved = false;
+};
+
+struct cart_state {
+  std::string id;
+  bool exists = false;
+  cart_status status = cart_status::open;
+  std::string currency;
+  std::string email;
+  std::string customer_id;
+  std::map<std::string, cart_line> lines;  // by SKU
+  timestamp created_at;
+  timestamp updated_at;  // last customer activity; reservations expire a TTL after it
+  std::string checkout_id;
+  std::string order_id;
+
+  money subtotal() const;
+};
+
+// --- commands ---------------------------------------------------------------------------------
+
+struct create_cart { std::string currency; std::string email; std::string customer_id; };
+// Sets a line to `quantity` (0 removes it). `unit_price` is used only when the line is new.
+struct set_line { std::string sku; std::int64_t quantity = 0; money unit_price; bool reserved = false; };
+struct remove_line { std::string sku; };
+// Records whether the SKU's actor now holds stock for this line. No customer activity.
+struct mark_line_reserved { std::string sku; bool reserved = false; };
+// Marks every line unreserved if the cart has been idle for `ttl` at ctx.now; a late or
+// repeated timer after fresh activity changes nothing.
+struct expire_cart_reservations { duration ttl{}; };
+struct begin_checkout { std::string checkout_id; };
+struct cancel_checkout { std::string checkout_id; std::string reason; };
+struct complete_checkout { std::string checkout_id; std::string order_id; };
+struct abandon_cart {};
+struct expire_cart {};
+
+using cart_command = std::variant<create_cart, set_line, remove_line, mark_line_reserved,
+                                  expire_cart_reservations, begin_checkout, cancel_checkout,
+                                  complete_checkout, abandon_cart, expire_cart>;
+
+// --- events -----------------------------------------------------------------------------------
+
+struct cart_created {
+  static constexpr std::string_view type_name = "CartCreated";
+  static constexpr int schema_version = 1;
+  std::string currency; std::string email; std::string customer_id; timestamp at;
+};
+struct cart_line_set {
+  static constexpr std::string_view type_name = "CartLineSet";
+  static constexpr int schema_version = 1;
+  std::string sku; std::int64_t quantity = 0; money unit_price; bool reserved = false; timestamp at;
+};
+struct cart_line_removed {
+  static constexpr std::string_view type_name = "CartLineRemoved";
+  static constexpr int schema_version = 1;
+  std::string sku; timestamp at;
+};
+struct cart_line_reservation_changed {
+  static constexpr std::string_view type_name = "CartLineReservationChanged";
+  static constexpr int schema_version = 1;
+  std::string sku; bool reserved = false;
+};
+struct cart_reservations_expired {
+  static constexpr std::string_view type_name = "CartReservationsExpired";
+  static constexpr int schema_version = 1;
+  std::vector<std::string> skus;
+};
+struct checkout_started {
+  static constexpr std::string_view type_name = "CheckoutStarted";
+  static constexpr int schema_version = 1;
+  std::string checkout_id; timestamp at;
+};
+struct checkout_cancelled {
+  static constexpr std::string_view type_name = "CheckoutCancelled";
+  static constexpr int schema_version = 1;
+  std::string checkout_id; std::string reason; timestamp at;
+};
+struct cart_converted {
+  static constexpr std::string_view type_name = "CartConverted";
+  static constexpr int schema_version = 1;
+  std::string checkout_id; std::string order_id; timestamp at;
+};
+struct cart_abandoned {
+  static constexpr std::string_view type_name = "CartAbandoned";
+  static constexpr int schema_version = 1;
+  timestamp at;
+};
+struct cart_expired {
+  static constexpr std::string_view type_name = "CartExpired";
+  static constexpr int schema_version = 1;
+  timestamp at;
+};
+
+BOOST_DESCRIBE_STRUCT(cart_created, (), (currency, email, customer_id, at))
+BOOST_DESCRIBE_STRUCT(cart_line_set, (), (sku, quantity, unit_price, reserved, at))
+BOOST_DESCRIBE_STRUCT(cart_line_removed, (), (sku, at))
+BOOST_DESCRIBE_STRUCT(cart_line_reservation_changed, (), (sku, reserved))
+BOOST_DESCRIBE_STRUCT(cart_reservations_expired, (), (skus))
+BOOST_DESCRIBE_STRUCT(checkout_started, (), (checkout_id, at))
+BOOST_DESCRIBE_STRUCT(checkout_cancelled, (), (checkout_id, reason, at))
+BOOST_DESCRIBE_STRUCT(cart_converted, (), (checkout_id, order_id, at))
+BOOST_DESCRIBE_STRUCT(cart_abandoned, (), (at))
+BOOST_DESCRIBE_STRUCT(cart_expired, (), (at))
+
+using cart_event = std::variant<cart_created, cart_line_set, cart_line_removed,
+                                cart_line_reservation_changed, cart_reservations_expired,
+                                checkout_started, checkout_cancelled, cart_converted,
+                                cart_abandoned, cart_expired>;
+
+// --- decider ----------------------------------------------------------------------------------
+
+struct cart_decider {
+  using state = cart_state;
+  using command = cart_command;
+  using event = cart_event;
+  static constexpr std::string_view stream_type = "cart";
+
+  static state initial(std::string id);
+  static decision<event> decide(const state& s, const command& c, const context& ctx);
+  static state evolve(state s, const event& e);
+  // When expire_cart_reservations{ttl} should next be sent: a TTL after the last activity,
+  // while an open cart holds reserved lines.
+  static std::optional<timestamp> next_deadline(const state& s, duration ttl);
+};
+
+}  // namespace commerce::domain

@@ -1,0 +1,154 @@
+// A product and its stock, one per SKU. Stock on hand is either available or reserved by a
+// holder (a cart, or a checkout on the cart's behalf); a reservation moves through seed 001's
+// Reserved sub-states cart → checkout → payment and ends released, expired or sold.
+//
+// Invariant after every event: on_hand = available + reserved, reserved = Σ reservations,
+// none negative, and sold only grows.
+#pragma once
+
+#include "domain/decision.hpp"
+#include "domain/money.hpp"
+#include "domain/time.hpp"
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace commerce::domain {
+
+// 1–64 characters of [A-Za-z0-9._-], as API.md defines a SKU.
+bool valid_sku(std::string_view sku);
+
+enum class reservation_stage { cart, checkout, payment };
+BOOST_DESCRIBE_ENUM(reservation_stage, cart, checkout, payment)
+std::string_view to_string(reservation_stage s);
+
+struct reservation {
+  std::int64_t quantity = 0;
+  reservation_stage stage = reservation_stage::cart;
+  std::optional<timestamp> expires_at;  // only cart-stage reservations expire
+};
+
+struct inventory_state {
+  std::string sku;
+  bool exists = false;
+  std::string name;
+  money price;
+  std::string category;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t sold = 0;
+  std::map<std::string, reservation> reservations;  // by holder
+
+  std::int64_t available() const { return on_hand - reserved; }
+};
+
+// --- commands ---------------------------------------------------------------------------------
+
+struct define_product { std::string name; money price; std::string category; };
+struct adjust_stock { std::int64_t delta = 0; std::string reason; };
+// Sets the holder's reservation to `quantity` (absolute, so a retried message changes nothing);
+// 0 releases it. The holder's reservation must be at stage cart.
+struct reserve_stock { std::string holder; std::int64_t quantity = 0; std::optional<timestamp> expires_at; };
+struct release_stock { std::string holder; std::string reason; };
+struct advance_reservation { std::string holder; reservation_stage to = reservation_stage::cart; std::optional<timestamp> expires_at; };
+// Expires every cart-stage reservation whose time has come (ctx.now); a late or repeated
+// delivery of the expiry timer therefore does exactly the right thing.
+struct expire_reservations {};
+// Turns a payment-stage reservation into sold stock.
+struct commit_reservation { std::string holder; };
+// Puts sold units back on hand (a cancelled order); `sold` keeps counting them.
+struct return_stock { std::string reference; std::int64_t quantity = 0; std::string reason; };
+
+using inventory_command = std::variant<define_product, adjust_stock, reserve_stock, release_stock,
+                                       advance_reservation, expire_reservations, commit_reservation,
+                                       return_stock>;
+
+// --- events -----------------------------------------------------------------------------------
+
+struct product_created {
+  static constexpr std::string_view type_name = "ProductCreated";
+  static constexpr int schema_version = 1;
+  std::string name; money price; std::string category;
+};
+struct product_updated {
+  static constexpr std::string_view type_name = "ProductUpdated";
+  static constexpr int schema_version = 1;
+  std::string name; money price; std::string category;
+};
+struct stock_adjusted {
+  static constexpr std::string_view type_name = "StockAdjusted";
+  static constexpr int schema_version = 1;
+  std::int64_t delta = 0; std::string reason;
+};
+struct stock_reserved {
+  static constexpr std::string_view type_name = "StockReserved";
+  static constexpr int schema_version = 1;
+  std::string holder; std::int64_t quantity = 0; std::optional<timestamp> expires_at;
+};
+struct reservation_advanced {
+  static constexpr std::string_view type_name = "ReservationAdvanced";
+  static constexpr int schema_version = 1;
+  std::string holder; reservation_stage from = reservation_stage::cart;
+  reservation_stage to = reservation_stage::cart; std::optional<timestamp> expires_at;
+};
+struct reservation_released {
+  static constexpr std::string_view type_name = "ReservationReleased";
+  static constexpr int schema_version = 1;
+  std::string holder; std::int64_t quantity = 0; std::string reason;
+};
+struct reservation_expired {
+  static constexpr std::string_view type_name = "ReservationExpired";
+  static constexpr int schema_version = 1;
+  std::string holder; std::int64_t quantity = 0;
+};
+struct stock_sold {
+  static constexpr std::string_view type_name = "StockSold";
+  static constexpr int schema_version = 1;
+  std::string holder; std::int64_t quantity = 0;
+};
+struct stock_returned {
+  static constexpr std::string_view type_name = "StockReturned";
+  static constexpr int schema_version = 1;
+  std::string reference; std::int64_t quantity = 0; std::string reason;
+};
+
+BOOST_DESCRIBE_STRUCT(product_created, (), (name, price, category))
+BOOST_DESCRIBE_STRUCT(product_updated, (), (name, price, category))
+BOOST_DESCRIBE_STRUCT(stock_adjusted, (), (delta, reason))
+BOOST_DESCRIBE_STRUCT(stock_reserved, (), (holder, quantity, expires_at))
+BOOST_DESCRIBE_STRUCT(reservation_advanced, (), (holder, from, to, expires_at))
+BOOST_DESCRIBE_STRUCT(reservation_released, (), (holder, quantity, reason))
+BOOST_DESCRIBE_STRUCT(reservation_expired, (), (holder, quantity))
+BOOST_DESCRIBE_STRUCT(stock_sold, (), (holder, quantity))
+BOOST_DESCRIBE_STRUCT(stock_returned, (), (reference, quantity, reason))
+
+using inventory_event = std::variant<product_created, product_updated, stock_adjusted, stock_reserved,
+                                     reservation_advanced, reservation_released, reservation_expired,
+                                     stock_sold, stock_returned>;
+
+// --- decider ----------------------------------------------------------------------------------
+
+struct inventory_decider {
+  using state = inventory_state;
+  using command = inventory_command;
+  using event = inventory_event;
+  static constexpr std::string_view stream_type = "product";
+
+  static state initial(std::string sku);
+  static decision<event> decide(const state& s, const command& c, const context& ctx);
+  static state evolve(state s, const event& e);
+  // When expire_reservations should next be sent, if ever: the earliest cart-stage expiry.
+  static std::optional<timestamp> next_deadline(const state& s);
+};
+
+// The invariant in words, or nullopt when it holds. Tests call it after every step.
+std::optional<std::string> check_invariant(const inventory_state& s);
+
+}  // namespace commerce::domain
