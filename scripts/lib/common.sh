@@ -30,3 +30,95 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade \
     "${missing[@]}" >/dev/null
 }
+
+# Configures once, then builds the given targets (all when none) with -j2: two cores, and
+# CAF/Beast translation units need up to 1.4 GB each. ccache makes rebuilds cheap.
+build() {
+  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+    say "configuring $BUILD_DIR"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  local targets=()
+  [[ $# -gt 0 ]] && targets=(--target "$@")
+  say "building ${*:-everything} (first build takes a few minutes)"
+  cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
+}
+
+# --- PostgreSQL: a cluster of our own under var/, never the system service ----------------
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
+
+# initdb refuses root, so as root the cluster belongs to the `postgres` user.
+as_db_owner() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The postgres user must be able to reach var/ (e.g. a clone under /root, which is 0700).
+grant_traversal() {
+  local dir="$1"
+  [[ $(id -u) -eq 0 ]] || return 0
+  while [[ "$dir" != "/" ]]; do
+    if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+      say "allowing the postgres user to traverse $dir (chmod o+x)"
+      chmod o+x "$dir"
+    fi
+    dir="$(dirname "$dir")"
+  done
+}
+
+# pg_start DATA_DIR PORT: creates the cluster on first use, starts it if it is not running,
+# and makes sure the `commerce` database exists.
+pg_start() {
+  local data="$1" port="$2" bin
+  bin="$(pg_bin)"
+  mkdir -p "$data"
+  grant_traversal "$data"
+  [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$data" && chmod 700 "$data"
+  if [[ ! -f "$data/PG_VERSION" ]]; then
+    say "creating PostgreSQL cluster in $data"
+    as_db_owner "$bin/initdb" -D "$data" -U commerce --auth=trust -E UTF8 --no-locale >/dev/null
+  fi
+  if as_db_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "PostgreSQL already running in $data"
+  else
+    say "starting PostgreSQL on 127.0.0.1:$port"
+    as_db_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c max_connections=200 ${PG_EXTRA_OPTIONS:-}" \
+      start >/dev/null || { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  local db="${COMMERCED_POSTGRES_DATABASE:-commerce}"
+  if [[ -z "$("$bin/psql" -h 127.0.0.1 -p "$port" -U commerce -d postgres -tAc \
+             "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]]; then
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U commerce "$db"
+  fi
+}
+
+pg_stop() {
+  local data="$1"
+  [[ -f "$data/postmaster.pid" ]] || return 0
+  say "stopping PostgreSQL"
+  as_db_owner "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
+}
+
+# --- Redis: likewise under var/ ------------------------------------------------------------
+
+redis_start() {
+  local dir="$1" port="$2"
+  mkdir -p "$dir"
+  if redis-cli -p "$port" ping >/dev/null 2>&1; then
+    say "Redis already running on port $port"
+    return 0
+  fi
+  say "starting Redis on 127.0.0.1:$port"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --appendonly yes >/dev/null
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "Redis did not start (see $dir/redis.log)"
+}
+
+redis_stop() {
+  local port="$1"
+  redis-cli -p "$port" ping >/dev/null 2>&1 || return 0
+  say "stopping Redis"
+  redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
+}

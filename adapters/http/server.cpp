@@ -1,0 +1,175 @@
+#include "adapters/http/server.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace commerce::adapters::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+// An error the parser found, answered before the connection closes.
+http_response transport_problem(int status, const char* code, const char* title) {
+  http_response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = std::string(R"({"type":"about:blank","title":")") + title + R"(","status":)" +
+           std::to_string(status) + R"(,"code":")" + code + R"("})";
+  return r;
+}
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket socket, const server_options& options, const http_handler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    stream_.expires_after(options_.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::body_limit) return fail(transport_problem(413, "payload_too_large", "Request body too large"));
+    if (ec == bhttp::error::header_limit)
+      return fail(transport_problem(431, "headers_too_large", "Request header fields too large"));
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+      return fail(transport_problem(400, "bad_request", "Malformed HTTP request"));
+    if (ec) return close();  // the peer left, or went quiet past the idle timeout
+
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    http_request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    stream_.expires_never();  // the handler answers in bounded time (the gateway has deadlines)
+
+    auto self = shared_from_this();
+    handler_(std::move(request), [self](http_response response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    });
+  }
+
+  void fail(http_response response) {
+    keep_alive_ = false;
+    write(std::move(response));
+  }
+
+  void write(http_response response) {
+    auto out = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
+    out->set(bhttp::field::server, "commerced");
+    out->set(bhttp::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) out->set(name, value);
+    out->body() = std::move(response.body);
+    out->keep_alive(keep_alive_);
+    out->prepare_payload();
+    stream_.expires_after(options_.idle_timeout);
+    bhttp::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const server_options& options_;
+  const http_handler& handler_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct server::impl {
+  server_options options;
+  http_handler handler;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{asio::make_strand(io)};
+  std::thread thread;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (!acceptor.is_open()) return;
+      if (!ec) std::make_shared<session>(std::move(socket), options, handler)->start();
+      else log::warn("accept failed", {{"error", ec.message()}});
+      accept();
+    });
+  }
+};
+
+server::server(server_options options, http_handler handler) : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+server::~server() { stop(); }
+
+void server::start() {
+  auto& i = *impl_;
+  const std::string where = i.options.address + ":" + std::to_string(i.options.port);
+  try {
+    const tcp::endpoint endpoint(asio::ip::make_address(i.options.address), i.options.port);
+    i.acceptor.open(endpoint.protocol());
+    i.acceptor.set_option(asio::socket_base::reuse_address(true));
+    i.acceptor.bind(endpoint);
+    i.acceptor.listen(asio::socket_base::max_listen_connections);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot listen on " + where + ": " + e.what());
+  }
+  i.accept();
+  i.thread = std::thread([&i] { i.io.run(); });
+}
+
+void server::stop() {
+  auto& i = *impl_;
+  if (!i.thread.joinable()) return;
+  asio::post(i.acceptor.get_executor(), [&i] {
+    beast::error_code ignored;
+    i.acceptor.close(ignored);
+  });
+  i.io.stop();
+  i.thread.join();
+}
+
+std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace commerce::adapters::http

@@ -1,0 +1,152 @@
+// commerced: one node of the commerce runtime. Wiring only: configuration, the schema, the
+// actor system, the gateway actor and the HTTP server, then wait for SIGINT or SIGTERM.
+#include "actors/gateway.hpp"
+#include "adapters/http/server.hpp"
+#include "adapters/postgres/migrations.hpp"
+#include "common/log.hpp"
+#include "config/config.hpp"
+
+#include <caf/all.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <string>
+
+#ifndef COMMERCE_VERSION
+#define COMMERCE_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace commerce;
+
+constexpr const char* usage = R"(commerced — a node of the commerce runtime
+
+usage: commerced [--config FILE]
+       commerced --print-defaults | --help | --version
+
+  --config FILE      read settings from FILE (INI: [section] and key = value lines)
+  --print-defaults   print the default configuration, every key documented, and exit
+  --help             print this help and exit
+  --version          print the version and exit
+
+Every key can be overridden from the environment as COMMERCED_<SECTION>_<KEY>,
+e.g. http.port → COMMERCED_HTTP_PORT=18080. See config/commerced.conf.
+)";
+
+struct arguments {
+  std::optional<std::string> config_file;
+  bool print_defaults = false;
+  bool help = false;
+  bool version = false;
+};
+
+// Returns nullopt (after printing why) on a bad command line.
+std::optional<arguments> parse_arguments(int argc, char** argv) {
+  arguments args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") args.help = true;
+    else if (arg == "--version") args.version = true;
+    else if (arg == "--print-defaults") args.print_defaults = true;
+    else if (arg == "--config" && i + 1 < argc) args.config_file = argv[++i];
+    else if (arg.rfind("--config=", 0) == 0) args.config_file = arg.substr(9);
+    else {
+      std::fprintf(stderr, "commerced: unknown argument '%s'\n\n%s", arg.c_str(), usage);
+      return std::nullopt;
+    }
+  }
+  return args;
+}
+
+std::string random_token() {
+  std::random_device random;
+  std::string token;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) token += hex[random() % 16];
+  return token;
+}
+
+void configure_actor_system(caf::actor_system_config& cfg, const config::node_config& node) {
+  cfg.set("scheduler.max-threads", node.scheduler_max_threads);
+  cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{node.scheduler_moderate_sleep});
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+}
+
+int run(const config::node_config& node) {
+  // Signals are waited for synchronously below; block them before any thread starts so that
+  // every thread inherits the mask and none of them is interrupted.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  {
+    log::info("connecting to PostgreSQL", {{"host", node.postgres.host}, {"port", node.postgres.port},
+                                           {"database", node.postgres.database}});
+    auto db = adapters::postgres::connection::wait_for(node.postgres.conninfo(), node.postgres.connect_timeout);
+    const auto applied = adapters::postgres::migrate(db);
+    boost::json::array versions(applied.begin(), applied.end());
+    log::info("schema up to date", {{"applied", versions},
+                                    {"latest", adapters::postgres::migrations().back().version}});
+  }
+
+  caf::actor_system_config cfg;
+  configure_actor_system(cfg, node);
+  caf::actor_system system{cfg};
+  auto gateway = actors::spawn_gateway(system, {COMMERCE_VERSION});
+
+  adapters::http::server_options http_options;
+  http_options.address = node.http.address;
+  http_options.port = node.http.port;
+  http_options.body_limit = node.http.body_limit;
+  http_options.idle_timeout = node.http.idle_timeout;
+  adapters::http::server http(http_options, [gateway](http_request request, http_responder respond) {
+    actors::send_to_gateway(gateway, std::move(request), std::move(respond));
+  });
+  http.start();
+  log::info("commerced listening", {{"address", node.http.address}, {"port", http.port()},
+                                    {"version", COMMERCE_VERSION},
+                                    {"scheduler_threads", node.scheduler_max_threads}});
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  http.stop();
+  caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto args = parse_arguments(argc, argv);
+  if (!args) return 2;
+  if (args->help) return std::fputs(usage, stdout), 0;
+  if (args->version) return std::printf("commerced %s\n", COMMERCE_VERSION), 0;
+  if (args->print_defaults) return std::fputs(config::default_file(), stdout), 0;
+
+  try {
+    auto node = config::load(args->config_file);
+    log::level level;
+    log::parse_level(node.log_level, level);
+    log::set_level(level);
+    if (node.admin_token.empty()) {
+      node.admin_token = random_token();
+      log::info("generated admin token (set admin.token or COMMERCED_ADMIN_TOKEN to choose one)",
+                {{"admin_token", node.admin_token}});
+    }
+    return run(node);
+  } catch (const config::config_error& e) {
+    log::error("bad configuration", {{"error", e.what()}});
+    return 2;
+  } catch (const std::exception& e) {
+    log::error("commerced failed", {{"error", e.what()}});
+    return 1;
+  }
+}

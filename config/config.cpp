@@ -1,0 +1,186 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace commerce::config {
+
+extern const char* const default_config_text;
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// A value and where it came from, for error messages.
+struct setting {
+  std::string value;
+  std::string source;
+};
+
+// INI: "[section]" lines and "key = value" lines; '#' starts a comment line.
+void parse_ini(const std::string& text, const std::string& source, std::map<std::string, setting>& out) {
+  std::istringstream in(text);
+  std::string line, section;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    const std::string where = source + ":" + std::to_string(number);
+    if (line.front() == '[') {
+      if (line.back() != ']') throw config_error(where + ": malformed section header '" + line + "'");
+      section = trim(line.substr(1, line.size() - 2));
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) throw config_error(where + ": expected 'key = value', got '" + line + "'");
+    if (section.empty()) throw config_error(where + ": key outside of a [section]");
+    out[section + "." + trim(line.substr(0, eq))] = {trim(line.substr(eq + 1)), where};
+  }
+}
+
+[[noreturn]] void bad_value(const std::string& key, const setting& s, const std::string& expected) {
+  throw config_error(s.source + ": " + key + " = '" + s.value + "' is not " + expected);
+}
+
+std::uint64_t to_unsigned(const std::string& key, const setting& s, std::uint64_t max) {
+  if (s.value.empty() || !std::all_of(s.value.begin(), s.value.end(), [](unsigned char c) { return std::isdigit(c); }))
+    bad_value(key, s, "a non-negative integer");
+  errno = 0;
+  const auto v = std::strtoull(s.value.c_str(), nullptr, 10);
+  if (errno != 0 || v > max) bad_value(key, s, "at most " + std::to_string(max));
+  return v;
+}
+
+std::uint16_t to_port(const std::string& key, const setting& s) {
+  const auto v = to_unsigned(key, s, 65535);
+  if (v == 0) bad_value(key, s, "a port (1-65535)");
+  return static_cast<std::uint16_t>(v);
+}
+
+template <class Duration>
+Duration to_duration(const std::string& key, const setting& s) {
+  auto d = parse_duration(s.value);
+  if (!d) bad_value(key, s, "a duration such as 500ms, 30s or 10m");
+  return std::chrono::duration_cast<Duration>(*d);
+}
+
+using apply_fn = std::function<void(node_config&, const std::string& key, const setting&)>;
+
+// Every key commerced knows, in the order of config/commerced.conf.
+const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
+  using ms = std::chrono::milliseconds;
+  static const std::vector<std::pair<std::string, apply_fn>> keys = {
+      // 0 asks the system for a free port; the node logs the one it got.
+      {"http.port", [](node_config& c, auto& k, auto& s) { c.http.port = static_cast<std::uint16_t>(to_unsigned(k, s, 65535)); }},
+      {"http.address", [](node_config& c, auto&, auto& s) { c.http.address = s.value; }},
+      {"http.body_limit", [](node_config& c, auto& k, auto& s) { c.http.body_limit = to_unsigned(k, s, 1ull << 32); }},
+      {"http.idle_timeout", [](node_config& c, auto& k, auto& s) { c.http.idle_timeout = to_duration<ms>(k, s); }},
+      {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
+      {"cart.reservation_ttl", [](node_config& c, auto& k, auto& s) { c.cart_reservation_ttl = to_duration<ms>(k, s); }},
+      {"postgres.host", [](node_config& c, auto&, auto& s) { c.postgres.host = s.value; }},
+      {"postgres.port", [](node_config& c, auto& k, auto& s) { c.postgres.port = to_port(k, s); }},
+      {"postgres.database", [](node_config& c, auto&, auto& s) { c.postgres.database = s.value; }},
+      {"postgres.user", [](node_config& c, auto&, auto& s) { c.postgres.user = s.value; }},
+      {"postgres.password", [](node_config& c, auto&, auto& s) { c.postgres.password = s.value; }},
+      {"postgres.connect_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.connect_timeout = to_duration<ms>(k, s); }},
+      {"redis.host", [](node_config& c, auto&, auto& s) { c.redis.host = s.value; }},
+      {"redis.port", [](node_config& c, auto& k, auto& s) { c.redis.port = to_port(k, s); }},
+      {"scheduler.max_threads", [](node_config& c, auto& k, auto& s) {
+         c.scheduler_max_threads = to_unsigned(k, s, 256);
+         if (c.scheduler_max_threads == 0) bad_value(k, s, "at least 1");
+       }},
+      {"scheduler.moderate_sleep", [](node_config& c, auto& k, auto& s) {
+         c.scheduler_moderate_sleep = to_duration<std::chrono::microseconds>(k, s);
+       }},
+      {"log.level", [](node_config& c, auto& k, auto& s) {
+         static const char* levels[] = {"debug", "info", "warn", "error"};
+         if (std::find(std::begin(levels), std::end(levels), s.value) == std::end(levels))
+           bad_value(k, s, "one of debug, info, warn, error");
+         c.log_level = s.value;
+       }},
+  };
+  return keys;
+}
+
+std::string env_name(const std::string& key) {
+  std::string name = "COMMERCED_";
+  for (char c : key) name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+std::string quote(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string postgres_config::conninfo() const {
+  std::string s = "host=" + quote(host) + " port=" + std::to_string(port) + " dbname=" + quote(database) +
+                  " user=" + quote(user) + " connect_timeout=5 application_name=commerced";
+  if (!password.empty()) s += " password=" + quote(password);
+  return s;
+}
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+const char* default_file() { return default_config_text; }
+
+std::optional<std::chrono::microseconds> parse_duration(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  const long long n = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  using namespace std::chrono;
+  if (unit == "us") return microseconds(n);
+  if (unit == "ms") return duration_cast<microseconds>(milliseconds(n));
+  if (unit == "s") return duration_cast<microseconds>(seconds(n));
+  if (unit == "m") return duration_cast<microseconds>(minutes(n));
+  if (unit == "h") return duration_cast<microseconds>(hours(n));
+  return std::nullopt;
+}
+
+node_config load(const std::optional<std::string>& file, const env_lookup& env) {
+  std::map<std::string, setting> settings;
+  parse_ini(default_config_text, "defaults", settings);
+  if (file) {
+    std::ifstream in(*file);
+    if (!in) throw config_error("cannot read config file " + *file);
+    std::stringstream text;
+    text << in.rdbuf();
+    parse_ini(text.str(), *file, settings);
+  }
+  const auto& keys = known_keys();
+  for (const auto& [key, value] : settings)
+    if (std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return k.first == key; }))
+      throw config_error(value.source + ": unknown key '" + key + "'");
+  node_config config;
+  for (const auto& [key, apply] : keys) {
+    auto it = settings.find(key);
+    if (it == settings.end()) throw config_error("defaults: key '" + key + "' is missing");
+    const std::string name = env_name(key);
+    if (auto v = env(name)) it->second = {*v, "environment " + name};
+    apply(config, key, it->second);
+  }
+  return config;
+}
+
+}  // namespace commerce::config

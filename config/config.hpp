@@ -1,0 +1,68 @@
+// The node's configuration: typed values with their defaults from config/commerced.conf
+// (compiled in), overridden by an optional file, then by COMMERCED_<SECTION>_<KEY> variables.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace commerce::config {
+
+struct http_config {
+  std::uint16_t port = 0;
+  std::string address;
+  std::size_t body_limit = 0;
+  std::chrono::milliseconds idle_timeout{};
+};
+
+struct postgres_config {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string database;
+  std::string user;
+  std::string password;
+  std::chrono::milliseconds connect_timeout{};
+
+  // A libpq connection string (keyword = value form, values quoted).
+  std::string conninfo() const;
+};
+
+struct redis_config {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct node_config {
+  http_config http;
+  std::string admin_token;
+  std::chrono::milliseconds cart_reservation_ttl{};
+  postgres_config postgres;
+  redis_config redis;
+  std::size_t scheduler_max_threads = 0;
+  std::chrono::microseconds scheduler_moderate_sleep{};
+  std::string log_level;
+};
+
+// Any problem with a file, a key or a value; the message names the key and its source.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
+env_lookup process_environment();
+
+// Defaults, then `file` if given, then the environment. Throws config_error.
+node_config load(const std::optional<std::string>& file, const env_lookup& env = process_environment());
+
+// The annotated default file, as compiled in (for `commerced --print-defaults`).
+const char* default_file();
+
+// "500ms", "30s", "10m", "1h", "250us" → duration; nullopt when malformed.
+std::optional<std::chrono::microseconds> parse_duration(const std::string& text);
+
+}  // namespace commerce::config

@@ -1,0 +1,90 @@
+#include "support/node_process.hpp"
+
+#include "support/test_env.hpp"
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <poll.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace commerce::test {
+
+node_process::node_process(const std::map<std::string, std::string>& overrides) {
+  const std::string binary = required_env("COMMERCE_TEST_COMMERCED");
+  std::map<std::string, std::string> env = {{"COMMERCED_HTTP_PORT", "0"},
+                                            {"COMMERCED_ADMIN_TOKEN", "test-admin-token"},
+                                            {"COMMERCED_POSTGRES_PORT", required_env("COMMERCE_TEST_PG_PORT")},
+                                            {"COMMERCED_REDIS_PORT", required_env("COMMERCE_TEST_REDIS_PORT")}};
+  for (const auto& [k, v] : overrides) env[k] = v;
+  std::vector<std::string> entries;
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("COMMERCED_", 0) != 0) entries.emplace_back(*e);
+  for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
+
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    ::close(pipe_fds[0]);
+    std::vector<char*> envp;
+    for (auto& e : entries) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
+    ::execve(binary.c_str(), argv, envp.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  log_fd_ = pipe_fds[0];
+  try {
+    read_log_until("\"commerced listening\"", 20'000);
+  } catch (...) {
+    stop();  // a constructor that throws gets no destructor: reap the child here
+    ::close(log_fd_);
+    log_fd_ = -1;
+    throw;
+  }
+  std::istringstream lines(log_);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("\"commerced listening\"") != std::string::npos)
+      port_ = static_cast<std::uint16_t>(boost::json::parse(line).at("port").as_int64());
+}
+
+node_process::~node_process() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+void node_process::read_log_until(const std::string& needle, int timeout_ms) {
+  char chunk[4096];
+  while (log_.find(needle) == std::string::npos) {
+    pollfd p{log_fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) throw std::runtime_error("commerced did not log " + needle + ":\n" + log_);
+    const auto n = ::read(log_fd_, chunk, sizeof chunk);
+    if (n <= 0) throw std::runtime_error("commerced exited before logging " + needle + ":\n" + log_);
+    log_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+int node_process::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  char chunk[4096];
+  for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) log_.append(chunk, static_cast<std::size_t>(n));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace commerce::test

@@ -1,0 +1,33 @@
+// A commerced child process for end-to-end tests: started on a free port against a scratch
+// database, its JSON log captured, stopped with SIGTERM (or killed) at the end.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace commerce::test {
+
+class node_process {
+ public:
+  // Starts commerced with COMMERCED_* overrides added to the test defaults and waits for its
+  // "commerced listening" line. Throws std::runtime_error (with the log) if it never comes.
+  explicit node_process(const std::map<std::string, std::string>& env);
+  ~node_process();
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Sends SIGTERM and waits; returns the exit status (or 128 + signal).
+  int stop();
+  const std::string& log() const { return log_; }
+
+ private:
+  void read_log_until(const std::string& needle, int timeout_ms);
+  int pid_ = -1;
+  int log_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::string log_;
+};
+
+}  // namespace commerce::test
