@@ -80,6 +80,10 @@ void configure_actor_system(caf::actor_system_config& cfg, const config::node_co
 int run(const config::node_config& node) {
   // Signals are waited for synchronously below; block them before any thread starts so that
   // every thread inherits the mask and none of them is interrupted.
+  // A shell starts background jobs with SIGINT ignored; an ignored signal is never pending,
+  // so restore the default before blocking.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
