@@ -1,5 +1,7 @@
 #include "adapters/postgres/connection.hpp"
 
+#include "common/log.hpp"
+
 #include <libpq-fe.h>
 
 #include <thread>
@@ -28,6 +30,10 @@ connection::connection(const std::string& conninfo) : conn_(PQconnectdb(conninfo
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK)
     throw postgres_error("cannot connect to PostgreSQL: " +
                          std::string(conn_ ? PQerrorMessage(conn_.get()) : "out of memory"));
+  // Server notices ("relation already exists, skipping") would otherwise go to stderr as
+  // plain text, between our JSON log lines.
+  PQsetNoticeProcessor(
+      conn_.get(), [](void*, const char* message) { log::debug("postgres notice", {{"message", message}}); }, nullptr);
 }
 
 connection connection::wait_for(const std::string& conninfo, std::chrono::milliseconds timeout) {
