@@ -7,6 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${COMMERCE_BUILD_DIR:-$ROOT/build}"
 VAR_DIR="${COMMERCE_VAR_DIR:-$ROOT/var}"
+# Relative paths in ccache keys: a fresh clone elsewhere (as CI makes) still hits the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
