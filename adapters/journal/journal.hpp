@@ -1,0 +1,82 @@
+// The event journal as the storage side sees it: a blocking interface with two
+// implementations, PostgreSQL (postgres_journal) and memory (memory_journal), which pass the
+// same contract tests (tests/integration/journal_contract_test.cpp). The journal writer actor
+// calls it from a thread of its own and batches many entities' appends into one call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace commerce::adapters {
+
+// An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
+// causation_id, command_id).
+struct event_record {
+  std::string event_type;
+  int schema_version = 1;
+  std::string data;
+  std::string metadata = "{}";
+};
+
+struct stored_event {
+  std::int64_t position = 0;  // global order
+  std::string stream_type;
+  std::string stream_id;
+  std::int64_t version = 0;  // 1 for a stream's first event
+  std::string event_type;
+  int schema_version = 1;
+  std::string data;
+  std::string metadata;
+  std::int64_t recorded_at_ms = 0;
+};
+
+// Append `events` as versions expected_version+1 … only if the stream is at expected_version now.
+struct append_request {
+  std::string stream_type;
+  std::string stream_id;
+  std::int64_t expected_version = 0;
+  std::vector<event_record> events;
+};
+
+enum class append_status { appended, conflict };
+
+struct append_result {
+  append_status status = append_status::appended;
+  std::int64_t version = 0;  // the stream's version after the append, or its actual one on conflict
+};
+
+struct snapshot {
+  std::string stream_type;
+  std::string stream_id;
+  std::int64_t version = 0;
+  int schema_version = 1;
+  std::string data;
+};
+
+// The journal cannot be reached; nothing of the failed call was stored.
+class storage_unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class journal {
+ public:
+  virtual ~journal() = default;
+
+  // All requests in one transaction. A conflicting request stores nothing and does not stop
+  // the others. Throws storage_unavailable when the store is unreachable (then nothing is stored).
+  virtual std::vector<append_result> append(const std::vector<append_request>& batch) = 0;
+
+  // Events of one stream with version >= from_version, in order, at most `limit`.
+  virtual std::vector<stored_event> read_stream(const std::string& stream_type, const std::string& stream_id,
+                                                std::int64_t from_version, std::size_t limit) = 0;
+
+  // Keeps the latest snapshot per stream (an older version never replaces a newer one).
+  virtual void save_snapshot(const snapshot& s) = 0;
+  virtual std::optional<snapshot> load_snapshot(const std::string& stream_type, const std::string& stream_id) = 0;
+};
+
+}  // namespace commerce::adapters

@@ -1,0 +1,205 @@
+#include "adapters/journal/postgres_journal.hpp"
+
+#include <boost/json.hpp>
+#include <libpq-fe.h>
+
+#include <memory>
+
+namespace commerce::adapters {
+namespace {
+
+struct result_deleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+
+// Inserts a request's events only when the stream is exactly at the expected version; a
+// concurrent writer of the same versions makes rows come back missing (ON CONFLICT), which the
+// caller treats as a conflict.
+constexpr const char* append_sql = R"sql(
+INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data, metadata)
+SELECT $1, $2, $3::bigint + e.ord, e.value->>'type', (e.value->>'schema_version')::integer,
+       e.value->'data', e.value->'metadata'
+FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(value, ord)
+WHERE $3::bigint = COALESCE((SELECT max(version) FROM events WHERE stream_type = $1 AND stream_id = $2), 0)
+ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING
+RETURNING position)sql";
+
+constexpr const char* version_sql =
+    "SELECT COALESCE(max(version), 0) FROM events WHERE stream_type = $1 AND stream_id = $2";
+
+constexpr const char* undo_sql = "DELETE FROM events WHERE position = ANY($1::bigint[])";
+
+constexpr const char* read_sql = R"sql(
+SELECT position, version, event_type, schema_version, data::text, metadata::text,
+       (extract(epoch FROM recorded_at) * 1000)::bigint
+FROM events WHERE stream_type = $1 AND stream_id = $2 AND version >= $3
+ORDER BY version LIMIT $4)sql";
+
+constexpr const char* save_snapshot_sql = R"sql(
+INSERT INTO snapshots (stream_type, stream_id, version, schema_version, data)
+VALUES ($1, $2, $3, $4, $5::jsonb)
+ON CONFLICT (stream_type, stream_id) DO UPDATE
+SET version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, data = EXCLUDED.data, taken_at = now()
+WHERE snapshots.version <= EXCLUDED.version)sql";
+
+constexpr const char* load_snapshot_sql =
+    "SELECT version, schema_version, data::text FROM snapshots WHERE stream_type = $1 AND stream_id = $2";
+
+std::string events_json(const std::vector<event_record>& events) {
+  boost::json::array out;
+  out.reserve(events.size());
+  for (const auto& e : events)
+    out.push_back({{"type", e.event_type},
+                   {"schema_version", e.schema_version},
+                   {"data", boost::json::parse(e.data)},
+                   {"metadata", boost::json::parse(e.metadata)}});
+  return boost::json::serialize(out);
+}
+
+bool ok(const PGresult* r) {
+  const auto s = PQresultStatus(r);
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+std::int64_t int_at(const PGresult* r, int row, int column) { return std::stoll(PQgetvalue(r, row, column)); }
+
+}  // namespace
+
+postgres_journal::postgres_journal(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+postgres_journal::~postgres_journal() {
+  if (conn_) PQfinish(conn_);
+}
+
+void postgres_journal::fail(const std::string& what) {
+  const bool reachable = conn_ && PQstatus(conn_) == CONNECTION_OK;
+  const std::string reason = conn_ ? PQerrorMessage(conn_) : "not connected";
+  // Either way the connection is dropped: the server rolls back the open transaction, and the
+  // next call starts from a clean connection instead of untangling a half-read pipeline.
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+  if (!reachable) throw storage_unavailable(what + ": " + reason);
+  throw std::runtime_error(what + ": " + reason);
+}
+
+pg_conn* postgres_journal::connected() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return conn_;
+  if (conn_) PQfinish(conn_);
+  conn_ = PQconnectdb(conninfo_.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) fail("cannot connect to the journal");
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  const std::pair<const char*, const char*> statements[] = {
+      {"append", append_sql}, {"version", version_sql}, {"undo", undo_sql},
+      {"read", read_sql},     {"save_snapshot", save_snapshot_sql}, {"load_snapshot", load_snapshot_sql}};
+  for (const auto& [name, sql] : statements) {
+    result_ptr r(PQprepare(conn_, name, sql, 0, nullptr));
+    if (!ok(r.get())) fail(std::string("cannot prepare ") + name);
+  }
+  return conn_;
+}
+
+std::vector<append_result> postgres_journal::append(const std::vector<append_request>& batch) {
+  if (batch.empty()) return {};
+  PGconn* conn = connected();
+  std::vector<std::string> payloads, expected;
+  payloads.reserve(batch.size());
+  expected.reserve(batch.size());
+  for (const auto& request : batch) {
+    payloads.push_back(events_json(request.events));
+    expected.push_back(std::to_string(request.expected_version));
+  }
+
+  // Round trip 1: BEGIN, one INSERT per request, sync.
+  if (!PQenterPipelineMode(conn)) fail("cannot enter pipeline mode");
+  bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+  for (std::size_t i = 0; i < batch.size() && sent; ++i) {
+    const char* params[] = {batch[i].stream_type.c_str(), batch[i].stream_id.c_str(), expected[i].c_str(),
+                            payloads[i].c_str()};
+    sent = PQsendQueryPrepared(conn, "append", 4, params, nullptr, nullptr, 0);
+  }
+  if (!sent || !PQpipelineSync(conn)) fail("cannot send the append batch");
+
+  std::vector<std::vector<std::string>> inserted(batch.size());
+  for (std::size_t i = 0; i <= batch.size(); ++i) {  // BEGIN, then each INSERT
+    result_ptr r(PQgetResult(conn));
+    if (!r || !ok(r.get())) fail("append failed");
+    if (i > 0)
+      for (int row = 0; row < PQntuples(r.get()); ++row) inserted[i - 1].emplace_back(PQgetvalue(r.get(), row, 0));
+    result_ptr end(PQgetResult(conn));  // each query's results end with a null
+  }
+  result_ptr sync(PQgetResult(conn));
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("append batch out of step");
+
+  // Round trip 2: undo partial appends of conflicting requests, learn their actual versions, commit.
+  std::vector<std::size_t> conflicts;
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (inserted[i].size() != batch[i].events.size()) conflicts.push_back(i);
+  std::vector<std::string> undo_lists;
+  for (auto i : conflicts) {
+    std::string list = "{";
+    for (const auto& p : inserted[i]) list += (list.size() > 1 ? "," : "") + p;
+    undo_lists.push_back(list + "}");
+    const char* undo[] = {undo_lists.back().c_str()};
+    const char* stream[] = {batch[i].stream_type.c_str(), batch[i].stream_id.c_str()};
+    sent = sent && PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) &&
+           PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
+  }
+  sent = sent && PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(conn);
+  if (!sent) fail("cannot commit the append batch");
+
+  std::vector<append_result> results(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    results[i] = {append_status::appended, batch[i].expected_version + static_cast<std::int64_t>(batch[i].events.size())};
+  for (auto i : conflicts) {
+    result_ptr undone(PQgetResult(conn));
+    result_ptr end1(PQgetResult(conn));
+    result_ptr version(PQgetResult(conn));
+    result_ptr end2(PQgetResult(conn));
+    if (!undone || !ok(undone.get()) || !version || !ok(version.get())) fail("conflict handling failed");
+    results[i] = {append_status::conflict, int_at(version.get(), 0, 0)};
+  }
+  result_ptr commit(PQgetResult(conn));
+  if (!commit || !ok(commit.get())) fail("commit failed");
+  result_ptr end(PQgetResult(conn));
+  result_ptr sync2(PQgetResult(conn));
+  if (!sync2 || PQresultStatus(sync2.get()) != PGRES_PIPELINE_SYNC) fail("commit out of step");
+  if (!PQexitPipelineMode(conn)) fail("cannot leave pipeline mode");
+  return results;
+}
+
+std::vector<stored_event> postgres_journal::read_stream(const std::string& stream_type, const std::string& stream_id,
+                                                        std::int64_t from_version, std::size_t limit) {
+  PGconn* conn = connected();
+  const std::string from = std::to_string(from_version), max = std::to_string(limit);
+  const char* params[] = {stream_type.c_str(), stream_id.c_str(), from.c_str(), max.c_str()};
+  result_ptr r(PQexecPrepared(conn, "read", 4, params, nullptr, nullptr, 0));
+  if (!r || !ok(r.get())) fail("cannot read stream " + stream_type + "/" + stream_id);
+  std::vector<stored_event> out;
+  out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
+  for (int row = 0; row < PQntuples(r.get()); ++row)
+    out.push_back({int_at(r.get(), row, 0), stream_type, stream_id, int_at(r.get(), row, 1), PQgetvalue(r.get(), row, 2),
+                   static_cast<int>(int_at(r.get(), row, 3)), PQgetvalue(r.get(), row, 4), PQgetvalue(r.get(), row, 5),
+                   int_at(r.get(), row, 6)});
+  return out;
+}
+
+void postgres_journal::save_snapshot(const snapshot& s) {
+  PGconn* conn = connected();
+  const std::string version = std::to_string(s.version), schema = std::to_string(s.schema_version);
+  const char* params[] = {s.stream_type.c_str(), s.stream_id.c_str(), version.c_str(), schema.c_str(), s.data.c_str()};
+  result_ptr r(PQexecPrepared(conn, "save_snapshot", 5, params, nullptr, nullptr, 0));
+  if (!r || !ok(r.get())) fail("cannot save snapshot of " + s.stream_type + "/" + s.stream_id);
+}
+
+std::optional<snapshot> postgres_journal::load_snapshot(const std::string& stream_type, const std::string& stream_id) {
+  PGconn* conn = connected();
+  const char* params[] = {stream_type.c_str(), stream_id.c_str()};
+  result_ptr r(PQexecPrepared(conn, "load_snapshot", 2, params, nullptr, nullptr, 0));
+  if (!r || !ok(r.get())) fail("cannot load snapshot of " + stream_type + "/" + stream_id);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  return snapshot{stream_type, stream_id, int_at(r.get(), 0, 0), static_cast<int>(int_at(r.get(), 0, 1)),
+                  PQgetvalue(r.get(), 0, 2)};
+}
+
+}  // namespace commerce::adapters

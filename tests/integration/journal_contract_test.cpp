@@ -1,0 +1,164 @@
+// One contract, two journals: the PostgreSQL journal and the in-memory one used by fast actor
+// tests must behave the same, or the fast tests would prove nothing.
+#include "adapters/journal/memory_journal.hpp"
+#include "adapters/journal/postgres_journal.hpp"
+#include "adapters/postgres/migrations.hpp"
+
+#include "support/test_env.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+using namespace commerce::adapters;
+
+namespace {
+
+struct memory_store {
+  std::shared_ptr<memory_journal> shared = std::make_shared<memory_journal>();
+  // A second handle on the same store, as a second writer would have.
+  std::shared_ptr<journal> open() { return shared; }
+};
+
+struct postgres_store {
+  commerce::test::scratch_database db;
+  postgres_store() {
+    postgres::connection conn(db.conninfo());
+    postgres::migrate(conn);
+  }
+  std::shared_ptr<journal> open() { return std::make_shared<postgres_journal>(db.conninfo()); }
+};
+
+event_record event(const std::string& type, const std::string& data = R"({"n":1})") {
+  return {type, 1, data, R"({"correlation_id":"c-1"})"};
+}
+
+append_request request(const std::string& id, std::int64_t expected, std::vector<event_record> events) {
+  return {"cart", id, expected, std::move(events)};
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("appended events read back in order with versions and positions", "[journal]", memory_store,
+                   postgres_store) {
+  TestType store;
+  auto j = store.open();
+  auto r = j->append({request("a", 0, {event("CartCreated"), event("CartLineSet", R"({"sku":"MUG","quantity":2})")})});
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == append_status::appended);
+  CHECK(r[0].version == 2);
+  j->append({request("a", 2, {event("CartLineRemoved")})});
+
+  const auto events = j->read_stream("cart", "a", 1, 100);
+  REQUIRE(events.size() == 3);
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].version == static_cast<std::int64_t>(i) + 1);
+  CHECK(events[0].position < events[1].position);
+  CHECK(events[1].position < events[2].position);
+  CHECK(events[1].event_type == "CartLineSet");
+  CHECK(boost::json::parse(events[1].data) == boost::json::parse(R"({"sku":"MUG","quantity":2})"));
+  CHECK(boost::json::parse(events[0].metadata).at("correlation_id") == "c-1");
+  CHECK(events[0].recorded_at_ms > 1'700'000'000'000);
+  CHECK(j->read_stream("cart", "nobody", 1, 100).empty());
+  CHECK(j->read_stream("order", "a", 1, 100).empty());  // the stream type is part of the key
+}
+
+TEMPLATE_TEST_CASE("replay starts from any version and honours the limit", "[journal]", memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  for (int v = 0; v < 10; ++v) j->append({request("a", v, {event("E" + std::to_string(v + 1))})});
+  const auto middle = j->read_stream("cart", "a", 6, 100);
+  REQUIRE(middle.size() == 5);
+  CHECK(middle.front().version == 6);
+  CHECK(middle.front().event_type == "E6");
+  const auto page = j->read_stream("cart", "a", 2, 3);
+  REQUIRE(page.size() == 3);
+  CHECK(page.back().version == 4);
+  CHECK(j->read_stream("cart", "a", 11, 100).empty());
+}
+
+TEMPLATE_TEST_CASE("a wrong expected version is a conflict that stores nothing", "[journal]", memory_store,
+                   postgres_store) {
+  TestType store;
+  auto j = store.open();
+  j->append({request("a", 0, {event("E1"), event("E2")})});
+  for (std::int64_t wrong : {0, 1, 3, 7}) {
+    auto r = j->append({request("a", wrong, {event("X")})});
+    CHECK(r[0].status == append_status::conflict);
+    CHECK(r[0].version == 2);  // the actual version, so the entity can reload
+  }
+  CHECK(j->read_stream("cart", "a", 1, 100).size() == 2);
+}
+
+TEMPLATE_TEST_CASE("one batch, one conflict: the others are stored", "[journal]", memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  j->append({request("busy", 0, {event("E1")})});
+  auto r = j->append({request("x", 0, {event("E1")}), request("busy", 0, {event("Late"), event("Later")}),
+                      request("y", 0, {event("E1"), event("E2")})});
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].status == append_status::appended);
+  CHECK(r[1].status == append_status::conflict);
+  CHECK(r[1].version == 1);
+  CHECK(r[2].status == append_status::appended);
+  CHECK(r[2].version == 2);
+  CHECK(j->read_stream("cart", "busy", 1, 100).size() == 1);
+  CHECK(j->read_stream("cart", "y", 1, 100).size() == 2);
+}
+
+TEMPLATE_TEST_CASE("concurrent writers to one stream: exactly one wins each version", "[journal]", memory_store,
+                   postgres_store) {
+  TestType store;
+  constexpr int writers = 4, attempts = 25;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, j = store.open(), w] {
+      for (int i = 0; i < attempts; ++i) {
+        // Each writer believes the stream is where it last saw it; most guesses lose.
+        const auto seen = static_cast<std::int64_t>(j->read_stream("cart", "hot", 1, 10'000).size());
+        auto r = j->append({request("hot", seen, {event("W" + std::to_string(w))})});
+        if (r[0].status == append_status::appended) ++wins;
+      }
+    });
+  for (auto& t : threads) t.join();
+  const auto events = store.open()->read_stream("cart", "hot", 1, 10'000);
+  CHECK(static_cast<int>(events.size()) == wins.load());
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].version == static_cast<std::int64_t>(i) + 1);
+  CHECK(wins.load() >= attempts);
+}
+
+TEMPLATE_TEST_CASE("large payloads are stored whole", "[journal]", memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  const std::string big = "{\"blob\":\"" + std::string(2 << 20, 'x') + "\"}";
+  j->append({request("big", 0, {event("Big", big)})});
+  const auto events = j->read_stream("cart", "big", 1, 1);
+  REQUIRE(events.size() == 1);
+  CHECK(boost::json::parse(events[0].data).at("blob").as_string().size() == (2u << 20));
+}
+
+TEMPLATE_TEST_CASE("snapshots keep the latest version per stream", "[journal]", memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  CHECK_FALSE(j->load_snapshot("cart", "a").has_value());
+  j->save_snapshot({"cart", "a", 10, 1, R"({"lines":1})"});
+  j->save_snapshot({"cart", "a", 20, 1, R"({"lines":2})"});
+  j->save_snapshot({"cart", "a", 15, 1, R"({"lines":9})"});  // late and older: ignored
+  const auto s = j->load_snapshot("cart", "a");
+  REQUIRE(s.has_value());
+  CHECK(s->version == 20);
+  CHECK(boost::json::parse(s->data).at("lines") == 2);
+  CHECK_FALSE(j->load_snapshot("order", "a").has_value());
+}
+
+TEST_CASE("an unreachable PostgreSQL fails appends fast with storage_unavailable", "[journal][postgres]") {
+  postgres_journal j("host=127.0.0.1 port=1 user=commerce dbname=postgres connect_timeout=2");
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(j.append({request("a", 0, {event("E1")})}), storage_unavailable);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+}
