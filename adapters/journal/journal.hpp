@@ -4,6 +4,8 @@
 // calls it from a thread of its own and batches many entities' appends into one call.
 #pragma once
 
+#include "protocols/journal.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -12,14 +14,10 @@
 
 namespace commerce::adapters {
 
-// An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
-// causation_id, command_id).
-struct event_record {
-  std::string event_type;
-  int schema_version = 1;
-  std::string data;
-  std::string metadata = "{}";
-};
+using protocols::append_request;
+using protocols::append_result;
+using protocols::append_status;
+using protocols::event_record;
 
 struct stored_event {
   std::int64_t position = 0;  // global order
@@ -31,21 +29,6 @@ struct stored_event {
   std::string data;
   std::string metadata;
   std::int64_t recorded_at_ms = 0;
-};
-
-// Append `events` as versions expected_version+1 … only if the stream is at expected_version now.
-struct append_request {
-  std::string stream_type;
-  std::string stream_id;
-  std::int64_t expected_version = 0;
-  std::vector<event_record> events;
-};
-
-enum class append_status { appended, conflict };
-
-struct append_result {
-  append_status status = append_status::appended;
-  std::int64_t version = 0;  // the stream's version after the append, or its actual one on conflict
 };
 
 struct snapshot {
@@ -67,7 +50,7 @@ class journal {
   virtual ~journal() = default;
 
   // All requests in one transaction. A conflicting request stores nothing and does not stop
-  // the others. Throws storage_unavailable when the store is unreachable (then nothing is stored).
+  // the others. Results are `appended` or `conflict`. Throws storage_unavailable when the store is unreachable (then nothing is stored).
   virtual std::vector<append_result> append(const std::vector<append_request>& batch) = 0;
 
   // Events of one stream with version >= from_version, in order, at most `limit`.

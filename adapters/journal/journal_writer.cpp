@@ -1,0 +1,99 @@
+#include "adapters/journal/journal_writer.hpp"
+
+#include "common/log.hpp"
+
+#include <caf/all.hpp>
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<commerce::adapters::journal>)
+
+namespace commerce::adapters {
+namespace {
+
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using clock = std::chrono::steady_clock;
+
+struct pending_append {
+  append_request request;
+  caf::typed_response_promise<append_result> promise;
+};
+
+struct writer_state {
+  std::shared_ptr<journal> store;
+  journal_writer_options options;
+  std::vector<pending_append> batch;
+  bool flush_scheduled = false;
+  clock::time_point unavailable_until{};
+  std::chrono::milliseconds backoff{0};
+  static inline const char* name = "journal_writer";
+};
+
+using writer_actor = caf::stateful_actor<writer_state>;
+
+void answer_all(std::vector<pending_append>& batch, append_status status) {
+  for (auto& p : batch) p.promise.deliver(append_result{status, 0});
+}
+
+void flush(writer_actor* self) {
+  auto& st = self->state;
+  if (st.batch.empty()) return;
+  std::vector<pending_append> batch;
+  batch.swap(st.batch);
+  std::vector<append_request> requests;
+  requests.reserve(batch.size());
+  for (auto& p : batch) requests.push_back(std::move(p.request));
+  try {
+    auto results = st.store->append(requests);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.deliver(results[i]);
+    if (st.backoff.count() > 0) log::info("journal available again");
+    st.backoff = std::chrono::milliseconds(0);
+  } catch (const storage_unavailable& e) {
+    st.backoff = st.backoff.count() == 0 ? st.options.retry_min : std::min(st.backoff * 2, st.options.retry_max);
+    st.unavailable_until = clock::now() + st.backoff;
+    log::warn("journal unavailable", {{"error", e.what()}, {"retry_in_ms", st.backoff.count()},
+                                      {"failed_appends", batch.size()}});
+    answer_all(batch, append_status::storage_unavailable);
+  } catch (const std::exception& e) {
+    // Not an outage but a refused statement (a bug): fail this batch, keep serving.
+    log::error("journal append failed", {{"error", e.what()}, {"failed_appends", batch.size()}});
+    answer_all(batch, append_status::storage_unavailable);
+  }
+}
+
+caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store, journal_writer_options options) {
+  self->state.store = std::move(store);
+  self->state.options = options;
+  return {
+      [self](protocols::append_atom, append_request& request) -> caf::typed_response_promise<append_result> {
+        auto& st = self->state;
+        auto promise = self->make_response_promise<append_result>();
+        if (clock::now() < st.unavailable_until) {
+          promise.deliver(append_result{append_status::storage_unavailable, 0});
+          return promise;
+        }
+        st.batch.push_back({std::move(request), promise});
+        if (st.batch.size() >= st.options.max_batch) {
+          flush(self);
+        } else if (!st.flush_scheduled) {
+          // The flush message queues behind every append already in the mailbox, so they all
+          // share the next transaction.
+          st.flush_scheduled = true;
+          if (st.options.max_delay.count() == 0) self->send(self, flush_atom::value);
+          else self->delayed_send(self, st.options.max_delay, flush_atom::value);
+        }
+        return promise;
+      },
+      [self](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_journal_writer(caf::actor_system& system, std::shared_ptr<journal> store,
+                                journal_writer_options options) {
+  return system.spawn<caf::detached>(journal_writer, std::move(store), options);
+}
+
+}  // namespace commerce::adapters
