@@ -75,9 +75,4 @@ Variant decode_event(std::string_view type, int schema_version, const boost::jso
   return event_decoder<Variant>::decode(type, schema_version, data);
 }
 
-template <class Variant>
-Variant decode_event(const encoded_event& e) {
-  return decode_event<Variant>(e.type, e.schema_version, e.data);
-}
-
 }  // namespace commerce::domain

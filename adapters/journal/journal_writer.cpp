@@ -4,8 +4,6 @@
 
 #include <caf/all.hpp>
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<commerce::adapters::journal>)
-
 namespace commerce::adapters {
 namespace {
 

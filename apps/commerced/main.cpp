@@ -123,6 +123,9 @@ int run(const config::node_config& node) {
   log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   http.stop();
   caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+  // Responders still queued at the gateway post into the (stopped) server; wait for them before
+  // the server is destroyed at the end of this scope.
+  system.await_all_actors_done();
   return 0;
 }
 
