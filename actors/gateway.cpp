@@ -1,7 +1,7 @@
 #include "actors/gateway.hpp"
 
 #include "actors/http_router.hpp"
-#include "actors/problem.hpp"
+#include "common/problem.hpp"
 
 #include <caf/all.hpp>
 

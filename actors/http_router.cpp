@@ -16,11 +16,11 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return segments;
 }
 
-bool match_pattern(const std::vector<std::string_view>& pattern, const std::vector<std::string_view>& path,
+bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
                    path_params& params) {
   if (pattern.size() != path.size()) return false;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const auto p = pattern[i];
+    const std::string_view p = pattern[i];
     if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
       if (path[i].empty()) return false;
       params.emplace_back(std::string(p.substr(1, p.size() - 2)), std::string(path[i]));

@@ -18,7 +18,7 @@ std::string_view path_of(std::string_view target);
 // Splits "/a/b/" into {"a", "b"}; empty segments are kept except the trailing one.
 std::vector<std::string_view> split_path(std::string_view path);
 // Whether the pattern's segments match and, if so, the captured parameters.
-bool match_pattern(const std::vector<std::string_view>& pattern, const std::vector<std::string_view>& path,
+bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path,
                    path_params& params);
 
 template <class Handler>
@@ -28,6 +28,7 @@ class http_router {
     std::string method;
     std::string pattern;
     Handler handler;
+    std::vector<std::string> segments;  // the pattern, split once when the route is added
   };
 
   enum class outcome { found, not_found, method_not_allowed };
@@ -40,7 +41,9 @@ class http_router {
   };
 
   void add(std::string method, std::string pattern, Handler handler) {
-    routes_.push_back({std::move(method), std::move(pattern), std::move(handler)});
+    std::vector<std::string> segments;
+    for (auto segment : split_path(pattern)) segments.emplace_back(segment);
+    routes_.push_back({std::move(method), std::move(pattern), std::move(handler), std::move(segments)});
   }
 
   lookup find(std::string_view method, std::string_view target) const {
@@ -48,7 +51,7 @@ class http_router {
     const auto path = split_path(path_of(target));
     for (const auto& r : routes_) {
       path_params params;
-      if (!match_pattern(split_path(r.pattern), path, params)) continue;
+      if (!match_pattern(r.segments, path, params)) continue;
       if (r.method == method) {
         out.result = outcome::found;
         out.matched = &r;

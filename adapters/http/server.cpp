@@ -1,6 +1,7 @@
 #include "adapters/http/server.hpp"
 
 #include "common/log.hpp"
+#include "common/problem.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,16 +25,6 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-// An error the parser found, answered before the connection closes.
-http_response transport_problem(int status, const char* code, const char* title) {
-  http_response r;
-  r.status = status;
-  r.content_type = "application/problem+json";
-  r.body = std::string(R"({"type":"about:blank","title":")") + title + R"(","status":)" +
-           std::to_string(status) + R"(,"code":")" + code + R"("})";
-  return r;
-}
-
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, const server_options& options, const http_handler& handler)
@@ -53,12 +44,12 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::body_limit) return fail(transport_problem(413, "payload_too_large", "Request body too large"));
+    if (ec == bhttp::error::body_limit) return fail(problem(413, "payload_too_large", "Payload too large", "the body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes"));
     if (ec == bhttp::error::header_limit)
-      return fail(transport_problem(431, "headers_too_large", "Request header fields too large"));
+      return fail(problem(431, "headers_too_large", "Request header fields too large", "the headers exceed " + std::to_string(options_.header_limit) + " bytes"));
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
-      return fail(transport_problem(400, "bad_request", "Malformed HTTP request"));
+      return fail(problem(400, "bad_request", "Bad request", "malformed HTTP: " + ec.message()));
     if (ec) return close();  // the peer left, or went quiet past the idle timeout
 
     auto message = parser_->release();

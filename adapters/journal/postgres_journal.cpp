@@ -1,17 +1,14 @@
 #include "adapters/journal/postgres_journal.hpp"
 
-#include <boost/json.hpp>
-#include <libpq-fe.h>
+#include "adapters/postgres/libpq.hpp"
 
-#include <memory>
+#include <boost/json.hpp>
 
 namespace commerce::adapters {
 namespace {
 
-struct result_deleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+using postgres::result_ptr;
+using postgres::succeeded;
 
 // Inserts a request's events only when the stream is exactly at the expected version; a
 // concurrent writer of the same versions makes rows come back missing (ON CONFLICT), which the
@@ -57,11 +54,6 @@ std::string events_json(const std::vector<event_record>& events) {
   return boost::json::serialize(out);
 }
 
-bool ok(const PGresult* r) {
-  const auto s = PQresultStatus(r);
-  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-}
-
 std::int64_t int_at(const PGresult* r, int row, int column) { return std::stoll(PQgetvalue(r, row, column)); }
 
 }  // namespace
@@ -88,13 +80,13 @@ pg_conn* postgres_journal::connected() {
   if (conn_) PQfinish(conn_);
   conn_ = PQconnectdb(conninfo_.c_str());
   if (PQstatus(conn_) != CONNECTION_OK) fail("cannot connect to the journal");
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  postgres::route_notices_to_log(conn_);
   const std::pair<const char*, const char*> statements[] = {
       {"append", append_sql}, {"version", version_sql}, {"undo", undo_sql},
       {"read", read_sql},     {"save_snapshot", save_snapshot_sql}, {"load_snapshot", load_snapshot_sql}};
   for (const auto& [name, sql] : statements) {
     result_ptr r(PQprepare(conn_, name, sql, 0, nullptr));
-    if (!ok(r.get())) fail(std::string("cannot prepare ") + name);
+    if (!succeeded(r.get())) fail(std::string("cannot prepare ") + name);
   }
   return conn_;
 }
@@ -123,7 +115,7 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
   std::vector<std::vector<std::string>> inserted(batch.size());
   for (std::size_t i = 0; i <= batch.size(); ++i) {  // BEGIN, then each INSERT
     result_ptr r(PQgetResult(conn));
-    if (!r || !ok(r.get())) fail("append failed");
+    if (!succeeded(r.get())) fail("append failed");
     if (i > 0)
       for (int row = 0; row < PQntuples(r.get()); ++row) inserted[i - 1].emplace_back(PQgetvalue(r.get(), row, 0));
     result_ptr end(PQgetResult(conn));  // each query's results end with a null
@@ -156,11 +148,11 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
     result_ptr end1(PQgetResult(conn));
     result_ptr version(PQgetResult(conn));
     result_ptr end2(PQgetResult(conn));
-    if (!undone || !ok(undone.get()) || !version || !ok(version.get())) fail("conflict handling failed");
+    if (!succeeded(undone.get()) || !succeeded(version.get())) fail("conflict handling failed");
     results[i] = {append_status::conflict, int_at(version.get(), 0, 0)};
   }
   result_ptr commit(PQgetResult(conn));
-  if (!commit || !ok(commit.get())) fail("commit failed");
+  if (!succeeded(commit.get())) fail("commit failed");
   result_ptr end(PQgetResult(conn));
   result_ptr sync2(PQgetResult(conn));
   if (!sync2 || PQresultStatus(sync2.get()) != PGRES_PIPELINE_SYNC) fail("commit out of step");
@@ -174,7 +166,7 @@ std::vector<stored_event> postgres_journal::read_stream(const std::string& strea
   const std::string from = std::to_string(from_version), max = std::to_string(limit);
   const char* params[] = {stream_type.c_str(), stream_id.c_str(), from.c_str(), max.c_str()};
   result_ptr r(PQexecPrepared(conn, "read", 4, params, nullptr, nullptr, 0));
-  if (!r || !ok(r.get())) fail("cannot read stream " + stream_type + "/" + stream_id);
+  if (!succeeded(r.get())) fail("cannot read stream " + stream_type + "/" + stream_id);
   std::vector<stored_event> out;
   out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
   for (int row = 0; row < PQntuples(r.get()); ++row)
@@ -189,14 +181,14 @@ void postgres_journal::save_snapshot(const snapshot& s) {
   const std::string version = std::to_string(s.version), schema = std::to_string(s.schema_version);
   const char* params[] = {s.stream_type.c_str(), s.stream_id.c_str(), version.c_str(), schema.c_str(), s.data.c_str()};
   result_ptr r(PQexecPrepared(conn, "save_snapshot", 5, params, nullptr, nullptr, 0));
-  if (!r || !ok(r.get())) fail("cannot save snapshot of " + s.stream_type + "/" + s.stream_id);
+  if (!succeeded(r.get())) fail("cannot save snapshot of " + s.stream_type + "/" + s.stream_id);
 }
 
 std::optional<snapshot> postgres_journal::load_snapshot(const std::string& stream_type, const std::string& stream_id) {
   PGconn* conn = connected();
   const char* params[] = {stream_type.c_str(), stream_id.c_str()};
   result_ptr r(PQexecPrepared(conn, "load_snapshot", 2, params, nullptr, nullptr, 0));
-  if (!r || !ok(r.get())) fail("cannot load snapshot of " + stream_type + "/" + stream_id);
+  if (!succeeded(r.get())) fail("cannot load snapshot of " + stream_type + "/" + stream_id);
   if (PQntuples(r.get()) == 0) return std::nullopt;
   return snapshot{stream_type, stream_id, int_at(r.get(), 0, 0), static_cast<int>(int_at(r.get(), 0, 1)),
                   PQgetvalue(r.get(), 0, 2)};

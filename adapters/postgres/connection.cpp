@@ -1,28 +1,26 @@
 #include "adapters/postgres/connection.hpp"
 
+#include "adapters/postgres/libpq.hpp"
 #include "common/log.hpp"
-
-#include <libpq-fe.h>
 
 #include <thread>
 
 namespace commerce::adapters::postgres {
 namespace {
 
-struct result_deleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
-
 result_ptr checked(PGconn* conn, PGresult* raw, const std::string& sql) {
   result_ptr r(raw);
-  const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+  if (!succeeded(r.get()))
     throw postgres_error("statement failed: " + std::string(PQerrorMessage(conn)) + " in: " + sql.substr(0, 200));
   return r;
 }
 
 }  // namespace
+
+void route_notices_to_log(PGconn* conn) {
+  PQsetNoticeProcessor(
+      conn, [](void*, const char* message) { log::debug("postgres notice", {{"message", message}}); }, nullptr);
+}
 
 void connection::closer::operator()(pg_conn* c) const { PQfinish(c); }
 
@@ -30,10 +28,7 @@ connection::connection(const std::string& conninfo) : conn_(PQconnectdb(conninfo
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK)
     throw postgres_error("cannot connect to PostgreSQL: " +
                          std::string(conn_ ? PQerrorMessage(conn_.get()) : "out of memory"));
-  // Server notices ("relation already exists, skipping") would otherwise go to stderr as
-  // plain text, between our JSON log lines.
-  PQsetNoticeProcessor(
-      conn_.get(), [](void*, const char* message) { log::debug("postgres notice", {{"message", message}}); }, nullptr);
+  route_notices_to_log(conn_.get());
 }
 
 connection connection::wait_for(const std::string& conninfo, std::chrono::milliseconds timeout) {

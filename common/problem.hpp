@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-namespace commerce::actors {
+namespace commerce {
 
 // {"type", "title", "status", "detail", "code", ...extra}
 http_response problem(int status, std::string_view code, std::string_view title, std::string_view detail,
@@ -15,4 +15,4 @@ http_response problem(int status, std::string_view code, std::string_view title,
 
 http_response json_response(int status, const boost::json::value& body);
 
-}  // namespace commerce::actors
+}  // namespace commerce

@@ -1,9 +1,9 @@
-#include "actors/problem.hpp"
+#include "common/problem.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-namespace commerce::actors {
+namespace commerce {
 
 http_response problem(int status, std::string_view code, std::string_view title, std::string_view detail,
                       const boost::json::object& extra) {
@@ -27,4 +27,4 @@ http_response json_response(int status, const boost::json::value& body) {
   return r;
 }
 
-}  // namespace commerce::actors
+}  // namespace commerce
