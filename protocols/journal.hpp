@@ -27,12 +27,20 @@ struct event_record {
   std::string metadata = "{}";
 };
 
+// Sets (due_at_ms > 0) or clears (0) one of the stream's durable timers. It is written in the
+// same transaction as the events, so a timer never outlives or misses the decision behind it.
+struct timer_change {
+  std::string name;
+  std::int64_t due_at_ms = 0;
+};
+
 // Append `events` as versions expected_version+1 … only if the stream is at expected_version now.
 struct append_request {
   std::string stream_type;
   std::string stream_id;
   std::int64_t expected_version = 0;
   std::vector<event_record> events;
+  std::vector<timer_change> timers;
 };
 
 enum class append_status : std::uint8_t {
@@ -52,8 +60,14 @@ typename Inspector::result_type inspect(Inspector& f, event_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, timer_change& x) {
+  return f(caf::meta::type_name("timer_change"), x.name, x.due_at_ms);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_request& x) {
-  return f(caf::meta::type_name("append_request"), x.stream_type, x.stream_id, x.expected_version, x.events);
+  return f(caf::meta::type_name("append_request"), x.stream_type, x.stream_id, x.expected_version, x.events,
+           x.timers);
 }
 
 inline std::string to_string(append_status s) {

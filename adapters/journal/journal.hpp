@@ -18,6 +18,7 @@ using protocols::append_request;
 using protocols::append_result;
 using protocols::append_status;
 using protocols::event_record;
+using protocols::timer_change;
 
 struct stored_event {
   std::int64_t position = 0;  // global order
@@ -29,6 +30,23 @@ struct stored_event {
   std::string data;
   std::string metadata;
   std::int64_t recorded_at_ms = 0;
+  std::int64_t transaction_id = 0;  // filled by read_all only
+};
+
+// Where a subscription has got to in the global order. Events are delivered in
+// (transaction_id, position) order: positions are taken when a transaction writes but become
+// visible when it commits, so position alone would skip an event committed late.
+struct checkpoint {
+  std::int64_t transaction_id = 0;
+  std::int64_t position = 0;
+};
+
+// A durable timer that is due: the timer service sends it to its entity, then clears it.
+struct due_timer {
+  std::string stream_type;
+  std::string stream_id;
+  std::string name;
+  std::int64_t due_at_ms = 0;
 };
 
 struct snapshot {
@@ -49,8 +67,9 @@ class journal {
  public:
   virtual ~journal() = default;
 
-  // All requests in one transaction. A conflicting request stores nothing and does not stop
-  // the others. Results are `appended` or `conflict`. Throws storage_unavailable when the store is unreachable (then nothing is stored).
+  // All requests in one transaction, each with its timer changes. A conflicting request stores
+  // nothing and does not stop the others. Results are `appended` or `conflict`. Throws
+  // storage_unavailable when the store is unreachable (then nothing is stored).
   virtual std::vector<append_result> append(const std::vector<append_request>& batch) = 0;
 
   // Events of one stream with version >= from_version, in order, at most `limit`.
@@ -60,6 +79,19 @@ class journal {
   // Keeps the latest snapshot per stream (an older version never replaces a newer one).
   virtual void save_snapshot(const snapshot& s) = 0;
   virtual std::optional<snapshot> load_snapshot(const std::string& stream_type, const std::string& stream_id) = 0;
+
+  // Committed events of all streams after `after`, at most `limit`, in (transaction_id,
+  // position) order, and only from transactions older than every one still running — so an
+  // event that commits later can never land behind a checkpoint already passed (the gap
+  // Akka JDBC #96 and Marten #3321 fell into).
+  virtual std::vector<stored_event> read_all(const checkpoint& after, std::size_t limit) = 0;
+  virtual std::optional<checkpoint> load_checkpoint(const std::string& subscription) = 0;
+  virtual void save_checkpoint(const std::string& subscription, const checkpoint& at) = 0;
+
+  // Timers due at or before `until_ms`, earliest first.
+  virtual std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) = 0;
+  // Removes the timer only if it is still set for the same time: one re-set meanwhile stays.
+  virtual void clear_timer(const due_timer& timer) = 0;
 };
 
 }  // namespace commerce::adapters

@@ -5,27 +5,48 @@
 
 namespace commerce::adapters {
 
-std::vector<append_result> memory_journal::append(const std::vector<append_request>& batch) {
-  std::lock_guard lock(mutex_);
+append_result memory_journal::append_locked(const append_request& request, std::int64_t transaction) {
+  auto& stream = streams_[{request.stream_type, request.stream_id}];
+  const auto current = static_cast<std::int64_t>(stream.size());
+  // A version taken by a still-open transaction is taken: PostgreSQL's unique index would make
+  // the second writer wait and then fail, which is a conflict either way.
+  if (current != request.expected_version) return {append_status::conflict, current};
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
-  std::vector<append_result> results;
-  for (const auto& request : batch) {
-    auto& stream = streams_[{request.stream_type, request.stream_id}];
-    const auto current = static_cast<std::int64_t>(stream.size());
-    if (current != request.expected_version) {
-      results.push_back({append_status::conflict, current});
-      continue;
-    }
-    for (const auto& e : request.events) {
-      stream.push_back(events_.size());
-      events_.push_back({static_cast<std::int64_t>(events_.size()) + 1, request.stream_type, request.stream_id,
-                         static_cast<std::int64_t>(stream.size()), e.event_type, e.schema_version, e.data, e.metadata,
-                         now_ms});
-    }
-    results.push_back({append_status::appended, static_cast<std::int64_t>(stream.size())});
+  for (const auto& e : request.events) {
+    stream.push_back(events_.size());
+    events_.push_back({static_cast<std::int64_t>(events_.size()) + 1, request.stream_type, request.stream_id,
+                       static_cast<std::int64_t>(stream.size()), e.event_type, e.schema_version, e.data, e.metadata,
+                       now_ms, transaction});
   }
+  for (const auto& t : request.timers) {
+    const timer_key key{request.stream_type, request.stream_id, t.name};
+    if (t.due_at_ms > 0) timers_[key] = t.due_at_ms;
+    else timers_.erase(key);
+  }
+  return {append_status::appended, static_cast<std::int64_t>(stream.size())};
+}
+
+std::vector<append_result> memory_journal::append(const std::vector<append_request>& batch) {
+  std::lock_guard lock(mutex_);
+  const auto transaction = next_transaction_++;
+  std::vector<append_result> results;
+  results.reserve(batch.size());
+  for (const auto& request : batch) results.push_back(append_locked(request, transaction));
   return results;
+}
+
+std::int64_t memory_journal::append_uncommitted(const append_request& request) {
+  std::lock_guard lock(mutex_);
+  const auto transaction = next_transaction_++;
+  open_transactions_.insert(transaction);
+  append_locked(request, transaction);
+  return transaction;
+}
+
+void memory_journal::commit(std::int64_t transaction) {
+  std::lock_guard lock(mutex_);
+  open_transactions_.erase(transaction);
 }
 
 std::vector<stored_event> memory_journal::read_stream(const std::string& stream_type, const std::string& stream_id,
@@ -35,8 +56,12 @@ std::vector<stored_event> memory_journal::read_stream(const std::string& stream_
   auto it = streams_.find({stream_type, stream_id});
   if (it == streams_.end()) return out;
   for (auto version = std::max<std::int64_t>(from_version, 1);
-       version <= static_cast<std::int64_t>(it->second.size()) && out.size() < limit; ++version)
-    out.push_back(events_[it->second[static_cast<std::size_t>(version - 1)]]);
+       version <= static_cast<std::int64_t>(it->second.size()) && out.size() < limit; ++version) {
+    const auto& e = events_[it->second[static_cast<std::size_t>(version - 1)]];
+    if (!visible(e)) break;
+    out.push_back(e);
+    out.back().transaction_id = 0;  // as postgres_journal: only read_all reports it
+  }
   return out;
 }
 
@@ -51,6 +76,46 @@ std::optional<snapshot> memory_journal::load_snapshot(const std::string& stream_
   auto it = snapshots_.find({stream_type, stream_id});
   if (it == snapshots_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<stored_event> memory_journal::read_all(const checkpoint& after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  const auto horizon = open_transactions_.empty() ? next_transaction_ : *open_transactions_.begin();
+  auto key = [](const stored_event& e) { return std::pair(e.transaction_id, e.position); };
+  std::vector<stored_event> out;
+  for (const auto& e : events_)
+    if (e.transaction_id < horizon && key(e) > std::pair(after.transaction_id, after.position)) out.push_back(e);
+  std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+std::optional<checkpoint> memory_journal::load_checkpoint(const std::string& subscription) {
+  std::lock_guard lock(mutex_);
+  auto it = checkpoints_.find(subscription);
+  if (it == checkpoints_.end()) return std::nullopt;
+  return it->second;
+}
+
+void memory_journal::save_checkpoint(const std::string& subscription, const checkpoint& at) {
+  std::lock_guard lock(mutex_);
+  checkpoints_[subscription] = at;
+}
+
+std::vector<due_timer> memory_journal::due_timers(std::int64_t until_ms, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<due_timer> out;
+  for (const auto& [key, due] : timers_)
+    if (due <= until_ms) out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), due});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.due_at_ms < b.due_at_ms; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+void memory_journal::clear_timer(const due_timer& timer) {
+  std::lock_guard lock(mutex_);
+  auto it = timers_.find({timer.stream_type, timer.stream_id, timer.name});
+  if (it != timers_.end() && it->second == timer.due_at_ms) timers_.erase(it);
 }
 
 }  // namespace commerce::adapters

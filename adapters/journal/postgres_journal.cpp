@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
+
 namespace commerce::adapters {
 namespace {
 
@@ -42,6 +44,42 @@ WHERE snapshots.version <= EXCLUDED.version)sql";
 
 constexpr const char* load_snapshot_sql =
     "SELECT version, schema_version, data::text FROM snapshots WHERE stream_type = $1 AND stream_id = $2";
+
+// pg_snapshot_xmin is the oldest transaction still running: everything below it has committed
+// or aborted, so nothing can appear later behind the returned rows.
+constexpr const char* read_all_sql = R"sql(
+SELECT position, stream_type, stream_id, version, event_type, schema_version, data::text, metadata::text,
+       (extract(epoch FROM recorded_at) * 1000)::bigint, transaction_id::text
+FROM events
+WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, position LIMIT $3)sql";
+
+constexpr const char* load_checkpoint_sql =
+    "SELECT transaction_id::text, position FROM subscription_checkpoints WHERE name = $1";
+
+constexpr const char* save_checkpoint_sql = R"sql(
+INSERT INTO subscription_checkpoints (name, transaction_id, position) VALUES ($1, $2::text::xid8, $3)
+ON CONFLICT (name) DO UPDATE
+SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now())sql";
+
+// Times travel as milliseconds since the epoch; interval arithmetic keeps them exact.
+constexpr const char* set_timer_sql = R"sql(
+INSERT INTO timers (stream_type, stream_id, name, due_at)
+VALUES ($1, $2, $3, timestamptz 'epoch' + $4::bigint * interval '1 millisecond')
+ON CONFLICT (stream_type, stream_id, name) DO UPDATE SET due_at = EXCLUDED.due_at)sql";
+
+constexpr const char* delete_timer_sql =
+    "DELETE FROM timers WHERE stream_type = $1 AND stream_id = $2 AND name = $3";
+
+constexpr const char* due_timers_sql = R"sql(
+SELECT stream_type, stream_id, name, (extract(epoch FROM due_at) * 1000)::bigint
+FROM timers WHERE due_at <= timestamptz 'epoch' + $1::bigint * interval '1 millisecond'
+ORDER BY due_at LIMIT $2)sql";
+
+constexpr const char* clear_timer_sql = R"sql(
+DELETE FROM timers WHERE stream_type = $1 AND stream_id = $2 AND name = $3
+  AND due_at = timestamptz 'epoch' + $4::bigint * interval '1 millisecond')sql";
 
 std::string events_json(const std::vector<event_record>& events) {
   boost::json::array out;
@@ -82,8 +120,19 @@ pg_conn* postgres_journal::connected() {
   if (PQstatus(conn_) != CONNECTION_OK) fail("cannot connect to the journal");
   postgres::route_notices_to_log(conn_);
   const std::pair<const char*, const char*> statements[] = {
-      {"append", append_sql}, {"version", version_sql}, {"undo", undo_sql},
-      {"read", read_sql},     {"save_snapshot", save_snapshot_sql}, {"load_snapshot", load_snapshot_sql}};
+      {"append", append_sql},
+      {"version", version_sql},
+      {"undo", undo_sql},
+      {"set_timer", set_timer_sql},
+      {"delete_timer", delete_timer_sql},
+      {"read", read_sql},
+      {"save_snapshot", save_snapshot_sql},
+      {"load_snapshot", load_snapshot_sql},
+      {"read_all", read_all_sql},
+      {"load_checkpoint", load_checkpoint_sql},
+      {"save_checkpoint", save_checkpoint_sql},
+      {"due_timers", due_timers_sql},
+      {"clear_timer", clear_timer_sql}};
   for (const auto& [name, sql] : statements) {
     result_ptr r(PQprepare(conn_, name, sql, 0, nullptr));
     if (!succeeded(r.get())) fail(std::string("cannot prepare ") + name);
@@ -123,33 +172,42 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
   result_ptr sync(PQgetResult(conn));
   if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("append batch out of step");
 
-  // Round trip 2: undo partial appends of conflicting requests, learn their actual versions, commit.
-  std::vector<std::size_t> conflicts;
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    if (inserted[i].size() != batch[i].events.size()) conflicts.push_back(i);
-  std::vector<std::string> undo_lists;
-  for (auto i : conflicts) {
-    std::string list = "{";
-    for (const auto& p : inserted[i]) list += (list.size() > 1 ? "," : "") + p;
-    undo_lists.push_back(list + "}");
-    const char* undo[] = {undo_lists.back().c_str()};
+  // Round trip 2: undo partial appends of conflicting requests and learn their actual versions;
+  // write the timer changes of the appended ones; commit.
+  // libpq copies parameters when a statement is queued, so they may be temporaries.
+  std::vector<append_result> results(batch.size());
+  // Per statement sent: the request whose actual version it reads, or none.
+  std::vector<std::optional<std::size_t>> version_of;
+  for (std::size_t i = 0; i < batch.size() && sent; ++i) {
     const char* stream[] = {batch[i].stream_type.c_str(), batch[i].stream_id.c_str()};
-    sent = sent && PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) &&
-           PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
+    if (inserted[i].size() != batch[i].events.size()) {
+      std::string list = "{";
+      for (const auto& p : inserted[i]) list += (list.size() > 1 ? "," : "") + p;
+      list += "}";
+      const char* undo[] = {list.c_str()};
+      sent = PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) &&
+             PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
+      version_of.push_back(std::nullopt);
+      version_of.push_back(i);
+      continue;
+    }
+    results[i] = {append_status::appended, batch[i].expected_version + static_cast<std::int64_t>(batch[i].events.size())};
+    for (const auto& t : batch[i].timers) {
+      const auto due = std::to_string(t.due_at_ms);
+      const char* params[] = {stream[0], stream[1], t.name.c_str(), due.c_str()};
+      sent = sent && (t.due_at_ms > 0 ? PQsendQueryPrepared(conn, "set_timer", 4, params, nullptr, nullptr, 0)
+                                      : PQsendQueryPrepared(conn, "delete_timer", 3, params, nullptr, nullptr, 0));
+      version_of.push_back(std::nullopt);
+    }
   }
   sent = sent && PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(conn);
   if (!sent) fail("cannot commit the append batch");
 
-  std::vector<append_result> results(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    results[i] = {append_status::appended, batch[i].expected_version + static_cast<std::int64_t>(batch[i].events.size())};
-  for (auto i : conflicts) {
-    result_ptr undone(PQgetResult(conn));
-    result_ptr end1(PQgetResult(conn));
-    result_ptr version(PQgetResult(conn));
-    result_ptr end2(PQgetResult(conn));
-    if (!succeeded(undone.get()) || !succeeded(version.get())) fail("conflict handling failed");
-    results[i] = {append_status::conflict, int_at(version.get(), 0, 0)};
+  for (const auto& request : version_of) {
+    result_ptr r(PQgetResult(conn));
+    result_ptr end(PQgetResult(conn));
+    if (!succeeded(r.get())) fail("append batch follow-up failed");
+    if (request) results[*request] = {append_status::conflict, int_at(r.get(), 0, 0)};
   }
   result_ptr commit(PQgetResult(conn));
   if (!succeeded(commit.get())) fail("commit failed");
@@ -192,6 +250,61 @@ std::optional<snapshot> postgres_journal::load_snapshot(const std::string& strea
   if (PQntuples(r.get()) == 0) return std::nullopt;
   return snapshot{stream_type, stream_id, int_at(r.get(), 0, 0), static_cast<int>(int_at(r.get(), 0, 1)),
                   PQgetvalue(r.get(), 0, 2)};
+}
+
+std::vector<stored_event> postgres_journal::read_all(const checkpoint& after, std::size_t limit) {
+  PGconn* conn = connected();
+  const std::string tx = std::to_string(after.transaction_id), position = std::to_string(after.position),
+                    max = std::to_string(limit);
+  const char* params[] = {tx.c_str(), position.c_str(), max.c_str()};
+  result_ptr r(PQexecPrepared(conn, "read_all", 3, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot read the global order");
+  std::vector<stored_event> out;
+  out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
+  for (int row = 0; row < PQntuples(r.get()); ++row)
+    out.push_back({int_at(r.get(), row, 0), PQgetvalue(r.get(), row, 1), PQgetvalue(r.get(), row, 2),
+                   int_at(r.get(), row, 3), PQgetvalue(r.get(), row, 4), static_cast<int>(int_at(r.get(), row, 5)),
+                   PQgetvalue(r.get(), row, 6), PQgetvalue(r.get(), row, 7), int_at(r.get(), row, 8),
+                   int_at(r.get(), row, 9)});
+  return out;
+}
+
+std::optional<checkpoint> postgres_journal::load_checkpoint(const std::string& subscription) {
+  PGconn* conn = connected();
+  const char* params[] = {subscription.c_str()};
+  result_ptr r(PQexecPrepared(conn, "load_checkpoint", 1, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot load checkpoint " + subscription);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  return checkpoint{int_at(r.get(), 0, 0), int_at(r.get(), 0, 1)};
+}
+
+void postgres_journal::save_checkpoint(const std::string& subscription, const checkpoint& at) {
+  PGconn* conn = connected();
+  const std::string tx = std::to_string(at.transaction_id), position = std::to_string(at.position);
+  const char* params[] = {subscription.c_str(), tx.c_str(), position.c_str()};
+  result_ptr r(PQexecPrepared(conn, "save_checkpoint", 3, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot save checkpoint " + subscription);
+}
+
+std::vector<due_timer> postgres_journal::due_timers(std::int64_t until_ms, std::size_t limit) {
+  PGconn* conn = connected();
+  const std::string until = std::to_string(until_ms), max = std::to_string(limit);
+  const char* params[] = {until.c_str(), max.c_str()};
+  result_ptr r(PQexecPrepared(conn, "due_timers", 2, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot read due timers");
+  std::vector<due_timer> out;
+  for (int row = 0; row < PQntuples(r.get()); ++row)
+    out.push_back({PQgetvalue(r.get(), row, 0), PQgetvalue(r.get(), row, 1), PQgetvalue(r.get(), row, 2),
+                   int_at(r.get(), row, 3)});
+  return out;
+}
+
+void postgres_journal::clear_timer(const due_timer& timer) {
+  PGconn* conn = connected();
+  const std::string due = std::to_string(timer.due_at_ms);
+  const char* params[] = {timer.stream_type.c_str(), timer.stream_id.c_str(), timer.name.c_str(), due.c_str()};
+  result_ptr r(PQexecPrepared(conn, "clear_timer", 4, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot clear timer " + timer.stream_type + "/" + timer.stream_id);
 }
 
 }  // namespace commerce::adapters

@@ -12,17 +12,26 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <set>
 #include <thread>
 
 using namespace commerce::adapters;
 
 namespace {
 
+// A writer whose transaction is still open: its event has a position but nobody sees it yet.
+using commit_later = std::function<void()>;
+
 struct memory_store {
   std::shared_ptr<memory_journal> shared = std::make_shared<memory_journal>();
   // A second handle on the same store, as a second writer would have.
   std::shared_ptr<journal> open() { return shared; }
+  commit_later append_uncommitted(const std::string& stream_id) {
+    const auto tx = shared->append_uncommitted({"cart", stream_id, 0, {{"Slow", 1, "{}", "{}"}}, {}});
+    return [shared = shared, tx] { shared->commit(tx); };
+  }
 };
 
 struct postgres_store {
@@ -32,6 +41,12 @@ struct postgres_store {
     postgres::migrate(conn);
   }
   std::shared_ptr<journal> open() { return std::make_shared<postgres_journal>(db.conninfo()); }
+  commit_later append_uncommitted(const std::string& stream_id) {
+    auto conn = std::make_shared<postgres::connection>(db.conninfo());
+    conn->exec("BEGIN; INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data) "
+               "VALUES ('cart', '" + stream_id + "', 1, 'Slow', 1, '{}')");
+    return [conn] { conn->exec("COMMIT"); };
+  }
 };
 
 event_record event(const std::string& type, const std::string& data = R"({"n":1})") {
@@ -154,6 +169,124 @@ TEMPLATE_TEST_CASE("snapshots keep the latest version per stream", "[journal]", 
   CHECK(s->version == 20);
   CHECK(boost::json::parse(s->data).at("lines") == 2);
   CHECK_FALSE(j->load_snapshot("order", "a").has_value());
+}
+
+TEMPLATE_TEST_CASE("timers are set and cleared with the events, and only by an append that lands", "[journal]",
+                   memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  auto with_timer = [](std::string id, std::int64_t expected, std::int64_t due) {
+    auto r = request(id, expected, {event("E")});
+    r.timers = {{"deadline", due}};
+    return r;
+  };
+  j->append({with_timer("a", 0, 5'000), with_timer("b", 0, 1'000), with_timer("c", 0, 9'000)});
+  j->append({with_timer("a", 0, 100)});  // conflict: its timer must not be written
+  auto due = j->due_timers(5'000, 10);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].stream_id == "b");  // earliest first
+  CHECK(due[0].due_at_ms == 1'000);
+  CHECK(due[1].stream_id == "a");
+  CHECK(due[1].due_at_ms == 5'000);
+  CHECK(due[1].name == "deadline");
+  CHECK(j->due_timers(5'000, 1).size() == 1);
+
+  // Re-set meanwhile: clearing the old due time leaves the new one.
+  j->append({with_timer("a", 1, 7'000)});
+  j->clear_timer(due[1]);
+  j->clear_timer(due[0]);
+  due = j->due_timers(10'000, 10);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].stream_id == "a");
+  CHECK(due[0].due_at_ms == 7'000);
+  j->append({with_timer("c", 1, 0)});  // 0 clears
+  CHECK(j->due_timers(10'000, 10).size() == 1);
+}
+
+TEMPLATE_TEST_CASE("read_all delivers every stream's events in commit-safe order from a checkpoint", "[journal]",
+                   memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  j->append({request("a", 0, {event("A1"), event("A2")}), request("b", 0, {event("B1")})});
+  j->append({request("a", 2, {event("A3")})});
+  const auto all = j->read_all({}, 100);
+  REQUIRE(all.size() == 4);
+  std::vector<std::string> types;
+  for (const auto& e : all) types.push_back(e.event_type);
+  CHECK(types == std::vector<std::string>{"A1", "A2", "B1", "A3"});
+  CHECK(all[0].transaction_id == all[2].transaction_id);  // one batch, one transaction
+  CHECK(all[3].transaction_id > all[0].transaction_id);
+  CHECK(all[2].stream_id == "b");
+
+  const auto rest = j->read_all({all[1].transaction_id, all[1].position}, 100);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest[0].event_type == "B1");
+  CHECK(j->read_all({all[1].transaction_id, all[1].position}, 1).size() == 1);
+
+  CHECK_FALSE(j->load_checkpoint("projector").has_value());
+  j->save_checkpoint("projector", {all[3].transaction_id, all[3].position});
+  const auto saved = store.open()->load_checkpoint("projector");
+  REQUIRE(saved.has_value());
+  CHECK(saved->position == all[3].position);
+  CHECK(j->read_all(*saved, 100).empty());
+}
+
+TEMPLATE_TEST_CASE("a transaction that commits after a later one is not skipped", "[journal]", memory_store,
+                   postgres_store) {
+  TestType store;
+  auto j = store.open();
+  j->append({request("before", 0, {event("Before")})});
+  auto slow = store.append_uncommitted("slow");            // takes the next position, stays open
+  j->append({request("fast", 0, {event("Fast")})});        // later position, commits first
+  const auto seen = j->read_all({}, 100);
+  // Fast is held back while the older transaction is open: a reader that took it now and kept
+  // its checkpoint would never see Slow.
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].event_type == "Before");
+  CHECK(j->read_stream("cart", "fast", 1, 10).size() == 1);  // the stream itself is readable
+
+  slow();
+  const auto after = j->read_all({seen[0].transaction_id, seen[0].position}, 100);
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].event_type == "Slow");
+  CHECK(after[1].event_type == "Fast");
+  CHECK(after[0].position < after[1].position);
+}
+
+TEMPLATE_TEST_CASE("concurrent writers with out-of-order commits: a reader sees each event exactly once", "[journal]",
+                   memory_store, postgres_store) {
+  TestType store;
+  constexpr int writers = 4, appends = 50;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, j = store.open(), w] {
+      for (int i = 0; i < appends; ++i)
+        j->append({request("w" + std::to_string(w) + "-" + std::to_string(i), 0, {event("E"), event("E")})});
+    });
+  // One more writer holds a transaction open across part of the run.
+  auto slow = store.append_uncommitted("held");
+  std::thread reader_done([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    slow();
+    for (auto& t : threads) t.join();
+    done = true;
+  });
+  auto reader = store.open();
+  checkpoint at;
+  std::set<std::int64_t> positions;
+  int duplicates = 0;
+  for (bool last = false; !last;) {
+    last = done.load();  // one more pass after the writers finished
+    for (const auto& e : reader->read_all(at, 37)) {
+      if (!positions.insert(e.position).second) ++duplicates;
+      at = {e.transaction_id, e.position};
+      last = false;
+    }
+  }
+  reader_done.join();
+  CHECK(duplicates == 0);
+  CHECK(positions.size() == writers * appends * 2 + 1);
 }
 
 TEST_CASE("an unreachable PostgreSQL fails appends fast with storage_unavailable", "[journal][postgres]") {
