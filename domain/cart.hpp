@@ -48,6 +48,9 @@ struct cart_state {
 
   money subtotal() const;
 };
+BOOST_DESCRIBE_STRUCT(cart_line, (), (quantity, unit_price, reserved))
+BOOST_DESCRIBE_STRUCT(cart_state, (), (id, exists, status, currency, email, customer_id, lines, created_at, updated_at,
+                                       checkout_id, order_id))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -146,6 +149,7 @@ struct cart_decider {
   using command = cart_command;
   using event = cart_event;
   static constexpr std::string_view stream_type = "cart";
+  static constexpr int state_schema_version = 1;
 
   static state initial(std::string id);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

@@ -48,6 +48,9 @@ struct inventory_state {
 
   std::int64_t available() const { return on_hand - reserved; }
 };
+// Described so that the persistent entity can snapshot the state as JSON.
+BOOST_DESCRIBE_STRUCT(reservation, (), (quantity, stage, expires_at))
+BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -140,6 +143,7 @@ struct inventory_decider {
   using command = inventory_command;
   using event = inventory_event;
   static constexpr std::string_view stream_type = "product";
+  static constexpr int state_schema_version = 1;  // of the snapshot; bump when the state changes shape
 
   static state initial(std::string sku);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

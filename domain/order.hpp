@@ -58,6 +58,8 @@ struct order_state {
   std::string tracking;
   std::vector<status_change> history;
 };
+BOOST_DESCRIBE_STRUCT(order_state, (), (id, exists, cart_id, customer_id, email, shipping_address, lines, total, status,
+                                        transaction_id, paid, refunded, carrier, tracking, history))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -134,6 +136,7 @@ struct order_decider {
   using command = order_command;
   using event = order_event;
   static constexpr std::string_view stream_type = "order";
+  static constexpr int state_schema_version = 1;
 
   static state initial(std::string id);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

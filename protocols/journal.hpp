@@ -1,9 +1,16 @@
-// The journal protocol: what entity actors send to the journal writer and what comes back.
+// The journal protocol: what entity actors, timers and subscriptions send to the storage side.
 //
-//   request(writer, timeout, append_atom::value, append_request) -> append_result
-//
-// The writer batches the appends of many entities into one transaction (group commit) and
-// answers each only once its events are durable.
+// The journal writer (all writes; appends are group-committed):
+//   request(writer, t, append_atom, append_request)            -> append_result
+//   send(writer, save_atom, snapshot)                            best effort, an older one never wins
+//   request(writer, t, save_atom, subscription, checkpoint)     -> caf::unit_t
+//   send(writer, clear_atom, due_timer)                          only if still due at that time
+// The journal readers (blocking reads on threads of their own):
+//   request(reader, t, load_atom, stream_type, stream_id, from_version, use_snapshot) -> recovered_stream
+//   request(reader, t, read_atom, checkpoint, limit)             -> std::vector<stored_event>
+//   request(reader, t, load_atom, subscription)                  -> checkpoint ({0, 0} when none)
+//   request(reader, t, due_atom, until_ms, limit)                -> std::vector<due_timer>
+// A reader that cannot reach the store answers with an error (sec::runtime_error).
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -11,12 +18,18 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace commerce::protocols {
 
 using append_atom = caf::atom_constant<caf::atom("append")>;
+using save_atom = caf::atom_constant<caf::atom("save")>;
+using clear_atom = caf::atom_constant<caf::atom("clear")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using due_atom = caf::atom_constant<caf::atom("due")>;
 
 // An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
 // causation_id, command_id).
@@ -54,6 +67,61 @@ struct append_result {
   std::int64_t version = 0;
 };
 
+// An event as stored.
+struct stored_event {
+  std::int64_t position = 0;  // global order
+  std::string stream_type;
+  std::string stream_id;
+  std::int64_t version = 0;  // 1 for a stream's first event
+  std::string event_type;
+  int schema_version = 1;
+  std::string data;
+  std::string metadata;
+  std::int64_t recorded_at_ms = 0;
+  std::int64_t transaction_id = 0;  // filled by read_all only
+};
+
+// An entity's state as of `version`, as JSON in the state's own schema version.
+struct snapshot {
+  std::string stream_type;
+  std::string stream_id;
+  std::int64_t version = 0;
+  int schema_version = 1;
+  std::string data;
+};
+
+// What an entity recovers from: the latest snapshot (if asked for and present) and the events
+// after it.
+struct recovered_stream {
+  std::optional<snapshot> from_snapshot;
+  std::vector<stored_event> events;
+};
+
+// Where a subscription has got to in the global order. Events are delivered in
+// (transaction_id, position) order: positions are taken when a transaction writes but become
+// visible when it commits, so position alone would skip an event committed late.
+struct checkpoint {
+  std::int64_t transaction_id = 0;
+  std::int64_t position = 0;
+};
+
+// A durable timer that is due: the timer service sends it to its entity, then clears it.
+struct due_timer {
+  std::string stream_type;
+  std::string stream_id;
+  std::string name;
+  std::int64_t due_at_ms = 0;
+};
+
+inline std::string to_string(append_status s) {
+  switch (s) {
+    case append_status::appended: return "appended";
+    case append_status::conflict: return "conflict";
+    case append_status::storage_unavailable: return "storage_unavailable";
+  }
+  return "unknown";
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_record& x) {
   return f(caf::meta::type_name("event_record"), x.event_type, x.schema_version, x.data, x.metadata);
@@ -70,18 +138,33 @@ typename Inspector::result_type inspect(Inspector& f, append_request& x) {
            x.timers);
 }
 
-inline std::string to_string(append_status s) {
-  switch (s) {
-    case append_status::appended: return "appended";
-    case append_status::conflict: return "conflict";
-    case append_status::storage_unavailable: return "storage_unavailable";
-  }
-  return "unknown";
-}
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_result& x) {
   return f(caf::meta::type_name("append_result"), x.status, x.version);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_event& x) {
+  return f(caf::meta::type_name("stored_event"), x.position, x.stream_type, x.stream_id, x.version, x.event_type,
+           x.schema_version, x.data, x.metadata, x.recorded_at_ms, x.transaction_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(caf::meta::type_name("snapshot"), x.stream_type, x.stream_id, x.version, x.schema_version, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
+  return f(caf::meta::type_name("checkpoint"), x.transaction_id, x.position);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, due_timer& x) {
+  return f(caf::meta::type_name("due_timer"), x.stream_type, x.stream_id, x.name, x.due_at_ms);
+}
+
 }  // namespace commerce::protocols
+
+// Readers and entities share a node; std::optional has no inspector in CAF 0.17.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::recovered_stream)

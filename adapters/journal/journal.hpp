@@ -18,44 +18,11 @@ using protocols::append_request;
 using protocols::append_result;
 using protocols::append_status;
 using protocols::event_record;
+using protocols::checkpoint;
+using protocols::due_timer;
+using protocols::snapshot;
+using protocols::stored_event;
 using protocols::timer_change;
-
-struct stored_event {
-  std::int64_t position = 0;  // global order
-  std::string stream_type;
-  std::string stream_id;
-  std::int64_t version = 0;  // 1 for a stream's first event
-  std::string event_type;
-  int schema_version = 1;
-  std::string data;
-  std::string metadata;
-  std::int64_t recorded_at_ms = 0;
-  std::int64_t transaction_id = 0;  // filled by read_all only
-};
-
-// Where a subscription has got to in the global order. Events are delivered in
-// (transaction_id, position) order: positions are taken when a transaction writes but become
-// visible when it commits, so position alone would skip an event committed late.
-struct checkpoint {
-  std::int64_t transaction_id = 0;
-  std::int64_t position = 0;
-};
-
-// A durable timer that is due: the timer service sends it to its entity, then clears it.
-struct due_timer {
-  std::string stream_type;
-  std::string stream_id;
-  std::string name;
-  std::int64_t due_at_ms = 0;
-};
-
-struct snapshot {
-  std::string stream_type;
-  std::string stream_id;
-  std::int64_t version = 0;
-  int schema_version = 1;
-  std::string data;
-};
 
 // The journal cannot be reached; nothing of the failed call was stored.
 class storage_unavailable : public std::runtime_error {

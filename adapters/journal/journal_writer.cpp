@@ -84,6 +84,31 @@ caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store,
         self->state.flush_scheduled = false;
         flush(self);
       },
+      // The small writes below are not batched; they are rare next to appends.
+      [self](protocols::save_atom, const snapshot& s) {
+        try {
+          self->state.store->save_snapshot(s);
+        } catch (const std::exception& e) {
+          // A snapshot only shortens recovery; the events are already safe.
+          log::warn("snapshot not saved", {{"stream", s.stream_type + "/" + s.stream_id}, {"error", e.what()}});
+        }
+      },
+      [self](protocols::save_atom, const std::string& subscription, const checkpoint& at) -> caf::result<caf::unit_t> {
+        try {
+          self->state.store->save_checkpoint(subscription, at);
+          return caf::unit;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, std::string("checkpoint not saved: ") + e.what());
+        }
+      },
+      [self](protocols::clear_atom, const due_timer& timer) {
+        try {
+          self->state.store->clear_timer(timer);
+        } catch (const std::exception& e) {
+          // It fires again later; entities take a repeated timer in their stride.
+          log::warn("timer not cleared", {{"stream", timer.stream_type + "/" + timer.stream_id}, {"error", e.what()}});
+        }
+      },
   };
 }
 

@@ -3,6 +3,8 @@
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/memory_journal.hpp"
 
+#include "actor_fixture.hpp"
+
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
@@ -60,15 +62,7 @@ append_request one_event(const std::string& stream, std::int64_t expected = 0) {
   return {"cart", stream, expected, {{"CartCreated", 1, R"({"currency":"USD"})", "{}"}}};
 }
 
-struct actor_system_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> system;
-  actor_system_fixture() {
-    cfg.set("scheduler.max-threads", 2);
-    cfg.set("logger.verbosity", caf::atom("quiet"));
-    system = std::make_unique<caf::actor_system>(cfg);
-  }
-};
+using commerce::test::actor_system_fixture;
 
 // Sends `count` appends without waiting, then collects every answer.
 std::vector<append_result> send_and_collect(caf::scoped_actor& self, const caf::actor& writer, int count,

@@ -1,0 +1,41 @@
+// The node's entity kinds — product/inventory, cart, order — each a decider plus a few lines of
+// registration in entity_kinds.cpp, and one shard region per kind.
+#pragma once
+
+#include "domain/time.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace commerce::actors {
+
+struct entity_kinds_options {
+  std::chrono::milliseconds passivate_after{std::chrono::minutes(2)};
+  std::int64_t snapshot_every = 100;
+  domain::duration cart_reservation_ttl{std::chrono::minutes(10)};
+};
+
+struct entity_regions {
+  caf::actor product;
+  caf::actor cart;
+  caf::actor order;
+
+  // The region of a stream type ("product", "cart", "order"); an invalid handle if none.
+  caf::actor for_stream_type(std::string_view stream_type) const;
+  std::vector<caf::actor> all() const { return {product, cart, order}; }
+};
+
+// `clock` is the time decisions see (the system clock unless a test fixes it).
+entity_regions spawn_entity_regions(caf::actor_system& system, caf::actor writer, std::vector<caf::actor> readers,
+                                    const entity_kinds_options& options,
+                                    std::function<domain::timestamp()> clock = {});
+
+// The system clock as a domain timestamp.
+domain::timestamp system_now();
+
+}  // namespace commerce::actors

@@ -1,0 +1,75 @@
+// The shard-region protocol: how the gateway, sagas and timers reach entities. One region per
+// entity kind owns that kind's entities; it activates an entity on its first message and
+// forwards, so callers never hold entity handles (the cluster issue adds remote owners behind
+// the same messages).
+//
+//   request(region, t, entity_command<D>{id, command, meta}) -> entity_reply<D>
+//   request(region, t, entity_get<D>{id})                    -> entity_reply<D> (status accepted)
+//   request(region, t, timer_atom, id, name, due_at_ms)      -> entity_status
+//   request(region, t, count_atom)                           -> std::size_t (active entities)
+#pragma once
+
+#include "domain/rejection.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace commerce::protocols {
+
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using count_atom = caf::atom_constant<caf::atom("count")>;
+// Entity → region: may I stop? The region answers once it routes nothing more to the entity.
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+
+// Who asked, for the events' metadata: tracing a purchase through carts, orders and handlers.
+struct command_metadata {
+  std::string command_id;
+  std::string correlation_id;
+  std::string causation_id;
+};
+
+template <class Decider>
+struct entity_command {
+  std::string id;
+  typename Decider::command command;
+  command_metadata meta;
+};
+
+template <class Decider>
+struct entity_get {
+  std::string id;
+};
+
+enum class entity_status : std::uint8_t {
+  accepted,             // durable (or nothing to do); `state` is the state after it
+  rejected,             // the domain said no; `rejection` says why, nothing changed
+  conflict,             // lost a race with another writer twice; nothing changed, retry
+  storage_unavailable,  // the journal is away; nothing changed, retry later
+};
+
+template <class Decider>
+struct entity_reply {
+  entity_status status = entity_status::accepted;
+  std::optional<domain::rejection> rejection;
+  typename Decider::state state;
+  std::int64_t version = 0;
+  std::vector<typename Decider::event> events;  // what this command recorded
+};
+
+}  // namespace commerce::protocols
+
+// Entities and their callers share a node for now; the cluster issue gives these inspectors.
+namespace caf {
+template <class D>
+struct allowed_unsafe_message_type<commerce::protocols::entity_command<D>> : std::true_type {};
+template <class D>
+struct allowed_unsafe_message_type<commerce::protocols::entity_get<D>> : std::true_type {};
+template <class D>
+struct allowed_unsafe_message_type<commerce::protocols::entity_reply<D>> : std::true_type {};
+}  // namespace caf
