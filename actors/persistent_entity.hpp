@@ -71,7 +71,7 @@ struct pending_command {
   std::optional<typename Decider::command> command;  // none: only read the state
   protocols::command_metadata meta;
   caf::response_promise promise;
-  bool from_timer = false;  // answer with the status only
+  std::int64_t timer_due_ms = 0;  // a timer delivery (answered with the status only)
   bool retried = false;     // decided again after a conflict
 };
 
@@ -121,7 +121,7 @@ const caf::actor& reader_for(entity_actor<Decider>* self) {
 template <class Decider>
 void reply(pending_command<Decider>& p, const entity_state<Decider>& st, protocols::entity_status status,
            std::optional<domain::rejection> why = std::nullopt, std::vector<typename Decider::event> events = {}) {
-  if (p.from_timer) {
+  if (p.timer_due_ms) {
     p.promise.deliver(status);
     return;
   }
@@ -208,8 +208,13 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
   const auto& rt = *st.runtime;
   if (!p.command) return reply(p, st, entity_status::accepted);
   auto decision = Decider::decide(st.state, *p.command, domain::context{rt.services.clock()});
-  if (!decision.accepted()) return reply(p, st, entity_status::rejected, decision.error());
-  if (decision.events().empty()) return reply(p, st, entity_status::accepted);  // already so: idempotent
+  if (!decision.accepted() || decision.events().empty()) {
+    // The timer service deletes the row it delivered once we answer; should the deadline still
+    // stand, the next append writes it again.
+    if (p.timer_due_ms != 0 && p.timer_due_ms == st.deadline_ms) st.deadline_ms = 0;
+    if (!decision.accepted()) return reply(p, st, entity_status::rejected, decision.error());
+    return reply(p, st, entity_status::accepted);  // already so: retries are idempotent
+  }
 
   in_flight_append<Decider> flight{std::move(p), domain::evolve_all<Decider>(st.state, decision.events()),
                                    decision.events(), 0};
@@ -302,7 +307,7 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
       },
       [self](protocols::timer_atom, const std::string&, const std::string&, std::int64_t due_at_ms) {
         const auto& kind = self->state.runtime->kind;
-        pending_command<Decider> p{std::nullopt, {}, self->make_response_promise(), true};
+        pending_command<Decider> p{std::nullopt, {}, self->make_response_promise(), due_at_ms};
         if (kind.on_deadline) p.command = kind.on_deadline();
         p.meta.causation_id = "timer:" + std::to_string(due_at_ms);
         enqueue(self, std::move(p));

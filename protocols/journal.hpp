@@ -3,7 +3,7 @@
 // The journal writer (all writes; appends are group-committed):
 //   request(writer, t, append_atom, append_request)            -> append_result
 //   send(writer, save_atom, snapshot)                            best effort, an older one never wins
-//   request(writer, t, save_atom, subscription, checkpoint)     -> caf::unit_t
+//   request(writer, t, save_atom, subscription, checkpoint)     -> () once saved
 //   send(writer, clear_atom, due_timer)                          only if still due at that time
 // The journal readers (blocking reads on threads of their own):
 //   request(reader, t, load_atom, stream_type, stream_id, from_version, use_snapshot) -> recovered_stream

@@ -2,6 +2,7 @@
 // journal: persist before reply, recovery, stash order, conflicts, snapshots, passivation,
 // deadlines and outages.
 #include "actors/entity_kinds.hpp"
+#include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/memory_journal.hpp"
@@ -43,7 +44,7 @@ class observed_journal : public adapters::memory_journal {
 struct node : test::actor_system_fixture {
   std::shared_ptr<observed_journal> store = std::make_shared<observed_journal>();
   std::atomic<std::int64_t> now_ms{1'800'000'000'000};
-  caf::actor writer, reader;
+  caf::actor writer, reader, timers;
   actors::entity_regions regions;
   caf::scoped_actor self{*system};
 
@@ -59,7 +60,15 @@ struct node : test::actor_system_fixture {
     regions = actors::spawn_entity_regions(*system, writer, {reader}, options,
                                            [this] { return timestamp{now_ms.load()}; });
   }
+  void start_timer_service() {
+    actors::timer_service_options options;
+    options.poll_interval = std::chrono::milliseconds(10);
+    timers = actors::spawn_timer_service(*system, reader, writer, regions, options,
+                                         [this] { return timestamp{now_ms.load()}; });
+  }
   void stop() {
+    if (timers) self->send_exit(timers, caf::exit_reason::user_shutdown);
+    timers = nullptr;
     for (const auto& a : regions.all()) self->send_exit(a, caf::exit_reason::user_shutdown);
     self->send_exit(writer, caf::exit_reason::user_shutdown);
     self->send_exit(reader, caf::exit_reason::user_shutdown);
@@ -276,4 +285,36 @@ TEST_CASE("an outage answers storage_unavailable and leaves the entity as it was
   CHECK(ok.status == entity_status::accepted);
   CHECK(ok.state.on_hand == 5);
   CHECK(ok.version == 2);
+}
+
+TEST_CASE("the timer service delivers due deadlines, re-armed from the journal after a restart", "[entity][timers]") {
+  node n;
+  const auto start = n.now_ms.load();
+  n.product("MUG-1", mug);
+  n.product("MUG-1", adjust_stock{5, "delivery"});
+  n.product("MUG-1", reserve_stock{"cart-1", 2, timestamp{start + 1'000}});
+  n.product("MUG-2", mug);
+  n.product("MUG-2", adjust_stock{5, "delivery"});
+  n.product("MUG-2", reserve_stock{"cart-1", 3, timestamp{start + 2'000}});
+  n.restart();  // nothing of the deadlines lives in memory now
+  n.start_timer_service();
+  auto wait_for = [&](const std::string& sku, std::int64_t reserved) {
+    for (int i = 0; i < 300 && n.get_product(sku).state.reserved != reserved; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return n.get_product(sku).state.reserved;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(n.get_product("MUG-1").state.reserved == 2);  // not yet due
+  n.now_ms = start + 1'200;
+  CHECK(wait_for("MUG-1", 0) == 0);
+  CHECK(n.get_product("MUG-2").state.reserved == 3);
+  n.now_ms = start + 2'500;
+  CHECK(wait_for("MUG-2", 0) == 0);
+  for (int i = 0; i < 100 && !n.store->due_timers(start + 60'000, 10).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(n.store->due_timers(start + 60'000, 10).empty());
+  const auto stored = n.store->read_stream("product", "MUG-1", 1, 100);
+  CHECK(stored.back().event_type == "ReservationExpired");
+  CHECK(boost::json::parse(stored.back().metadata).at("causation_id").as_string() ==
+        "timer:" + std::to_string(start + 1'000));
 }

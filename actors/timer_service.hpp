@@ -1,0 +1,28 @@
+// The timer service: delivers due durable timers (the timers table, written with the events
+// that set them) to their entities through the shard regions, activating them if needed, and
+// clears each once its entity has answered. Nothing is kept in memory between polls, so timers
+// are re-armed on start simply by being in the table; delivery is at least once, and entities
+// take a late or repeated timer in their stride (their deciders re-check the time).
+#pragma once
+
+#include "actors/entity_kinds.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+
+namespace commerce::actors {
+
+struct timer_service_options {
+  std::chrono::milliseconds poll_interval{250};  // how late a timer may fire
+  std::size_t batch = 256;
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+};
+
+caf::actor spawn_timer_service(caf::actor_system& system, caf::actor reader, caf::actor writer,
+                               entity_regions regions, timer_service_options options,
+                               std::function<domain::timestamp()> clock = {});
+
+}  // namespace commerce::actors
