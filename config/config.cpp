@@ -93,6 +93,25 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"postgres.connect_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.connect_timeout = to_duration<ms>(k, s); }},
       {"redis.host", [](node_config& c, auto&, auto& s) { c.redis.host = s.value; }},
       {"redis.port", [](node_config& c, auto& k, auto& s) { c.redis.port = to_port(k, s); }},
+      {"journal.max_batch", [](node_config& c, auto& k, auto& s) {
+         c.journal.max_batch = to_unsigned(k, s, 100'000);
+         if (c.journal.max_batch == 0) bad_value(k, s, "at least 1");
+       }},
+      {"journal.max_delay", [](node_config& c, auto& k, auto& s) {
+         c.journal.max_delay = to_duration<std::chrono::microseconds>(k, s);
+       }},
+      {"journal.readers", [](node_config& c, auto& k, auto& s) {
+         c.journal.readers = to_unsigned(k, s, 64);
+         if (c.journal.readers == 0) bad_value(k, s, "at least 1");
+       }},
+      {"entities.passivate_after", [](node_config& c, auto& k, auto& s) { c.entities.passivate_after = to_duration<ms>(k, s); }},
+      {"entities.snapshot_every", [](node_config& c, auto& k, auto& s) {
+         c.entities.snapshot_every = static_cast<std::int64_t>(to_unsigned(k, s, 1'000'000));
+       }},
+      {"timers.poll_interval", [](node_config& c, auto& k, auto& s) {
+         c.timer_poll_interval = to_duration<ms>(k, s);
+         if (c.timer_poll_interval.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
       {"scheduler.max_threads", [](node_config& c, auto& k, auto& s) {
          c.scheduler_max_threads = to_unsigned(k, s, 256);
          if (c.scheduler_max_threads == 0) bad_value(k, s, "at least 1");

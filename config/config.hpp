@@ -36,12 +36,26 @@ struct redis_config {
   std::uint16_t port = 0;
 };
 
+struct journal_config {
+  std::size_t max_batch = 0;
+  std::chrono::microseconds max_delay{};
+  std::size_t readers = 0;
+};
+
+struct entity_config {
+  std::chrono::milliseconds passivate_after{};
+  std::int64_t snapshot_every = 0;
+};
+
 struct node_config {
   http_config http;
   std::string admin_token;
   std::chrono::milliseconds cart_reservation_ttl{};
   postgres_config postgres;
   redis_config redis;
+  journal_config journal;
+  entity_config entities;
+  std::chrono::milliseconds timer_poll_interval{};
   std::size_t scheduler_max_threads = 0;
   std::chrono::microseconds scheduler_moderate_sleep{};
   std::string log_level;

@@ -1,7 +1,13 @@
 // commerced: one node of the commerce runtime. Wiring only: configuration, the schema, the
-// actor system, the gateway actor and the HTTP server, then wait for SIGINT or SIGTERM.
+// actor system (journal writer and readers, entity regions, timer service, gateway) and the
+// HTTP server, then wait for SIGINT or SIGTERM.
+#include "actors/entity_kinds.hpp"
 #include "actors/gateway.hpp"
+#include "actors/timer_service.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/journal/journal_reader.hpp"
+#include "adapters/journal/journal_writer.hpp"
+#include "adapters/journal/postgres_journal.hpp"
 #include "adapters/postgres/migrations.hpp"
 #include "common/log.hpp"
 #include "config/config.hpp"
@@ -103,6 +109,23 @@ int run(const config::node_config& node) {
   caf::actor_system_config cfg;
   configure_actor_system(cfg, node);
   caf::actor_system system{cfg};
+
+  adapters::journal_writer_options writer_options;
+  writer_options.max_batch = node.journal.max_batch;
+  writer_options.max_delay = node.journal.max_delay;
+  const auto journal = [&] { return std::make_shared<adapters::postgres_journal>(node.postgres.conninfo()); };
+  auto writer = adapters::spawn_journal_writer(system, journal(), writer_options);
+  std::vector<caf::actor> readers;
+  for (std::size_t i = 0; i < node.journal.readers; ++i) readers.push_back(adapters::spawn_journal_reader(system, journal()));
+  actors::entity_kinds_options kinds;
+  kinds.passivate_after = node.entities.passivate_after;
+  kinds.snapshot_every = node.entities.snapshot_every;
+  kinds.cart_reservation_ttl = node.cart_reservation_ttl;
+  const auto regions = actors::spawn_entity_regions(system, writer, readers, kinds);
+  actors::timer_service_options timer_options;
+  timer_options.poll_interval = node.timer_poll_interval;
+  auto timers = actors::spawn_timer_service(system, readers.front(), writer, regions, timer_options);
+
   auto gateway = actors::spawn_gateway(system, {COMMERCE_VERSION});
 
   adapters::http::server_options http_options;
@@ -122,7 +145,12 @@ int run(const config::node_config& node) {
   sigwait(&stop_signals, &signal);
   log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   http.stop();
+  // Outside in: nothing new reaches the entities, then they stop, then the storage side.
   caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(timers, caf::exit_reason::user_shutdown);
+  for (const auto& region : regions.all()) caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+  for (const auto& reader : readers) caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
   // Responders still queued at the gateway post into the (stopped) server; wait for them before
   // the server is destroyed at the end of this scope.
   system.await_all_actors_done();
