@@ -1,5 +1,7 @@
 #include "adapters/journal/journal_reader.hpp"
 
+#include "common/log.hpp"
+
 #include <caf/all.hpp>
 
 #include <limits>
@@ -13,6 +15,7 @@ auto guarded(Read read) -> caf::result<decltype(read())> {
   try {
     return read();
   } catch (const std::exception& e) {
+    log::warn("journal read failed", {{"error", e.what()}});
     return caf::make_error(caf::sec::runtime_error, e.what());
   }
 }

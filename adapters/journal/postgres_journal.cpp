@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 
 namespace commerce::adapters {
@@ -90,6 +92,11 @@ std::string events_json(const std::vector<event_record>& events) {
                    {"data", boost::json::parse(e.data)},
                    {"metadata", boost::json::parse(e.metadata)}});
   return boost::json::serialize(out);
+}
+
+// LIMIT takes a bigint; "everything" is size_t's maximum, which is not one.
+std::string limit_text(std::size_t limit) {
+  return std::to_string(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
 std::int64_t int_at(const PGresult* r, int row, int column) { return std::stoll(PQgetvalue(r, row, column)); }
@@ -221,7 +228,8 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
 std::vector<stored_event> postgres_journal::read_stream(const std::string& stream_type, const std::string& stream_id,
                                                         std::int64_t from_version, std::size_t limit) {
   PGconn* conn = connected();
-  const std::string from = std::to_string(from_version), max = std::to_string(limit);
+  const std::string from = std::to_string(from_version),
+                    max = limit_text(limit);
   const char* params[] = {stream_type.c_str(), stream_id.c_str(), from.c_str(), max.c_str()};
   result_ptr r(PQexecPrepared(conn, "read", 4, params, nullptr, nullptr, 0));
   if (!succeeded(r.get())) fail("cannot read stream " + stream_type + "/" + stream_id);
@@ -255,7 +263,7 @@ std::optional<snapshot> postgres_journal::load_snapshot(const std::string& strea
 std::vector<stored_event> postgres_journal::read_all(const checkpoint& after, std::size_t limit) {
   PGconn* conn = connected();
   const std::string tx = std::to_string(after.transaction_id), position = std::to_string(after.position),
-                    max = std::to_string(limit);
+                    max = limit_text(limit);
   const char* params[] = {tx.c_str(), position.c_str(), max.c_str()};
   result_ptr r(PQexecPrepared(conn, "read_all", 3, params, nullptr, nullptr, 0));
   if (!succeeded(r.get())) fail("cannot read the global order");
@@ -288,7 +296,7 @@ void postgres_journal::save_checkpoint(const std::string& subscription, const ch
 
 std::vector<due_timer> postgres_journal::due_timers(std::int64_t until_ms, std::size_t limit) {
   PGconn* conn = connected();
-  const std::string until = std::to_string(until_ms), max = std::to_string(limit);
+  const std::string until = std::to_string(until_ms), max = limit_text(limit);
   const char* params[] = {until.c_str(), max.c_str()};
   result_ptr r(PQexecPrepared(conn, "due_timers", 2, params, nullptr, nullptr, 0));
   if (!succeeded(r.get())) fail("cannot read due timers");

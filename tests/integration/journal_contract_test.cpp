@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <set>
 #include <thread>
@@ -94,6 +95,7 @@ TEMPLATE_TEST_CASE("replay starts from any version and honours the limit", "[jou
   REQUIRE(page.size() == 3);
   CHECK(page.back().version == 4);
   CHECK(j->read_stream("cart", "a", 11, 100).empty());
+  CHECK(j->read_stream("cart", "a", 3, std::numeric_limits<std::size_t>::max()).size() == 8);  // "all of it"
 }
 
 TEMPLATE_TEST_CASE("a wrong expected version is a conflict that stores nothing", "[journal]", memory_store,
