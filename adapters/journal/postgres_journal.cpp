@@ -2,11 +2,11 @@
 
 #include "adapters/postgres/libpq.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <optional>
+#include <string_view>
 
 namespace commerce::adapters {
 namespace {
@@ -14,17 +14,20 @@ namespace {
 using postgres::result_ptr;
 using postgres::succeeded;
 
-// Inserts a request's events only when the stream is exactly at the expected version; a
-// concurrent writer of the same versions makes rows come back missing (ON CONFLICT), which the
-// caller treats as a conflict.
+// Inserts a whole batch with one statement, one array element per event. A request's events go
+// in only if its stream is exactly at the expected version (the subquery sees the table as the
+// statement began, not the rows it inserts itself); rows a concurrent writer took come back
+// missing (ON CONFLICT), which the caller treats as a conflict.
 constexpr const char* append_sql = R"sql(
 INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data, metadata)
-SELECT $1, $2, $3::bigint + e.ord, e.value->>'type', (e.value->>'schema_version')::integer,
-       e.value->'data', e.value->'metadata'
-FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(value, ord)
-WHERE $3::bigint = COALESCE((SELECT max(version) FROM events WHERE stream_type = $1 AND stream_id = $2), 0)
+SELECT b.stream_type, b.stream_id, b.version, b.event_type, b.schema_version, b.data, b.metadata
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::integer[], $7::jsonb[], $8::jsonb[])
+     WITH ORDINALITY AS b(stream_type, stream_id, expected, version, event_type, schema_version, data, metadata, ord)
+WHERE b.expected = COALESCE((SELECT max(e.version) FROM events e
+                             WHERE e.stream_type = b.stream_type AND e.stream_id = b.stream_id), 0)
+ORDER BY b.ord
 ON CONFLICT ON CONSTRAINT events_stream_version DO NOTHING
-RETURNING position)sql";
+RETURNING position, stream_type, stream_id)sql";
 
 constexpr const char* version_sql =
     "SELECT COALESCE(max(version), 0) FROM events WHERE stream_type = $1 AND stream_id = $2";
@@ -83,15 +86,39 @@ constexpr const char* clear_timer_sql = R"sql(
 DELETE FROM timers WHERE stream_type = $1 AND stream_id = $2 AND name = $3
   AND due_at = timestamptz 'epoch' + $4::bigint * interval '1 millisecond')sql";
 
-std::string events_json(const std::vector<event_record>& events) {
-  boost::json::array out;
-  out.reserve(events.size());
-  for (const auto& e : events)
-    out.push_back({{"type", e.event_type},
-                   {"schema_version", e.schema_version},
-                   {"data", boost::json::parse(e.data)},
-                   {"metadata", boost::json::parse(e.metadata)}});
-  return boost::json::serialize(out);
+// A PostgreSQL array literal built element by element: {"a","b\"c"}.
+class array_literal {
+ public:
+  void add(std::string_view value) {
+    text_ += text_.size() > 1 ? ",\"" : "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  void add(std::int64_t value) { add(std::string_view(std::to_string(value))); }
+  const char* finish() {
+    text_ += '}';
+    return text_.c_str();
+  }
+
+ private:
+  std::string text_ = "{";
+};
+
+// The requests of a batch split into rounds in which no stream appears twice, so that rows
+// returned by one INSERT map back to their request by stream. Nearly always one round: an
+// entity has one append in flight, so a stream twice in a batch means two writers raced.
+std::vector<std::vector<std::size_t>> rounds_of(const std::vector<append_request>& batch) {
+  std::vector<std::vector<std::size_t>> rounds;
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> seen;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto round = seen[{batch[i].stream_type, batch[i].stream_id}]++;
+    if (round == rounds.size()) rounds.emplace_back();
+    rounds[round].push_back(i);
+  }
+  return rounds;
 }
 
 // LIMIT takes a bigint; "everything" is size_t's maximum, which is not one.
@@ -150,31 +177,45 @@ pg_conn* postgres_journal::connected() {
 std::vector<append_result> postgres_journal::append(const std::vector<append_request>& batch) {
   if (batch.empty()) return {};
   PGconn* conn = connected();
-  std::vector<std::string> payloads, expected;
-  payloads.reserve(batch.size());
-  expected.reserve(batch.size());
-  for (const auto& request : batch) {
-    payloads.push_back(events_json(request.events));
-    expected.push_back(std::to_string(request.expected_version));
-  }
 
-  // Round trip 1: BEGIN, one INSERT per request, sync.
+  // Round trip 1: BEGIN, one INSERT per round, sync.
+  const auto rounds = rounds_of(batch);
   if (!PQenterPipelineMode(conn)) fail("cannot enter pipeline mode");
   bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
-  for (std::size_t i = 0; i < batch.size() && sent; ++i) {
-    const char* params[] = {batch[i].stream_type.c_str(), batch[i].stream_id.c_str(), expected[i].c_str(),
-                            payloads[i].c_str()};
-    sent = PQsendQueryPrepared(conn, "append", 4, params, nullptr, nullptr, 0);
+  for (const auto& round : rounds) {
+    array_literal types, ids, expected, versions, event_types, schemas, data, metadata;
+    for (auto i : round) {
+      const auto& r = batch[i];
+      for (std::size_t k = 0; k < r.events.size(); ++k) {
+        types.add(r.stream_type);
+        ids.add(r.stream_id);
+        expected.add(r.expected_version);
+        versions.add(r.expected_version + static_cast<std::int64_t>(k) + 1);
+        event_types.add(r.events[k].event_type);
+        schemas.add(std::int64_t{r.events[k].schema_version});
+        data.add(r.events[k].data);
+        metadata.add(r.events[k].metadata);
+      }
+    }
+    const char* params[] = {types.finish(),       ids.finish(),     expected.finish(), versions.finish(),
+                            event_types.finish(), schemas.finish(), data.finish(),     metadata.finish()};
+    sent = sent && PQsendQueryPrepared(conn, "append", 8, params, nullptr, nullptr, 0);
   }
   if (!sent || !PQpipelineSync(conn)) fail("cannot send the append batch");
 
-  std::vector<std::vector<std::string>> inserted(batch.size());
-  for (std::size_t i = 0; i <= batch.size(); ++i) {  // BEGIN, then each INSERT
+  std::vector<std::vector<std::string>> inserted(batch.size());  // positions, per request
+  result_ptr begin(PQgetResult(conn));
+  result_ptr begin_end(PQgetResult(conn));  // each query's results end with a null
+  if (!succeeded(begin.get())) fail("append failed");
+  for (const auto& round : rounds) {
     result_ptr r(PQgetResult(conn));
+    result_ptr end(PQgetResult(conn));
     if (!succeeded(r.get())) fail("append failed");
-    if (i > 0)
-      for (int row = 0; row < PQntuples(r.get()); ++row) inserted[i - 1].emplace_back(PQgetvalue(r.get(), row, 0));
-    result_ptr end(PQgetResult(conn));  // each query's results end with a null
+    std::map<std::pair<std::string_view, std::string_view>, std::size_t> request_of;
+    for (auto i : round) request_of[{batch[i].stream_type, batch[i].stream_id}] = i;
+    for (int row = 0; row < PQntuples(r.get()); ++row)
+      inserted[request_of.at({PQgetvalue(r.get(), row, 1), PQgetvalue(r.get(), row, 2)})].emplace_back(
+          PQgetvalue(r.get(), row, 0));
   }
   result_ptr sync(PQgetResult(conn));
   if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("append batch out of step");

@@ -127,6 +127,24 @@ TEMPLATE_TEST_CASE("one batch, one conflict: the others are stored", "[journal]"
   CHECK(j->read_stream("cart", "y", 1, 100).size() == 2);
 }
 
+TEMPLATE_TEST_CASE("one stream twice in a batch: taken in order, as separate appends would be", "[journal]",
+                   memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  auto r = j->append({request("x", 0, {event("First")}), request("x", 0, {event("Rival")}),
+                      request("x", 1, {event("Second"), event("Third")}), request("y", 0, {event("Other")})});
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].status == append_status::appended);
+  CHECK(r[1].status == append_status::conflict);
+  CHECK(r[2].status == append_status::appended);
+  CHECK(r[2].version == 3);
+  CHECK(r[3].status == append_status::appended);
+  const auto events = j->read_stream("cart", "x", 1, 10);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].event_type == "First");
+  CHECK(events[2].event_type == "Third");
+}
+
 TEMPLATE_TEST_CASE("concurrent writers to one stream: exactly one wins each version", "[journal]", memory_store,
                    postgres_store) {
   TestType store;
