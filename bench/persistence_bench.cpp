@@ -26,9 +26,13 @@
 #include <boost/json.hpp>
 
 #include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -67,6 +71,33 @@ std::size_t rss_bytes() {
   return 0;
 }
 
+// CPU seconds used so far by this process, and by all PostgreSQL processes (the profile that
+// says where a command's time goes).
+double own_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double postgres_cpu_seconds() {
+  double ticks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.find("(postgres)") == std::string::npos) continue;
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15 of /proc/PID/stat
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    ticks += utime + stime;
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // The node's actors over the benchmark database, configured as commerced's defaults.
 struct node {
   caf::actor_system_config cfg;
@@ -77,7 +108,10 @@ struct node {
 
   node(const std::string& conninfo, std::int64_t snapshot_every) {
     cfg.set("scheduler.max-threads", 2);
-    cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+    if (const char* sleep_us = std::getenv("BENCH_MODERATE_SLEEP_US"))
+      cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{std::stoll(sleep_us) * 1000});
+    else
+      cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
     cfg.set("logger.verbosity", caf::atom("quiet"));
     system = std::make_unique<caf::actor_system>(cfg);
     writer = adapters::spawn_journal_writer(*system, std::make_shared<adapters::postgres_journal>(conninfo));
@@ -103,31 +137,41 @@ protocols::entity_command<Decider> command(std::string id, typename Decider::com
 }
 
 // Keeps `in_flight` commands outstanding until `total` have been answered; returns answers/s.
-// Exits on any answer but `accepted`: a benchmark of failures would measure nothing.
+// The client is an event-based actor, as the gateway is: a blocking receive per answer would
+// measure thread wake-ups instead of the node. Exits on any answer but `accepted`: a
+// benchmark of failures would measure nothing.
 template <class Decider, class Make>
 double pipelined(caf::actor_system& system, const caf::actor& region, std::size_t in_flight, std::size_t total,
                  Make make) {
-  caf::scoped_actor self{system};
-  std::size_t sent = 0, answered = 0, failed = 0;
-  const auto start = bench_clock::now();
-  for (; sent < std::min(in_flight, total); ++sent) self->send(region, make(sent));
-  auto next = [&] {
-    ++answered;
-    if (sent < total) self->send(region, make(sent++));
+  struct progress_state {
+    std::size_t sent = 0, answered = 0, failed = 0;
   };
-  while (answered < total)
-    self->receive(
-        [&](const protocols::entity_reply<Decider>& reply) {
-          if (reply.status != protocols::entity_status::accepted) ++failed;
-          next();
-        },
-        [&](caf::error&) {
-          ++failed;
-          next();
-        });
+  auto counts = std::make_shared<progress_state>();
+  const auto start = bench_clock::now();
+  auto client = system.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    auto send_next = [=] {
+      const auto n = counts->sent++;
+      self->request(region, std::chrono::minutes(1), make(n))
+          .then(
+              [=](const protocols::entity_reply<Decider>& reply) {
+                if (reply.status != protocols::entity_status::accepted) ++counts->failed;
+                if (++counts->answered == total) self->quit();
+                else if (counts->sent < total) self->send(self, caf::tick_atom::value);
+              },
+              [=](caf::error&) {
+                ++counts->failed;
+                if (++counts->answered == total) self->quit();
+                else if (counts->sent < total) self->send(self, caf::tick_atom::value);
+              });
+    };
+    for (std::size_t i = 0; i < std::min(in_flight, total); ++i) send_next();
+    return {[=](caf::tick_atom) { send_next(); }};
+  });
+  caf::scoped_actor waiter{system};
+  waiter->wait_for(client);
   const double rate = static_cast<double>(total) / seconds_since(start);
-  if (failed > 0) {
-    std::fprintf(stderr, "error: %zu of %zu commands failed\n", failed, total);
+  if (counts->failed > 0) {
+    std::fprintf(stderr, "error: %zu of %zu commands failed\n", counts->failed, total);
     std::exit(1);
   }
   return rate;
@@ -155,10 +199,15 @@ void bench_persist(const std::string& conninfo) {
   std::mt19937_64 random(42);
   for (std::size_t in_flight : {64, 256, 512}) {
     const std::size_t total = 100'000;
+    const auto node_cpu = own_cpu_seconds(), pg_cpu = postgres_cpu_seconds();
     const auto rate = pipelined<inventory_decider>(*n.system, n.regions.product, in_flight, total, [&](std::size_t) {
       return command<inventory_decider>(sku(random() % entities), adjust_stock{1, "delivery"});
     });
     report("persist_cmds_per_s_" + std::to_string(in_flight), rate);
+    if (in_flight == 512) {
+      report("persist_node_cpu_us_per_cmd", (own_cpu_seconds() - node_cpu) * 1e6 / total);
+      report("persist_pg_cpu_us_per_cmd", (postgres_cpu_seconds() - pg_cpu) * 1e6 / total);
+    }
   }
 }
 
@@ -317,11 +366,13 @@ int main(int argc, char** argv) {
   db.exec("TRUNCATE events, snapshots, timers, subscription_checkpoints");
   if (schema_only) return 0;
 
-  bench_persist(conninfo);
-  bench_replay(conninfo, db, 1'000);
-  bench_replay(conninfo, db, 100'000);
-  bench_activation(conninfo, db);
-  bench_cart_memory(conninfo, db);
+  const char* only = std::getenv("BENCH_ONLY");
+  auto wanted = [&](const char* part) { return !only || std::string(only) == part; };
+  if (wanted("persist")) bench_persist(conninfo);
+  if (wanted("replay")) bench_replay(conninfo, db, 1'000);
+  if (wanted("replay")) bench_replay(conninfo, db, 100'000);
+  if (wanted("activation")) bench_activation(conninfo, db);
+  if (wanted("memory")) bench_cart_memory(conninfo, db);
 
   std::string line;
   for (const auto& [name, value] : figures) line += (line.empty() ? "" : " ") + name + "=" + value;

@@ -57,7 +57,8 @@ as_db_owner() {
 
 # The postgres user must be able to reach var/ (e.g. a clone under /root, which is 0700).
 grant_traversal() {
-  local dir="$1"
+  local dir
+  dir="$(cd "$1" && pwd)"  # absolute, or the loop below would never reach /
   [[ $(id -u) -eq 0 ]] || return 0
   while [[ "$dir" != "/" ]]; do
     if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
