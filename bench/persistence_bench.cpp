@@ -108,10 +108,7 @@ struct node {
 
   node(const std::string& conninfo, std::int64_t snapshot_every) {
     cfg.set("scheduler.max-threads", 2);
-    if (const char* sleep_us = std::getenv("BENCH_MODERATE_SLEEP_US"))
-      cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{std::stoll(sleep_us) * 1000});
-    else
-      cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
+    cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
     cfg.set("logger.verbosity", caf::atom("quiet"));
     system = std::make_unique<caf::actor_system>(cfg);
     writer = adapters::spawn_journal_writer(*system, std::make_shared<adapters::postgres_journal>(conninfo));
