@@ -1,0 +1,31 @@
+#include "supervision/retry.hpp"
+
+#include <charconv>
+
+namespace commerce::supervision {
+
+bool retryable(const call_failure& failure) {
+  if (failure.kind != failure_kind::http_status) return true;
+  return failure.status == 429 || (failure.status >= 500 && failure.status <= 599);
+}
+
+std::optional<std::chrono::milliseconds> retry_delay(const retry_policy& policy, const call_failure& failure,
+                                                     int attempts_made, double uniform01) {
+  if (!retryable(failure) || attempts_made >= policy.max_attempts) return std::nullopt;
+  const bool says_when = failure.kind == failure_kind::http_status && (failure.status == 429 || failure.status == 503);
+  if (says_when && failure.retry_after) return *failure.retry_after;
+  return backoff_delay(policy.backoff, attempts_made - 1, uniform01);
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  long long seconds = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0 ||
+      seconds > 86'400)
+    return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+}  // namespace commerce::supervision
