@@ -1,0 +1,121 @@
+#include "adapters/postgres/dead_letter_office.hpp"
+
+#include "adapters/postgres/libpq.hpp"
+#include "common/log.hpp"
+#include "protocols/dead_letters.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <stdexcept>
+
+namespace commerce::adapters::postgres {
+namespace {
+
+using protocols::dead_letter;
+
+constexpr const char* columns =
+    "id, target, message_type, payload::text, reason, attempts, "
+    "(extract(epoch FROM first_failed_at) * 1000)::bigint, (extract(epoch FROM last_failed_at) * 1000)::bigint, status";
+
+const std::string add_sql =
+    "INSERT INTO dead_letters (target, message_type, payload, reason, attempts, first_failed_at, last_failed_at) "
+    "VALUES ($1, $2, $3::jsonb, $4, $5, timestamptz 'epoch' + $6::bigint * interval '1 millisecond', "
+    "timestamptz 'epoch' + $7::bigint * interval '1 millisecond') RETURNING id";
+const std::string list_sql = std::string("SELECT ") + columns + " FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2";
+const std::string mark_sql = std::string("UPDATE dead_letters SET status = $2 WHERE id = $1 RETURNING ") + columns;
+
+struct connection_deleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+
+class dead_letter_store {
+ public:
+  explicit dead_letter_store(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+  std::int64_t add(const dead_letter& d) {
+    const auto attempts = std::to_string(d.attempts), first = std::to_string(d.first_failed_ms),
+               last = std::to_string(d.last_failed_ms);
+    auto r = run(add_sql, {d.target.c_str(), d.message_type.c_str(), d.payload.c_str(), d.reason.c_str(),
+                           attempts.c_str(), first.c_str(), last.c_str()});
+    return std::stoll(PQgetvalue(r.get(), 0, 0));
+  }
+
+  std::vector<dead_letter> list(std::int64_t after_id, std::uint64_t limit) {
+    const auto after = std::to_string(after_id), max = std::to_string(limit);
+    auto r = run(list_sql, {after.c_str(), max.c_str()});
+    std::vector<dead_letter> out;
+    for (int row = 0; row < PQntuples(r.get()); ++row) out.push_back(letter(r.get(), row));
+    return out;
+  }
+
+  dead_letter mark(std::int64_t id, const char* status) {
+    const auto key = std::to_string(id);
+    auto r = run(mark_sql, {key.c_str(), status});
+    if (PQntuples(r.get()) == 0) throw std::invalid_argument("no dead letter " + key);
+    return letter(r.get(), 0);
+  }
+
+ private:
+  static dead_letter letter(const PGresult* r, int row) {
+    auto text = [&](int column) { return std::string(PQgetvalue(r, row, column)); };
+    return {std::stoll(text(0)), text(1), text(2), text(3), text(4), std::stoi(text(5)),
+            std::stoll(text(6)), std::stoll(text(7)), text(8)};
+  }
+
+  result_ptr run(const std::string& sql, std::initializer_list<const char*> params) {
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+      conn_.reset(PQconnectdb(conninfo_.c_str()));
+      if (PQstatus(conn_.get()) != CONNECTION_OK) {
+        const std::string why = PQerrorMessage(conn_.get());
+        conn_.reset();
+        throw std::runtime_error("dead-letter office cannot reach PostgreSQL: " + why);
+      }
+      route_notices_to_log(conn_.get());
+    }
+    std::vector<const char*> values(params);
+    result_ptr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                              nullptr, nullptr, 0));
+    if (!succeeded(r.get())) throw std::runtime_error(std::string("dead-letter office: ") + PQerrorMessage(conn_.get()));
+    return r;
+  }
+
+  std::string conninfo_;
+  std::unique_ptr<PGconn, connection_deleter> conn_;
+};
+
+template <class Call>
+auto answer(Call call) -> caf::result<decltype(call())> {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    log::warn("dead-letter office failed", {{"error", e.what()}});
+    return caf::make_error(caf::sec::runtime_error, e.what());
+  }
+}
+
+caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_letter_store> store) {
+  return {
+      [store](caf::put_atom, const dead_letter& d) {
+        return answer([&] {
+          const auto id = store->add(d);
+          log::warn("dead letter", {{"id", id}, {"target", d.target}, {"message_type", d.message_type},
+                                    {"reason", d.reason}, {"attempts", d.attempts}});
+          return id;
+        });
+      },
+      [store](caf::get_atom, std::int64_t after_id, std::uint64_t limit) {
+        return answer([&] { return store->list(after_id, limit); });
+      },
+      [store](protocols::retry_atom, std::int64_t id) { return answer([&] { return store->mark(id, "retried"); }); },
+      [store](caf::delete_atom, std::int64_t id) { return answer([&] { return store->mark(id, "discarded"); }); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_dead_letter_office(caf::actor_system& system, std::string conninfo) {
+  return system.spawn<caf::detached>(dead_letter_office, std::make_shared<dead_letter_store>(std::move(conninfo)));
+}
+
+}  // namespace commerce::adapters::postgres

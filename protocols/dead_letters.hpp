@@ -1,0 +1,41 @@
+// The dead-letter office protocol: messages that could not be delivered, commands and handler
+// deliveries whose retries are exhausted, external calls that finally failed. Stored durably;
+// operators list them and retry (the office marks the letter and hands it back for
+// redelivery) or discard them.
+//
+//   request(office, t, put_atom, dead_letter)          -> std::int64_t (its id)
+//   request(office, t, get_atom, after_id, limit)      -> std::vector<dead_letter>, by id
+//   request(office, t, retry_atom, id)                 -> dead_letter (now "retried")
+//   request(office, t, delete_atom, id)                -> dead_letter (now "discarded")
+// Unknown ids and storage failures come back as errors (sec::runtime_error).
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace commerce::protocols {
+
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct dead_letter {
+  std::int64_t id = 0;
+  std::string target;
+  std::string message_type;
+  std::string payload = "{}";  // JSON
+  std::string reason;
+  int attempts = 0;
+  std::int64_t first_failed_ms = 0;
+  std::int64_t last_failed_ms = 0;
+  std::string status = "pending";  // pending | retried | discarded
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
+  return f(caf::meta::type_name("dead_letter"), x.id, x.target, x.message_type, x.payload, x.reason, x.attempts,
+           x.first_failed_ms, x.last_failed_ms, x.status);
+}
+
+}  // namespace commerce::protocols
