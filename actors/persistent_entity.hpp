@@ -102,7 +102,12 @@ struct entity_state {
 template <class Decider>
 using entity_actor = caf::stateful_actor<entity_state<Decider>>;
 
-inline std::int64_t to_ms(const std::optional<domain::timestamp>& t) { return t ? t->ms_since_epoch : 0; }
+// The kind's deadline in `state` as the timers table stores it: ms since the epoch, 0 for none.
+template <class Decider>
+std::int64_t deadline_of(const entity_kind<Decider>& kind, const typename Decider::state& state) {
+  const auto due = kind.deadline ? kind.deadline(state) : std::nullopt;
+  return due ? due->ms_since_epoch : 0;
+}
 
 inline std::string metadata_json(const protocols::command_metadata& m) {
   boost::json::object out;
@@ -182,7 +187,7 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
                 auto retry = std::move(st.append->command);
                 st.append.reset();
                 apply_stored(st, missed.events);
-                st.deadline_ms = to_ms(st.runtime->kind.deadline ? st.runtime->kind.deadline(st.state) : std::nullopt);
+                st.deadline_ms = deadline_of(st.runtime->kind, st.state);
                 handle(self, std::move(retry));
                 drain(self);
               },
@@ -218,7 +223,7 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
 
   in_flight_append<Decider> flight{std::move(p), domain::evolve_all<Decider>(st.state, decision.events()),
                                    decision.events(), 0};
-  flight.deadline_ms = to_ms(rt.kind.deadline ? rt.kind.deadline(flight.next) : std::nullopt);
+  flight.deadline_ms = deadline_of(rt.kind, flight.next);
   protocols::append_request request{std::string(Decider::stream_type), st.id, st.version, {}, {}};
   const auto metadata = metadata_json(flight.command.meta);
   for (const auto& e : flight.events) {
@@ -275,7 +280,7 @@ void recover(entity_actor<Decider>* self, bool use_snapshot) {
               }
             }
             apply_stored(st, stream.events);
-            st.deadline_ms = to_ms(st.runtime->kind.deadline ? st.runtime->kind.deadline(st.state) : std::nullopt);
+            st.deadline_ms = deadline_of(st.runtime->kind, st.state);
             st.recovered = true;
             drain(self);
           },

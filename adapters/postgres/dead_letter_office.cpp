@@ -1,5 +1,6 @@
 #include "adapters/postgres/dead_letter_office.hpp"
 
+#include "adapters/answer_or_error.hpp"
 #include "adapters/postgres/libpq.hpp"
 #include "common/log.hpp"
 #include "protocols/dead_letters.hpp"
@@ -84,20 +85,12 @@ class dead_letter_store {
   std::unique_ptr<PGconn, connection_deleter> conn_;
 };
 
-template <class Call>
-auto answer(Call call) -> caf::result<decltype(call())> {
-  try {
-    return call();
-  } catch (const std::exception& e) {
-    log::warn("dead-letter office failed", {{"error", e.what()}});
-    return caf::make_error(caf::sec::runtime_error, e.what());
-  }
-}
+constexpr const char* office_failed = "dead-letter office failed";
 
 caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_letter_store> store) {
   return {
       [store](caf::put_atom, const dead_letter& d) {
-        return answer([&] {
+        return answer_or_error(office_failed, [&] {
           const auto id = store->add(d);
           log::warn("dead letter", {{"id", id}, {"target", d.target}, {"message_type", d.message_type},
                                     {"reason", d.reason}, {"attempts", d.attempts}});
@@ -105,10 +98,10 @@ caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_l
         });
       },
       [store](caf::get_atom, std::int64_t after_id, std::uint64_t limit) {
-        return answer([&] { return store->list(after_id, limit); });
+        return answer_or_error(office_failed, [&] { return store->list(after_id, limit); });
       },
-      [store](protocols::retry_atom, std::int64_t id) { return answer([&] { return store->mark(id, "retried"); }); },
-      [store](caf::delete_atom, std::int64_t id) { return answer([&] { return store->mark(id, "discarded"); }); },
+      [store](protocols::retry_atom, std::int64_t id) { return answer_or_error(office_failed, [&] { return store->mark(id, "retried"); }); },
+      [store](caf::delete_atom, std::int64_t id) { return answer_or_error(office_failed, [&] { return store->mark(id, "discarded"); }); },
   };
 }
 
