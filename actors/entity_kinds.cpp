@@ -24,7 +24,7 @@ entity_regions spawn_entity_regions(caf::actor_system& system, caf::actor writer
                                          [] { return inventory_command{expire_reservations{}}; }};
   // Cart: a TTL of inactivity unmarks its reserved lines.
   entity_kind<cart_decider> cart{settings, [ttl](const cart_state& s) { return cart_decider::next_deadline(s, ttl); },
-                                 [ttl] { return cart_command{expire_cart_reservations{ttl}}; }};
+                                 [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }};
   // Order: no deadlines yet.
   entity_kind<order_decider> order{settings, {}, {}};
 

@@ -74,7 +74,7 @@ result decide_complete_checkout(const cart_state& s, const complete_checkout& c,
 }
 
 result decide_expire_reservations(const cart_state& s, const expire_cart_reservations& c, const context& ctx) {
-  if (!accepts_changes(s.status) || ctx.now < s.updated_at + c.ttl) return result::nothing();
+  if (!accepts_changes(s.status) || ctx.now < s.updated_at + duration{c.ttl_ms}) return result::nothing();
   cart_reservations_expired e;
   for (const auto& [sku, line] : s.lines)
     if (line.reserved) e.skus.push_back(sku);

@@ -54,20 +54,55 @@ BOOST_DESCRIBE_STRUCT(cart_state, (), (id, exists, status, currency, email, cust
 
 // --- commands ---------------------------------------------------------------------------------
 
-struct create_cart { std::string currency; std::string email; std::string customer_id; };
+struct create_cart {
+  static constexpr std::string_view type_name = "CreateCart";
+  std::string currency; std::string email; std::string customer_id;
+};
 // Sets a line to `quantity` (0 removes it). `unit_price` is used only when the line is new.
-struct set_line { std::string sku; std::int64_t quantity = 0; money unit_price; bool reserved = false; };
-struct remove_line { std::string sku; };
+struct set_line {
+  static constexpr std::string_view type_name = "SetLine";
+  std::string sku; std::int64_t quantity = 0; money unit_price; bool reserved = false;
+};
+struct remove_line {
+  static constexpr std::string_view type_name = "RemoveLine";
+  std::string sku;
+};
 // Records whether the SKU's actor now holds stock for this line. No customer activity.
-struct mark_line_reserved { std::string sku; bool reserved = false; };
-// Marks every line unreserved if the cart has been idle for `ttl` at ctx.now; a late or
+struct mark_line_reserved {
+  static constexpr std::string_view type_name = "MarkLineReserved";
+  std::string sku; bool reserved = false;
+};
+// Marks every line unreserved if the cart has been idle for `ttl_ms` at ctx.now; a late or
 // repeated timer after fresh activity changes nothing.
-struct expire_cart_reservations { duration ttl{}; };
-struct begin_checkout { std::string checkout_id; };
-struct cancel_checkout { std::string checkout_id; std::string reason; };
-struct complete_checkout { std::string checkout_id; std::string order_id; };
-struct abandon_cart {};
-struct expire_cart {};
+struct expire_cart_reservations {
+  static constexpr std::string_view type_name = "ExpireCartReservations";
+  std::int64_t ttl_ms = 0;
+};
+struct begin_checkout {
+  static constexpr std::string_view type_name = "BeginCheckout";
+  std::string checkout_id;
+};
+struct cancel_checkout {
+  static constexpr std::string_view type_name = "CancelCheckout";
+  std::string checkout_id; std::string reason;
+};
+struct complete_checkout {
+  static constexpr std::string_view type_name = "CompleteCheckout";
+  std::string checkout_id; std::string order_id;
+};
+struct abandon_cart { static constexpr std::string_view type_name = "AbandonCart"; };
+struct expire_cart { static constexpr std::string_view type_name = "ExpireCart"; };
+
+BOOST_DESCRIBE_STRUCT(create_cart, (), (currency, email, customer_id))
+BOOST_DESCRIBE_STRUCT(set_line, (), (sku, quantity, unit_price, reserved))
+BOOST_DESCRIBE_STRUCT(remove_line, (), (sku))
+BOOST_DESCRIBE_STRUCT(mark_line_reserved, (), (sku, reserved))
+BOOST_DESCRIBE_STRUCT(expire_cart_reservations, (), (ttl_ms))
+BOOST_DESCRIBE_STRUCT(begin_checkout, (), (checkout_id))
+BOOST_DESCRIBE_STRUCT(cancel_checkout, (), (checkout_id, reason))
+BOOST_DESCRIBE_STRUCT(complete_checkout, (), (checkout_id, order_id))
+BOOST_DESCRIBE_STRUCT(abandon_cart, (), ())
+BOOST_DESCRIBE_STRUCT(expire_cart, (), ())
 
 using cart_command = std::variant<create_cart, set_line, remove_line, mark_line_reserved,
                                   expire_cart_reservations, begin_checkout, cancel_checkout,

@@ -1,8 +1,9 @@
-// JSON codec for a decider's event variant. Each event struct is described with
+// JSON codec for a decider's event and command variants. Each struct is described with
 // BOOST_DESCRIBE_STRUCT and names itself:
 //   static constexpr std::string_view type_name = "StockReserved";
-//   static constexpr int schema_version = 1;
+//   static constexpr int schema_version = 1;   // events only; commands are never stored long
 // so the journal stores {type, schema_version, data} and decoding picks the alternative by name.
+// Commands are encoded only to park them in the dead-letter office and deliver them again.
 #pragma once
 
 #include <boost/json.hpp>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 namespace commerce::domain {
@@ -25,12 +27,19 @@ class codec_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+template <class T, class = void>
+struct schema_version_of : std::integral_constant<int, 1> {};
+template <class T>
+struct schema_version_of<T, std::void_t<decltype(T::schema_version)>> : std::integral_constant<int, T::schema_version> {};
+}  // namespace detail
+
 template <class... Events>
 encoded_event encode_event(const std::variant<Events...>& event) {
   return std::visit(
       [](const auto& e) {
         using E = std::decay_t<decltype(e)>;
-        return encoded_event{std::string(E::type_name), E::schema_version, boost::json::value_from(e)};
+        return encoded_event{std::string(E::type_name), detail::schema_version_of<E>::value, boost::json::value_from(e)};
       },
       event);
 }
@@ -48,9 +57,10 @@ struct event_decoder<std::variant<Events...>> {
       using E = typename decltype(tag)::type;
       if (found || type != E::type_name) return;
       // A newer schema than this build knows means a newer node wrote it: refuse, never guess.
-      if (version < 1 || version > E::schema_version)
+      constexpr int known = detail::schema_version_of<E>::value;
+      if (version < 1 || version > known)
         throw codec_error(std::string(type) + " has schema version " + std::to_string(version) +
-                          ", this build reads up to " + std::to_string(E::schema_version));
+                          ", this build reads up to " + std::to_string(known));
       try {
         out = boost::json::value_to<E>(data);
       } catch (const std::exception& ex) {
@@ -59,7 +69,7 @@ struct event_decoder<std::variant<Events...>> {
       found = true;
     };
     (try_one(type_tag<Events>{}), ...);
-    if (!found) throw codec_error("unknown event type " + std::string(type));
+    if (!found) throw codec_error("unknown type " + std::string(type));
     return out;
   }
 
@@ -73,6 +83,16 @@ struct event_decoder<std::variant<Events...>> {
 template <class Variant>
 Variant decode_event(std::string_view type, int schema_version, const boost::json::value& data) {
   return event_decoder<Variant>::decode(type, schema_version, data);
+}
+
+template <class... Commands>
+encoded_event encode_command(const std::variant<Commands...>& command) {
+  return encode_event(command);
+}
+
+template <class Variant>
+Variant decode_command(std::string_view type, const boost::json::value& data) {
+  return event_decoder<Variant>::decode(type, 1, data);
 }
 
 }  // namespace commerce::domain

@@ -54,20 +54,50 @@ BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, 
 
 // --- commands ---------------------------------------------------------------------------------
 
-struct define_product { std::string name; money price; std::string category; };
-struct adjust_stock { std::int64_t delta = 0; std::string reason; };
+struct define_product {
+  static constexpr std::string_view type_name = "DefineProduct";
+  std::string name; money price; std::string category;
+};
+struct adjust_stock {
+  static constexpr std::string_view type_name = "AdjustStock";
+  std::int64_t delta = 0; std::string reason;
+};
 // Sets the holder's reservation to `quantity` (absolute, so a retried message changes nothing);
 // 0 releases it. The holder's reservation must be at stage cart.
-struct reserve_stock { std::string holder; std::int64_t quantity = 0; std::optional<timestamp> expires_at; };
-struct release_stock { std::string holder; std::string reason; };
-struct advance_reservation { std::string holder; reservation_stage to = reservation_stage::cart; std::optional<timestamp> expires_at; };
+struct reserve_stock {
+  static constexpr std::string_view type_name = "ReserveStock";
+  std::string holder; std::int64_t quantity = 0; std::optional<timestamp> expires_at;
+};
+struct release_stock {
+  static constexpr std::string_view type_name = "ReleaseStock";
+  std::string holder; std::string reason;
+};
+struct advance_reservation {
+  static constexpr std::string_view type_name = "AdvanceReservation";
+  std::string holder; reservation_stage to = reservation_stage::cart; std::optional<timestamp> expires_at;
+};
 // Expires every cart-stage reservation whose time has come (ctx.now); a late or repeated
 // delivery of the expiry timer therefore does exactly the right thing.
-struct expire_reservations {};
+struct expire_reservations { static constexpr std::string_view type_name = "ExpireReservations"; };
 // Turns a payment-stage reservation into sold stock.
-struct commit_reservation { std::string holder; };
+struct commit_reservation {
+  static constexpr std::string_view type_name = "CommitReservation";
+  std::string holder;
+};
 // Puts sold units back on hand (a cancelled order); `sold` keeps counting them.
-struct return_stock { std::string reference; std::int64_t quantity = 0; std::string reason; };
+struct return_stock {
+  static constexpr std::string_view type_name = "ReturnStock";
+  std::string reference; std::int64_t quantity = 0; std::string reason;
+};
+
+BOOST_DESCRIBE_STRUCT(define_product, (), (name, price, category))
+BOOST_DESCRIBE_STRUCT(adjust_stock, (), (delta, reason))
+BOOST_DESCRIBE_STRUCT(reserve_stock, (), (holder, quantity, expires_at))
+BOOST_DESCRIBE_STRUCT(release_stock, (), (holder, reason))
+BOOST_DESCRIBE_STRUCT(advance_reservation, (), (holder, to, expires_at))
+BOOST_DESCRIBE_STRUCT(expire_reservations, (), ())
+BOOST_DESCRIBE_STRUCT(commit_reservation, (), (holder))
+BOOST_DESCRIBE_STRUCT(return_stock, (), (reference, quantity, reason))
 
 using inventory_command = std::variant<define_product, adjust_stock, reserve_stock, release_stock,
                                        advance_reservation, expire_reservations, commit_reservation,

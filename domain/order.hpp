@@ -65,16 +65,38 @@ BOOST_DESCRIBE_STRUCT(order_state, (), (id, exists, cart_id, customer_id, email,
 
 struct line_request { std::string sku; std::int64_t quantity = 0; money unit_price; };
 struct place_order {
+  static constexpr std::string_view type_name = "PlaceOrder";
   std::string cart_id; std::string customer_id; std::string email;
   boost::json::object shipping_address; std::vector<line_request> lines;
 };
-struct record_payment { std::string transaction_id; money amount; };
-struct start_fulfilment {};
-struct ship_order { std::string carrier; std::string tracking; };
-struct deliver_order {};
-struct cancel_order { std::string reason; };
+struct record_payment {
+  static constexpr std::string_view type_name = "RecordPayment";
+  std::string transaction_id; money amount;
+};
+struct start_fulfilment { static constexpr std::string_view type_name = "StartFulfilment"; };
+struct ship_order {
+  static constexpr std::string_view type_name = "ShipOrder";
+  std::string carrier; std::string tracking;
+};
+struct deliver_order { static constexpr std::string_view type_name = "DeliverOrder"; };
+struct cancel_order {
+  static constexpr std::string_view type_name = "CancelOrder";
+  std::string reason;
+};
 // `amount` absent means everything still refundable. `refund_id` is the provider's reference.
-struct refund_order { std::optional<std::int64_t> amount; std::string refund_id; };
+struct refund_order {
+  static constexpr std::string_view type_name = "RefundOrder";
+  std::optional<std::int64_t> amount; std::string refund_id;
+};
+
+BOOST_DESCRIBE_STRUCT(line_request, (), (sku, quantity, unit_price))
+BOOST_DESCRIBE_STRUCT(place_order, (), (cart_id, customer_id, email, shipping_address, lines))
+BOOST_DESCRIBE_STRUCT(record_payment, (), (transaction_id, amount))
+BOOST_DESCRIBE_STRUCT(start_fulfilment, (), ())
+BOOST_DESCRIBE_STRUCT(ship_order, (), (carrier, tracking))
+BOOST_DESCRIBE_STRUCT(deliver_order, (), ())
+BOOST_DESCRIBE_STRUCT(cancel_order, (), (reason))
+BOOST_DESCRIBE_STRUCT(refund_order, (), (amount, refund_id))
 
 using order_command = std::variant<place_order, record_payment, start_fulfilment, ship_order,
                                    deliver_order, cancel_order, refund_order>;

@@ -80,14 +80,14 @@ TEST_CASE("reservations expire a TTL after the last activity, not before", "[car
   CHECK(cart_decider::next_deadline(s, ttl) == due);
 
   // A timer armed for the first activity arrives late, after fresh activity: nothing happens.
-  CHECK(run_cart(s, expire_cart_reservations{ttl}, at_ms(due.ms_since_epoch - 1)).events().empty());
-  auto d = run_cart(s, expire_cart_reservations{ttl}, at_ms(due.ms_since_epoch));
+  CHECK(run_cart(s, expire_cart_reservations{ttl.count()}, at_ms(due.ms_since_epoch - 1)).events().empty());
+  auto d = run_cart(s, expire_cart_reservations{ttl.count()}, at_ms(due.ms_since_epoch));
   REQUIRE(d.events().size() == 1);
   CHECK(std::get<cart_reservations_expired>(d.events()[0]).skus == std::vector<std::string>{"MUG"});
   CHECK_FALSE(s.lines.at("MUG").reserved);
   CHECK(s.lines.size() == 2);  // the lines stay
   CHECK_FALSE(cart_decider::next_deadline(s, ttl).has_value());
-  CHECK(run_cart(s, expire_cart_reservations{ttl}, at_ms(due.ms_since_epoch + 1)).events().empty());
+  CHECK(run_cart(s, expire_cart_reservations{ttl.count()}, at_ms(due.ms_since_epoch + 1)).events().empty());
 
   // Re-reserving on the next change marks the line reserved again.
   require_accepted<cart_decider>(s, set_line{"MUG", 2, {1299, "USD"}, true}, at_ms(due.ms_since_epoch + 5));

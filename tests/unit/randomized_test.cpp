@@ -103,7 +103,7 @@ struct world {
     // The cart's own expiry is authoritative and releases at the SKUs; the SKU lease is the
     // safety net for a cart that dies before it can.
     for (int c = 0; c < cart_count; ++c) {
-      auto d = cart(c, expire_cart_reservations{ttl});
+      auto d = cart(c, expire_cart_reservations{ttl.count()});
       must(d);
       for (const auto& e : d.events())
         for (const auto& sku : std::get<cart_reservations_expired>(e).skus)
