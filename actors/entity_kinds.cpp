@@ -12,11 +12,13 @@ domain::timestamp system_now() {
   return {duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
 }
 
-entity_regions spawn_entity_regions(caf::actor_system& system, caf::actor writer, std::vector<caf::actor> readers,
-                                    const entity_kinds_options& options, std::function<domain::timestamp()> clock) {
+entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
+                                    const entity_kinds_options& options) {
   using namespace domain;
-  const entity_settings settings{options.passivate_after, options.snapshot_every};
-  const entity_services services{std::move(writer), std::move(readers), clock ? std::move(clock) : system_now};
+  entity_settings settings;
+  settings.passivate_after = options.passivate_after;
+  settings.snapshot_every = options.snapshot_every;
+  if (!services.clock) services.clock = system_now;
   const auto ttl = options.cart_reservation_ttl;
 
   // Product: cart-stage reservations expire by themselves.

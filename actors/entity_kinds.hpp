@@ -2,6 +2,7 @@
 // registration in entity_kinds.cpp, and one shard region per kind.
 #pragma once
 
+#include "actors/entity_services.hpp"
 #include "domain/time.hpp"
 
 #include <caf/actor.hpp>
@@ -30,10 +31,8 @@ struct entity_regions {
   std::vector<caf::actor> all() const { return {product, cart, order}; }
 };
 
-// `clock` is the time decisions see (the system clock unless a test fixes it).
-entity_regions spawn_entity_regions(caf::actor_system& system, caf::actor writer, std::vector<caf::actor> readers,
-                                    const entity_kinds_options& options,
-                                    std::function<domain::timestamp()> clock = {});
+entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
+                                    const entity_kinds_options& options);
 
 // The system clock as a domain timestamp.
 domain::timestamp system_now();

@@ -9,13 +9,24 @@
 // routing to it and stops. Its durable deadline (reservation expiry, …) is written with the
 // events that change it and delivered back by the timer service as the kind's on_deadline command.
 //
+// Faults are not rejections. An exception while deciding or replaying (a bug, an event this
+// build cannot read) restarts the entity in place, as Akka's restart supervision does: the
+// state is thrown away and recovered from the journal after a backoff, the stash is kept, and
+// the command that faulted is tried again first. After `max_command_attempts` it is answered
+// `faulted` and parked in the dead-letter office, so a poison command never loops; an operator
+// can deliver it again (retry_atom to the region) once the cause is fixed.
+//
 // Heavy (caf/all.hpp): include it only where a kind is registered (entity_kinds.cpp).
 #pragma once
 
+#include "actors/entity_services.hpp"
+#include "common/log.hpp"
 #include "domain/decision.hpp"
 #include "domain/event_codec.hpp"
+#include "protocols/dead_letters.hpp"
 #include "protocols/entity.hpp"
 #include "protocols/journal.hpp"
+#include "supervision/backoff.hpp"
 
 #include <caf/all.hpp>
 
@@ -25,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,13 +47,8 @@ struct entity_settings {
   std::chrono::milliseconds passivate_after{std::chrono::minutes(2)};
   std::int64_t snapshot_every = 100;  // events between snapshots; 0: never
   std::chrono::milliseconds journal_timeout{std::chrono::seconds(10)};
-};
-
-// What every entity of every kind uses.
-struct entity_services {
-  caf::actor writer;
-  std::vector<caf::actor> readers;  // an entity always uses the same one, chosen by its id
-  std::function<domain::timestamp()> clock;
+  int max_command_attempts = 3;  // a command that faults this often is dead-lettered
+  supervision::backoff_policy restart_backoff{std::chrono::milliseconds(50), std::chrono::seconds(5)};
 };
 
 // What makes a kind a kind, besides its decider.
@@ -58,6 +65,7 @@ namespace detail {
 
 inline constexpr const char* deadline_timer = "deadline";
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
 template <class Decider>
 struct entity_runtime {
@@ -73,6 +81,8 @@ struct pending_command {
   caf::response_promise promise;
   std::int64_t timer_due_ms = 0;  // a timer delivery (answered with the status only)
   bool retried = false;     // decided again after a conflict
+  int faults = 0;           // times it faulted so far
+  std::int64_t first_fault_ms = 0;
 };
 
 template <class Decider>
@@ -93,6 +103,7 @@ struct entity_state {
   std::int64_t deadline_ms = 0;  // as the timers table has it; 0: none
   bool recovered = false;
   bool passivating = false;
+  int failed_recoveries = 0;  // in a row
   std::optional<in_flight_append<Decider>> append;  // also set while reloading after a conflict
   std::vector<pending_command<Decider>> stash;
   std::chrono::steady_clock::time_point last_message;
@@ -109,12 +120,55 @@ std::int64_t deadline_of(const entity_kind<Decider>& kind, const typename Decide
   return due ? due->ms_since_epoch : 0;
 }
 
-inline std::string metadata_json(const protocols::command_metadata& m) {
+inline boost::json::object metadata_object(const protocols::command_metadata& m) {
   boost::json::object out;
   if (!m.command_id.empty()) out["command_id"] = m.command_id;
   if (!m.correlation_id.empty()) out["correlation_id"] = m.correlation_id;
   if (!m.causation_id.empty()) out["causation_id"] = m.causation_id;
-  return boost::json::serialize(out);
+  return out;
+}
+
+inline protocols::command_metadata metadata_from(const boost::json::object& o) {
+  const auto text = [&o](const char* key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  return {text("command_id"), text("correlation_id"), text("causation_id")};
+}
+
+template <class Decider>
+std::string target_of(const std::string& id) {
+  return std::string(Decider::stream_type) + "/" + id;
+}
+
+// A command as the dead-letter office keeps it: payload {"id", "command", "meta"}.
+template <class Decider>
+protocols::dead_letter parked(const std::string& id, const pending_command<Decider>& p, std::string reason,
+                              std::int64_t now_ms) {
+  auto encoded = domain::encode_command(*p.command);
+  protocols::dead_letter letter;
+  letter.target = target_of<Decider>(id);
+  letter.message_type = std::move(encoded.type);
+  letter.payload = boost::json::serialize(
+      boost::json::object{{"id", id}, {"command", std::move(encoded.data)}, {"meta", metadata_object(p.meta)}});
+  letter.reason = std::move(reason);
+  letter.attempts = p.faults;
+  letter.first_failed_ms = p.first_fault_ms;
+  letter.last_failed_ms = now_ms;
+  return letter;
+}
+
+// The command back out of a dead letter, to deliver it again. Throws if the letter is not one.
+template <class Decider>
+protocols::entity_command<Decider> unparked(const protocols::dead_letter& letter) {
+  const auto payload = boost::json::parse(letter.payload).as_object();
+  protocols::entity_command<Decider> out{std::string(payload.at("id").as_string()),
+                                         domain::decode_command<typename Decider::command>(letter.message_type,
+                                                                                           payload.at("command")),
+                                         {}};
+  if (const auto* meta = payload.if_contains("meta"); meta && meta->is_object()) out.meta = metadata_from(meta->as_object());
+  out.meta.causation_id = "dead-letter:" + std::to_string(letter.id);
+  return out;
 }
 
 template <class Decider>
@@ -144,6 +198,70 @@ void apply_stored(entity_state<Decider>& st, const std::vector<protocols::stored
 
 template <class Decider>
 void drain(entity_actor<Decider>* self);
+
+template <class Decider>
+void recover(entity_actor<Decider>* self, bool use_snapshot);
+
+// Throws the in-memory state away and recovers it from the journal after a backoff. Messages
+// that arrive meanwhile wait in the stash.
+template <class Decider>
+void restart(entity_actor<Decider>* self, int attempt) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  auto& st = self->state;
+  st.state = Decider::initial(st.id);
+  st.version = st.snapshot_version = st.deadline_ms = 0;
+  st.recovered = false;
+  const auto delay = supervision::backoff_delay(st.runtime->kind.settings.restart_backoff, attempt,
+                                                std::uniform_real_distribution<double>(0, 1)(random));
+  self->delayed_send(self, delay, restart_atom::value);
+}
+
+// Answers `faulted` and parks the command in the dead-letter office.
+template <class Decider>
+void give_up_on(entity_actor<Decider>* self, pending_command<Decider>& p, const std::string& reason) {
+  auto& st = self->state;
+  const auto& services = st.runtime->services;
+  if (p.command) {
+    auto letter = parked(st.id, p, reason, services.clock().ms_since_epoch);
+    log::error("command dead-lettered", {{"entity", letter.target}, {"command", letter.message_type},
+                                         {"attempts", letter.attempts}, {"error", reason}});
+    if (services.dead_letters) caf::anon_send(services.dead_letters, caf::put_atom::value, std::move(letter));
+  }
+  reply(p, st, protocols::entity_status::faulted);
+}
+
+// A command faulted (an exception while deciding on it or catching up for it): restart, and try
+// it again first, up to its budget.
+template <class Decider>
+void command_fault(entity_actor<Decider>* self, pending_command<Decider> p, const std::string& reason) {
+  auto& st = self->state;
+  if (p.faults++ == 0) p.first_fault_ms = st.runtime->services.clock().ms_since_epoch;
+  const int attempt = p.faults - 1;
+  log::warn("entity faulted, restarting from its journal",
+            {{"entity", target_of<Decider>(st.id)}, {"attempt", p.faults}, {"error", reason}});
+  if (p.faults >= st.runtime->kind.settings.max_command_attempts) give_up_on(self, p, reason);
+  else st.stash.insert(st.stash.begin(), std::move(p));
+  restart(self, attempt);
+}
+
+// The journal answered but its events cannot be replayed: restart within the budget, then park
+// everything waiting and stop (the next message activates afresh).
+template <class Decider>
+void recovery_fault(entity_actor<Decider>* self, const std::string& reason) {
+  auto& st = self->state;
+  const int attempt = st.failed_recoveries++;
+  log::warn("entity recovery faulted", {{"entity", target_of<Decider>(st.id)}, {"attempt", st.failed_recoveries},
+                                        {"error", reason}});
+  if (st.failed_recoveries < st.runtime->kind.settings.max_command_attempts) return restart(self, attempt);
+  const auto now = st.runtime->services.clock().ms_since_epoch;
+  for (auto& p : st.stash) {
+    p.faults = st.failed_recoveries;
+    if (p.first_fault_ms == 0) p.first_fault_ms = now;
+    give_up_on(self, p, "recovery failed: " + reason);
+  }
+  st.stash.clear();
+  self->quit(caf::make_error(caf::sec::runtime_error, "cannot recover " + target_of<Decider>(st.id) + ": " + reason));
+}
 
 template <class Decider>
 void handle(entity_actor<Decider>* self, pending_command<Decider> p);
@@ -186,8 +304,13 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
                 auto& st = self->state;
                 auto retry = std::move(st.append->command);
                 st.append.reset();
-                apply_stored(st, missed.events);
-                st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+                try {
+                  apply_stored(st, missed.events);
+                  st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+                } catch (const std::exception& e) {
+                  command_fault(self, std::move(retry), e.what());
+                  return;
+                }
                 handle(self, std::move(retry));
                 drain(self);
               },
@@ -206,12 +329,12 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
   drain(self);
 }
 
+// The part of handling a command where a bug may throw; it throws before anything is sent.
 template <class Decider>
-void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
+void decide_and_append(entity_actor<Decider>* self, pending_command<Decider>& p) {
   using protocols::entity_status;
   auto& st = self->state;
   const auto& rt = *st.runtime;
-  if (!p.command) return reply(p, st, entity_status::accepted);
   auto decision = Decider::decide(st.state, *p.command, domain::context{rt.services.clock()});
   if (!decision.accepted() || decision.events().empty()) {
     // The timer service deletes the row it delivered once we answer; should the deadline still
@@ -221,18 +344,17 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
     return reply(p, st, entity_status::accepted);  // already so: retries are idempotent
   }
 
-  in_flight_append<Decider> flight{std::move(p), domain::evolve_all<Decider>(st.state, decision.events()),
-                                   decision.events(), 0};
-  flight.deadline_ms = deadline_of(rt.kind, flight.next);
+  auto next = domain::evolve_all<Decider>(st.state, decision.events());
+  const auto deadline_ms = deadline_of(rt.kind, next);
   protocols::append_request request{std::string(Decider::stream_type), st.id, st.version, {}, {}};
-  const auto metadata = metadata_json(flight.command.meta);
-  for (const auto& e : flight.events) {
+  const auto metadata = boost::json::serialize(metadata_object(p.meta));
+  for (const auto& e : decision.events()) {
     auto encoded = domain::encode_event(e);
     request.events.push_back({std::move(encoded.type), encoded.schema_version, boost::json::serialize(encoded.data),
                               metadata});
   }
-  if (flight.deadline_ms != st.deadline_ms) request.timers.push_back({deadline_timer, flight.deadline_ms});
-  st.append = std::move(flight);
+  if (deadline_ms != st.deadline_ms) request.timers.push_back({deadline_timer, deadline_ms});
+  st.append = in_flight_append<Decider>{std::move(p), std::move(next), decision.events(), deadline_ms};
   self->request(rt.services.writer, rt.kind.settings.journal_timeout, protocols::append_atom::value, std::move(request))
       .then([self](protocols::append_result& result) { append_done(self, result); },
             [self](caf::error&) {
@@ -242,13 +364,27 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
             });
 }
 
+template <class Decider>
+void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
+  using protocols::entity_status;
+  auto& st = self->state;
+  if (!p.command) return reply(p, st, entity_status::accepted);
+  try {
+    decide_and_append(self, p);  // moves p only once nothing can throw
+  } catch (const std::exception& e) {
+    command_fault(self, std::move(p), e.what());
+  }
+}
+
 // Runs stashed commands in order until one starts an append.
 template <class Decider>
 void drain(entity_actor<Decider>* self) {
   auto& st = self->state;
-  std::size_t next = 0;
-  while (st.recovered && !st.append && next < st.stash.size()) handle(self, std::move(st.stash[next++]));
-  st.stash.erase(st.stash.begin(), st.stash.begin() + static_cast<std::ptrdiff_t>(next));
+  while (st.recovered && !st.append && !st.stash.empty()) {
+    auto next = std::move(st.stash.front());
+    st.stash.erase(st.stash.begin());
+    handle(self, std::move(next));  // may restart the entity, putting a faulted command back in front
+  }
   if (st.stash.empty()) std::vector<pending_command<Decider>>().swap(st.stash);  // idle entities stay small
   if (st.passivating && !st.append && st.stash.empty()) self->quit();
 }
@@ -279,9 +415,14 @@ void recover(entity_actor<Decider>* self, bool use_snapshot) {
                 return recover(self, false);
               }
             }
-            apply_stored(st, stream.events);
-            st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+            try {
+              apply_stored(st, stream.events);
+              st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+            } catch (const std::exception& e) {
+              return recovery_fault(self, e.what());
+            }
             st.recovered = true;
+            st.failed_recoveries = 0;
             drain(self);
           },
           [self](caf::error&) {
@@ -317,6 +458,7 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         p.meta.causation_id = "timer:" + std::to_string(due_at_ms);
         enqueue(self, std::move(p));
       },
+      [self](restart_atom) { recover(self, true); },
       [self](idle_atom) {
         auto& st = self->state;
         const auto idle_for = std::chrono::steady_clock::now() - st.last_message;
@@ -394,6 +536,22 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         }
       },
       [self](protocols::count_atom) { return self->state.entities.size(); },
+      // An operator's retry of a parked command: deliver it again and answer how it went.
+      [self](protocols::retry_atom, const protocols::dead_letter& letter) -> caf::result<protocols::entity_status> {
+        std::optional<protocols::entity_command<Decider>> command;
+        try {
+          command = unparked<Decider>(letter);
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, "dead letter " + std::to_string(letter.id) +
+                                                              " is not a " + std::string(Decider::stream_type) +
+                                                              " command: " + e.what());
+        }
+        auto promise = self->template make_response_promise<protocols::entity_status>();
+        self->request(entity_for(self, command->id), caf::infinite, std::move(*command))
+            .then([promise](protocols::entity_reply<Decider>& r) mutable { promise.deliver(r.status); },
+                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+        return promise;
+      },
   };
 }
 

@@ -40,8 +40,11 @@ void deliver(timer_service_actor* self, const protocols::due_timer& timer) {
       .then(
           [self, timer](protocols::entity_status status) {
             self->state.delivering.erase(key_of(timer));
-            // Met (or refused for good): done. Storage trouble or a lost race: next poll retries.
-            if (status == protocols::entity_status::accepted || status == protocols::entity_status::rejected)
+            // Met, refused for good or dead-lettered: done. Storage trouble or a lost race: the
+            // next poll retries.
+            using protocols::entity_status;
+            if (status == entity_status::accepted || status == entity_status::rejected ||
+                status == entity_status::faulted)
               self->send(self->state.writer, protocols::clear_atom::value, timer);
           },
           [self, timer](caf::error& e) {

@@ -7,9 +7,12 @@
 //   request(region, t, entity_get<D>{id})                    -> entity_reply<D> (status accepted)
 //   request(region, t, timer_atom, id, name, due_at_ms)      -> entity_status
 //   request(region, t, count_atom)                           -> std::size_t (active entities)
+//   request(region, t, retry_atom, dead_letter)              -> entity_status (a parked command
+//                                                               delivered again)
 #pragma once
 
 #include "domain/rejection.hpp"
+#include "protocols/dead_letters.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -51,6 +54,8 @@ enum class entity_status : std::uint8_t {
   rejected,             // the domain said no; `rejection` says why, nothing changed
   conflict,             // lost a race with another writer twice; nothing changed, retry
   storage_unavailable,  // the journal is away; nothing changed, retry later
+  faulted,              // the entity faulted on it every time it tried; nothing changed, the
+                        // command is in the dead-letter office
 };
 
 template <class Decider>

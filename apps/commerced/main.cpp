@@ -121,7 +121,7 @@ int run(const config::node_config& node) {
   kinds.passivate_after = node.entities.passivate_after;
   kinds.snapshot_every = node.entities.snapshot_every;
   kinds.cart_reservation_ttl = node.cart_reservation_ttl;
-  const auto regions = actors::spawn_entity_regions(system, writer, readers, kinds);
+  const auto regions = actors::spawn_entity_regions(system, {writer, readers, {}, {}}, kinds);
   actors::timer_service_options timer_options;
   timer_options.poll_interval = node.timer_poll_interval;
   auto timers = actors::spawn_timer_service(system, readers.front(), writer, regions, timer_options);

@@ -1,0 +1,21 @@
+// What every entity of every kind uses: the journal's writer and readers, the clock its
+// decisions see, and the dead-letter office. Light, so wiring code need not include the entity.
+#pragma once
+
+#include "domain/time.hpp"
+
+#include <caf/actor.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace commerce::actors {
+
+struct entity_services {
+  caf::actor writer;
+  std::vector<caf::actor> readers;  // an entity always uses the same one, chosen by its id
+  caf::actor dead_letters;          // without one, dead-lettered commands are only logged
+  std::function<domain::timestamp()> clock;  // none: the system clock
+};
+
+}  // namespace commerce::actors
