@@ -12,8 +12,15 @@ domain::timestamp system_now() {
   return {duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
 }
 
-entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
-                                    const entity_kinds_options& options) {
+const std::vector<std::string_view>& entity_kind_names() {
+  static const std::vector<std::string_view> names{domain::inventory_decider::stream_type,
+                                                   domain::cart_decider::stream_type,
+                                                   domain::order_decider::stream_type};
+  return names;
+}
+
+caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_name, entity_services services,
+                               const entity_kinds_options& options) {
   using namespace domain;
   entity_settings settings;
   settings.passivate_after = options.passivate_after;
@@ -22,16 +29,29 @@ entity_regions spawn_entity_regions(caf::actor_system& system, entity_services s
   const auto ttl = options.cart_reservation_ttl;
 
   // Product: cart-stage reservations expire by themselves.
-  entity_kind<inventory_decider> product{settings, inventory_decider::next_deadline,
-                                         [] { return inventory_command{expire_reservations{}}; }};
+  if (kind_name == inventory_decider::stream_type)
+    return spawn_region(system,
+                        entity_kind<inventory_decider>{settings, inventory_decider::next_deadline,
+                                                       [] { return inventory_command{expire_reservations{}}; }},
+                        std::move(services));
   // Cart: a TTL of inactivity unmarks its reserved lines.
-  entity_kind<cart_decider> cart{settings, [ttl](const cart_state& s) { return cart_decider::next_deadline(s, ttl); },
-                                 [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }};
+  if (kind_name == cart_decider::stream_type)
+    return spawn_region(system,
+                        entity_kind<cart_decider>{settings,
+                                                  [ttl](const cart_state& s) { return cart_decider::next_deadline(s, ttl); },
+                                                  [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }},
+                        std::move(services));
   // Order: no deadlines yet.
-  entity_kind<order_decider> order{settings, {}, {}};
+  if (kind_name == order_decider::stream_type)
+    return spawn_region(system, entity_kind<order_decider>{settings, {}, {}}, std::move(services));
+  throw std::invalid_argument("no entity kind " + std::string(kind_name));
+}
 
-  return {spawn_region(system, std::move(product), services), spawn_region(system, std::move(cart), services),
-          spawn_region(system, std::move(order), services)};
+entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
+                                    const entity_kinds_options& options) {
+  entity_regions out;
+  for (const auto name : entity_kind_names()) out.set(name, spawn_entity_region(system, name, services, options));
+  return out;
 }
 
 caf::actor entity_regions::for_stream_type(std::string_view stream_type) const {
@@ -39,6 +59,12 @@ caf::actor entity_regions::for_stream_type(std::string_view stream_type) const {
   if (stream_type == domain::cart_decider::stream_type) return cart;
   if (stream_type == domain::order_decider::stream_type) return order;
   return {};
+}
+
+void entity_regions::set(std::string_view stream_type, caf::actor region) {
+  if (stream_type == domain::inventory_decider::stream_type) product = std::move(region);
+  else if (stream_type == domain::cart_decider::stream_type) cart = std::move(region);
+  else if (stream_type == domain::order_decider::stream_type) order = std::move(region);
 }
 
 }  // namespace commerce::actors

@@ -28,8 +28,16 @@ struct entity_regions {
 
   // The region of a stream type ("product", "cart", "order"); an invalid handle if none.
   caf::actor for_stream_type(std::string_view stream_type) const;
+  void set(std::string_view stream_type, caf::actor region);
   std::vector<caf::actor> all() const { return {product, cart, order}; }
 };
+
+// The stream types of the kinds, in the order their regions start.
+const std::vector<std::string_view>& entity_kind_names();
+
+// One kind's region; throws std::invalid_argument for an unknown kind.
+caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_name, entity_services services,
+                               const entity_kinds_options& options);
 
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
                                     const entity_kinds_options& options);

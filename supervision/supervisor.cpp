@@ -16,6 +16,7 @@ struct child {
   caf::actor handle;  // none while stopped or waiting to be restarted
   int attempt = 0;    // restarts in a row; back to 0 once it stayed up for backoff.reset_after
   time_point started{};
+  int restarts = 0;
   bool removed = false;  // a temporary or finished transient child: never started again
 };
 
@@ -30,8 +31,8 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 time_point now(supervisor_actor* self) { return self->clock().now(); }
 
-void start_child(supervisor_actor* self, child& c) {
-  c.handle = c.spec.start(self->system());
+void watch(supervisor_actor* self, child& c, caf::actor handle) {
+  c.handle = std::move(handle);
   c.started = now(self);
   self->monitor(c.handle);
 }
@@ -111,15 +112,67 @@ void on_child_down(supervisor_actor* self, const caf::down_msg& down) {
   self->delayed_send(self, delay, restart_atom::value, std::move(indexes));
 }
 
-caf::behavior supervisor(supervisor_actor* self, supervisor_spec spec) {
+const char* to_string(restart_strategy s) {
+  switch (s) {
+    case restart_strategy::one_for_one: return "one_for_one";
+    case restart_strategy::one_for_all: return "one_for_all";
+    case restart_strategy::rest_for_one: return "rest_for_one";
+  }
+  return "";
+}
+
+// This supervisor's tree, with the subtrees of its running child supervisors asked for.
+caf::result<supervision_tree> report(supervisor_actor* self) {
+  auto& st = self->state;
+  auto tree = std::make_shared<supervision_tree>();
+  tree->id = st.spec.name;
+  tree->type = "supervisor";
+  tree->strategy = to_string(st.spec.strategy);
+  tree->state = "running";
+  for (const auto& c : st.children) {
+    supervision_tree node;
+    node.id = c.spec.id;
+    node.type = c.spec.type == child_type::supervisor ? "supervisor" : "worker";
+    node.state = c.handle ? "running" : c.removed ? "stopped" : "restarting";
+    node.restarts = c.restarts;
+    tree->children.push_back(std::move(node));
+  }
+  auto waiting = std::make_shared<std::size_t>(0);
+  for (const auto& c : st.children) *waiting += c.handle && c.spec.type == child_type::supervisor;
+  if (*waiting == 0) return *tree;
+  auto promise = self->make_response_promise<supervision_tree>();
+  for (std::size_t i = 0; i < st.children.size(); ++i) {
+    const auto& c = st.children[i];
+    if (!c.handle || c.spec.type != child_type::supervisor) continue;
+    auto done = [tree, waiting, promise]() mutable {
+      if (--*waiting == 0) promise.deliver(*tree);
+    };
+    self->request(c.handle, std::chrono::seconds(2), caf::get_atom::value)
+        .then(
+            [tree, i, done](supervision_tree& sub) mutable {
+              auto& node = tree->children[i];
+              node.strategy = std::move(sub.strategy);
+              node.children = std::move(sub.children);
+              done();
+            },
+            [done](caf::error&) mutable { done(); });  // shown without its children
+  }
+  return promise;
+}
+
+caf::behavior supervisor(supervisor_actor* self, supervisor_spec spec, std::vector<caf::actor> started) {
   auto& st = self->state;
   if (!spec.uniform01)
     spec.uniform01 = [random = std::make_shared<std::mt19937_64>(std::random_device{}())] {
       return std::uniform_real_distribution<double>(0, 1)(*random);
     };
   st.spec = std::move(spec);
-  for (const auto& c : st.spec.children) st.children.push_back({c});
-  for (auto& c : st.children) start_child(self, c);
+  for (const auto& c : st.spec.children) {
+    st.children.emplace_back();
+    st.children.back().spec = c;
+  }
+  // Started by spawn_supervisor; one that already stopped sends its DOWN at once.
+  for (std::size_t i = 0; i < started.size(); ++i) watch(self, st.children[i], std::move(started[i]));
   self->set_down_handler([self](caf::down_msg& down) { on_child_down(self, down); });
   // Asked to stop (by its parent): children go first, last started first.
   self->set_exit_handler([self](caf::exit_msg& exit) {
@@ -130,15 +183,12 @@ caf::behavior supervisor(supervisor_actor* self, supervisor_spec spec) {
       [self](restart_atom, const std::vector<std::uint64_t>& indexes) {
         for (auto i : indexes) {
           auto& c = self->state.children[i];
-          if (!c.removed && !c.handle) start_child(self, c);
+          if (c.removed || c.handle) continue;
+          watch(self, c, c.spec.start(self->system()));
+          ++c.restarts;
         }
       },
-      // The children as operators see them: id → running.
-      [self](caf::get_atom) {
-        std::vector<std::pair<std::string, bool>> out;
-        for (const auto& c : self->state.children) out.emplace_back(c.spec.id, static_cast<bool>(c.handle));
-        return out;
-      },
+      [self](caf::get_atom) { return report(self); },
   };
 }
 
@@ -149,7 +199,9 @@ caf::error supervisor_gave_up(const std::string& name) {
 }
 
 caf::actor spawn_supervisor(caf::actor_system& system, supervisor_spec spec) {
-  return system.spawn(supervisor, std::move(spec));
+  std::vector<caf::actor> started;
+  for (const auto& c : spec.children) started.push_back(c.start(system));
+  return system.spawn(supervisor, std::move(spec), std::move(started));
 }
 
 }  // namespace commerce::supervision

@@ -6,12 +6,18 @@
 // Children are monitored, never linked: `kill` travels through links and cannot be trapped
 // (see TOOLCHAIN-NOTES), and a DOWN from a child we already replaced or stopped is ignored, so
 // a duplicate DOWN cannot restart anything twice.
+//
+// spawn_supervisor starts the children, in order, before it returns, so the start function of a
+// later child may use what an earlier one registered (that is how the node wires its tree).
+//
+//   request(supervisor, t, get_atom) -> supervision_tree (this supervisor and all below it)
 #pragma once
 
 #include "supervision/backoff.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include <chrono>
 #include <functional>
@@ -32,12 +38,15 @@ enum class restart_strategy {
   rest_for_one,  // stop those started after it (in reverse order), restart it and them
 };
 
+enum class child_type { worker, supervisor };
+
 struct child_spec {
   std::string id;
   std::function<caf::actor(caf::actor_system&)> start;
   restart_type restart = restart_type::permanent;
   // How long a child asked to stop may take before it is killed.
   std::chrono::milliseconds shutdown{5'000};
+  child_type type = child_type::worker;  // a supervisor's own tree is included in reports
 };
 
 struct supervisor_spec {
@@ -50,6 +59,21 @@ struct supervisor_spec {
   // The jitter's random draw in [0, 1); tests pin it.
   std::function<double()> uniform01;
 };
+
+// What operators see (GET /admin/actors): one node per supervisor or worker.
+struct supervision_tree {
+  std::string id;
+  std::string type;      // "supervisor" | "worker"
+  std::string strategy;  // supervisors only
+  std::string state;     // "running" | "restarting" | "stopped"
+  int restarts = 0;      // since the node started
+  std::vector<supervision_tree> children;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, supervision_tree& x) {
+  return f(caf::meta::type_name("supervision_tree"), x.id, x.type, x.strategy, x.state, x.restarts, x.children);
+}
 
 // The exit reason of a supervisor whose restart budget is spent.
 caf::error supervisor_gave_up(const std::string& name);

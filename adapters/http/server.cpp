@@ -66,11 +66,30 @@ class session : public std::enable_shared_from_this<session> {
     request.body = std::move(message.body());
     stream_.expires_never();  // the handler answers in bounded time (the gateway has deadlines)
 
-    auto self = shared_from_this();
-    handler_(std::move(request), [self](http_response response) {
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    auto guard = std::make_shared<answer_guard>(shared_from_this());
+    handler_(std::move(request), [guard](http_response response) {
+      guard->answered = true;
+      guard->owner->post_write(std::move(response));
     });
+  }
+
+  // Answers 503 for a request dropped unanswered (the actor holding it stopped), so that no
+  // client waits forever.
+  struct answer_guard {
+    std::shared_ptr<session> owner;
+    bool answered = false;
+    explicit answer_guard(std::shared_ptr<session> s) : owner(std::move(s)) {}
+    ~answer_guard() {
+      if (answered) return;
+      auto dropped = problem(503, "unavailable", "Service unavailable", "the request was dropped; try again");
+      dropped.headers.emplace_back("Retry-After", "1");
+      owner->post_write(std::move(dropped));
+    }
+  };
+
+  void post_write(http_response response) {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), response = std::move(response)]() mutable { self->write(std::move(response)); });
   }
 
   void fail(http_response response) {

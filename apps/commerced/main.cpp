@@ -1,19 +1,20 @@
 // commerced: one node of the commerce runtime. Wiring only: configuration, the schema, the
-// actor system (journal writer and readers, entity regions, timer service, gateway) and the
-// HTTP server, then wait for SIGINT or SIGTERM.
-#include "actors/entity_kinds.hpp"
+// actor system with the node's supervision tree (node_tree.hpp) and the HTTP server, then wait
+// for SIGINT or SIGTERM — or for the tree to give up, which ends the node with exit status 1.
 #include "actors/gateway.hpp"
-#include "actors/timer_service.hpp"
 #include "adapters/http/server.hpp"
-#include "adapters/journal/journal_reader.hpp"
-#include "adapters/journal/journal_writer.hpp"
-#include "adapters/journal/postgres_journal.hpp"
 #include "adapters/postgres/migrations.hpp"
+#include "apps/commerced/node_tree.hpp"
 #include "common/log.hpp"
+#include "common/problem.hpp"
 #include "config/config.hpp"
 
 #include <caf/all.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -110,30 +111,35 @@ int run(const config::node_config& node) {
   configure_actor_system(cfg, node);
   caf::actor_system system{cfg};
 
-  adapters::journal_writer_options writer_options;
-  writer_options.max_batch = node.journal.max_batch;
-  writer_options.max_delay = node.journal.max_delay;
-  const auto journal = [&] { return std::make_shared<adapters::postgres_journal>(node.postgres.conninfo()); };
-  auto writer = adapters::spawn_journal_writer(system, journal(), writer_options);
-  std::vector<caf::actor> readers;
-  for (std::size_t i = 0; i < node.journal.readers; ++i) readers.push_back(adapters::spawn_journal_reader(system, journal()));
-  actors::entity_kinds_options kinds;
-  kinds.passivate_after = node.entities.passivate_after;
-  kinds.snapshot_every = node.entities.snapshot_every;
-  kinds.cart_reservation_ttl = node.cart_reservation_ttl;
-  const auto regions = actors::spawn_entity_regions(system, {writer, readers, {}, {}}, kinds);
-  actors::timer_service_options timer_options;
-  timer_options.poll_interval = node.timer_poll_interval;
-  auto timers = actors::spawn_timer_service(system, readers.front(), writer, regions, timer_options);
-
-  auto gateway = actors::spawn_gateway(system, {COMMERCE_VERSION});
+  auto directory = std::make_shared<node::node_directory>();
+  auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory);
+  // The tree stopping by itself means its restart budget is spent: say why, then stop the node
+  // (the signal wakes the sigwait below) and exit non-zero rather than limp on.
+  auto tree_gave_up = std::make_shared<std::atomic<bool>>(false);
+  auto watcher = system.spawn([root, tree_gave_up](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(root);
+    self->set_down_handler([self, tree_gave_up](caf::down_msg& down) {
+      if (down.reason == caf::exit_reason::user_shutdown) return self->quit();
+      log::error("supervision tree gave up, stopping the node", {{"reason", self->system().render(down.reason)}});
+      *tree_gave_up = true;
+      kill(getpid(), SIGTERM);
+      self->quit();
+    });
+    return {[](caf::ok_atom) {}};
+  });
 
   adapters::http::server_options http_options;
   http_options.address = node.http.address;
   http_options.port = node.http.port;
   http_options.body_limit = node.http.body_limit;
   http_options.idle_timeout = node.http.idle_timeout;
-  adapters::http::server http(http_options, [gateway](http_request request, http_responder respond) {
+  adapters::http::server http(http_options, [directory](http_request request, http_responder respond) {
+    auto gateway = directory->gateway();
+    if (!gateway) {  // between a failure and the restart of the tree's gateway
+      auto busy = problem(503, "unavailable", "Service unavailable", "the node is restarting");
+      busy.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(busy));
+    }
     actors::send_to_gateway(gateway, std::move(request), std::move(respond));
   });
   http.start();
@@ -143,18 +149,14 @@ int run(const config::node_config& node) {
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  if (!*tree_gave_up) log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   http.stop();
-  // Outside in: nothing new reaches the entities, then they stop, then the storage side.
-  caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(timers, caf::exit_reason::user_shutdown);
-  for (const auto& region : regions.all()) caf::anon_send_exit(region, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
-  for (const auto& reader : readers) caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  // The root stops its children last-started first: gateway, timers, entities, storage.
+  caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   // Responders still queued at the gateway post into the (stopped) server; wait for them before
   // the server is destroyed at the end of this scope.
   system.await_all_actors_done();
-  return 0;
+  return *tree_gave_up ? 1 : 0;
 }
 
 }  // namespace

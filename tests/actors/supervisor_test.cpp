@@ -199,3 +199,54 @@ TEST_CASE_METHOD(fixture, "a second DOWN for a child already replaced restarts n
   CHECK(log->events.empty());
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_METHOD(fixture, "children are started in order before spawn_supervisor returns", "[supervisor]") {
+  auto s = spec(restart_strategy::rest_for_one, {child("a"), child("b")});
+  // b's start function sees what a's registered: the way the node passes handles down its tree.
+  bool a_was_there = false;
+  auto start_b = s.children[1].start;
+  s.children[1].start = [this, &a_was_there, start_b](caf::actor_system& sys) {
+    a_was_there = log->current.count("a") == 1;
+    return start_b(sys);
+  };
+  auto sup = spawn_supervisor(*system, std::move(s));
+  CHECK(log->events == std::vector<std::string>{"start a", "start b"});  // no scheduler run needed
+  CHECK(a_was_there);
+  sched->run();
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  sched->run();
+}
+
+TEST_CASE_METHOD(fixture, "the tree reports nested supervisors, child states and restart counts", "[supervisor]") {
+  auto inner = spec(restart_strategy::one_for_one, {child("b")});
+  inner.name = "inner";
+  auto outer = spec(restart_strategy::rest_for_one, {child("a")});
+  outer.name = "root";
+  outer.children.push_back({"inner", [inner](caf::actor_system& sys) { return spawn_supervisor(sys, inner); },
+                            restart_type::permanent, 1'000ms, child_type::supervisor});
+  auto sup = start(std::move(outer));
+  crash("b");
+  next_restart();
+  crash("b");  // its restart is pending
+
+  auto tree = std::make_shared<supervision_tree>();
+  auto asker = system->spawn([sup, tree](caf::event_based_actor* self) {
+    self->request(sup, 1s, caf::get_atom::value).then([tree](supervision_tree& t) { *tree = std::move(t); });
+  });
+  sched->run();
+  CHECK(tree->id == "root");
+  CHECK(tree->strategy == "rest_for_one");
+  REQUIRE(tree->children.size() == 2);
+  CHECK(tree->children[0].id == "a");
+  CHECK(tree->children[0].type == "worker");
+  CHECK(tree->children[0].state == "running");
+  const auto& nested = tree->children[1];
+  CHECK(nested.type == "supervisor");
+  CHECK(nested.strategy == "one_for_one");
+  REQUIRE(nested.children.size() == 1);
+  CHECK(nested.children[0].id == "b");
+  CHECK(nested.children[0].restarts == 1);
+  CHECK(nested.children[0].state == "restarting");
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(asker, caf::exit_reason::user_shutdown);
+}

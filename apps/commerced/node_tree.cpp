@@ -1,0 +1,125 @@
+#include "apps/commerced/node_tree.hpp"
+
+#include "actors/gateway.hpp"
+#include "actors/timer_service.hpp"
+#include "adapters/journal/journal_reader.hpp"
+#include "adapters/journal/journal_writer.hpp"
+#include "adapters/journal/postgres_journal.hpp"
+#include "adapters/postgres/dead_letter_office.hpp"
+#include "supervision/supervisor.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::node {
+namespace {
+
+using namespace std::chrono_literals;
+using supervision::child_spec;
+using supervision::child_type;
+using supervision::restart_strategy;
+using supervision::supervisor_spec;
+
+// A child that records its handle in the directory as it starts.
+template <class Start>
+child_spec worker(std::string id, Start start) {
+  return {std::move(id), std::move(start), supervision::restart_type::permanent, 5'000ms, child_type::worker};
+}
+
+child_spec supervisor_child(supervisor_spec spec) {
+  auto id = spec.name;
+  return {std::move(id), [spec](caf::actor_system& system) { return supervision::spawn_supervisor(system, spec); },
+          supervision::restart_type::permanent, 10'000ms, child_type::supervisor};
+}
+
+// A group whose members others depend on: any failure in it restarts it and its dependents,
+// which the root does.
+supervisor_spec escalating_group(std::string name, restart_strategy strategy) {
+  supervisor_spec spec;
+  spec.name = std::move(name);
+  spec.strategy = strategy;
+  spec.max_restarts = 0;
+  return spec;
+}
+
+supervisor_spec storage(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
+  auto spec = escalating_group("storage", restart_strategy::one_for_all);
+  const auto conninfo = config.postgres.conninfo();
+  adapters::journal_writer_options writer_options;
+  writer_options.max_batch = config.journal.max_batch;
+  writer_options.max_delay = config.journal.max_delay;
+  spec.children.push_back(worker("journal_writer", [=](caf::actor_system& system) {
+    auto writer = adapters::spawn_journal_writer(system, std::make_shared<adapters::postgres_journal>(conninfo),
+                                                 writer_options);
+    directory->with([&](node_directory::handles& h) { h.writer = writer; });
+    return writer;
+  }));
+  for (std::size_t i = 0; i < config.journal.readers; ++i) {
+    spec.children.push_back(worker("journal_reader_" + std::to_string(i + 1), [=](caf::actor_system& system) {
+      auto reader = adapters::spawn_journal_reader(system, std::make_shared<adapters::postgres_journal>(conninfo));
+      directory->with([&](node_directory::handles& h) {
+        h.readers.resize(config.journal.readers);
+        h.readers[i] = reader;
+      });
+      return reader;
+    }));
+  }
+  spec.children.push_back(worker("dead_letters", [=](caf::actor_system& system) {
+    auto office = adapters::postgres::spawn_dead_letter_office(system, conninfo);
+    directory->with([&](node_directory::handles& h) { h.dead_letters = office; });
+    return office;
+  }));
+  return spec;
+}
+
+supervisor_spec entities(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
+  auto spec = escalating_group("entities", restart_strategy::one_for_one);
+  actors::entity_kinds_options options;
+  options.passivate_after = config.entities.passivate_after;
+  options.snapshot_every = config.entities.snapshot_every;
+  options.cart_reservation_ttl = config.cart_reservation_ttl;
+  for (const auto kind : actors::entity_kind_names()) {
+    spec.children.push_back(worker(std::string(kind), [=](caf::actor_system& system) {
+      return directory->with([&](node_directory::handles& h) {
+        auto region = actors::spawn_entity_region(system, kind, {h.writer, h.readers, h.dead_letters, {}}, options);
+        h.regions.set(kind, region);
+        return region;
+      });
+    }));
+  }
+  return spec;
+}
+
+}  // namespace
+
+caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
+                           std::shared_ptr<node_directory> directory) {
+  supervisor_spec root;
+  root.name = "commerced";
+  root.strategy = restart_strategy::rest_for_one;
+  root.max_restarts = 3;
+  root.within = 60s;
+  root.backoff = {500ms, 10s, 2.0, 0.2, 60s};
+  root.children.push_back(supervisor_child(storage(config, directory)));
+  root.children.push_back(supervisor_child(entities(config, directory)));
+  actors::timer_service_options timer_options;
+  timer_options.poll_interval = config.timer_poll_interval;
+  root.children.push_back(worker("timer_service", [=](caf::actor_system& system) {
+    return directory->with([&](node_directory::handles& h) {
+      return actors::spawn_timer_service(system, h.readers.front(), h.writer, h.regions, timer_options);
+    });
+  }));
+  root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
+    auto gateway = actors::spawn_gateway(system, {version});
+    directory->with([&](node_directory::handles& h) { h.gateway = gateway; });
+    // Once it stops, the HTTP server answers 503 until the next one is up.
+    gateway->attach_functor([directory, stopped = gateway.address()] {
+      directory->with([&](node_directory::handles& h) {
+        if (h.gateway.address() == stopped) h.gateway = nullptr;
+      });
+    });
+    return gateway;
+  }));
+  return supervision::spawn_supervisor(system, std::move(root));
+}
+
+}  // namespace commerce::node
