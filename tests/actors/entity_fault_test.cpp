@@ -8,6 +8,7 @@
 #include "adapters/journal/memory_journal.hpp"
 
 #include "actor_fixture.hpp"
+#include "memory_office.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -72,32 +73,12 @@ class counting_journal : public adapters::memory_journal {
   }
 };
 
-// The dead-letter office's protocol over a vector (the PostgreSQL one has its own tests).
-struct office_state {
-  std::vector<protocols::dead_letter> letters;
-};
-caf::behavior memory_office(caf::stateful_actor<office_state>* self) {
-  return {
-      [self](caf::put_atom, protocols::dead_letter& letter) {
-        letter.id = static_cast<std::int64_t>(self->state.letters.size()) + 1;
-        self->state.letters.push_back(letter);
-        return letter.id;
-      },
-      [self](caf::get_atom) { return self->state.letters; },
-      [self](protocols::retry_atom, std::int64_t id) -> caf::result<protocols::dead_letter> {
-        auto& letter = self->state.letters.at(static_cast<std::size_t>(id - 1));
-        letter.status = "retried";
-        return letter;
-      },
-  };
-}
-
 struct fixture : test::actor_system_fixture {
   std::shared_ptr<counting_journal> journal = std::make_shared<counting_journal>();
   caf::scoped_actor self{*system};
   caf::actor writer = adapters::spawn_journal_writer(*system, journal);
   caf::actor reader = adapters::spawn_journal_reader(*system, journal);
-  caf::actor office = system->spawn(memory_office);
+  caf::actor office = system->spawn(test::memory_office);
   caf::actor region;
 
   fixture() {

@@ -7,6 +7,7 @@
 #include "protocols/subscription.hpp"
 
 #include "actor_fixture.hpp"
+#include "memory_office.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -18,11 +19,13 @@ using protocols::stored_event;
 
 namespace {
 
-// Collects what it is given; refuses the first `failures` deliveries.
+// Collects what it is given; refuses the first `failures` deliveries, and every batch holding
+// an event of type `poison`.
 struct collected {
   std::mutex mutex;
   std::vector<std::string> types;
   int failures = 0;
+  std::string poison;
   int deliveries = 0;
   std::size_t size() {
     std::lock_guard lock(mutex);
@@ -35,6 +38,8 @@ caf::behavior collector(caf::event_based_actor*, std::shared_ptr<collected> into
       [into](protocols::deliver_atom, const std::vector<stored_event>& events) -> caf::result<caf::unit_t> {
         std::lock_guard lock(into->mutex);
         if (into->deliveries++ < into->failures) return caf::make_error(caf::sec::runtime_error, "handler busy");
+        for (const auto& e : events)
+          if (e.event_type == into->poison) return caf::make_error(caf::sec::runtime_error, "cannot handle " + e.event_type);
         for (const auto& e : events) into->types.push_back(e.event_type);
         return caf::unit;
       },
@@ -47,6 +52,7 @@ struct fixture : test::actor_system_fixture {
   caf::actor writer = adapters::spawn_journal_writer(*system, store);
   caf::actor reader = adapters::spawn_journal_reader(*system, store);
   caf::actor handler = system->spawn(collector, seen);
+  caf::actor office = system->spawn(test::memory_office);
   caf::actor running;
 
   void subscribe() {
@@ -54,8 +60,9 @@ struct fixture : test::actor_system_fixture {
     options.name = "projector";
     options.batch = 7;
     options.poll_interval = std::chrono::milliseconds(5);
-    options.retry_after = std::chrono::milliseconds(5);
-    running = actors::spawn_subscription(*system, reader, writer, handler, options);
+    options.retry_after = std::chrono::milliseconds(1);
+    options.max_attempts = 3;
+    running = actors::spawn_subscription(*system, reader, writer, handler, office, options);
   }
   void unsubscribe() { caf::anon_send_exit(running, caf::exit_reason::user_shutdown); }
   void append(const std::string& stream, int count) {
@@ -68,7 +75,7 @@ struct fixture : test::actor_system_fixture {
   }
   ~fixture() {
     unsubscribe();
-    for (const auto& a : {writer, reader, handler}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& a : {writer, reader, handler, office}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -114,4 +121,37 @@ TEST_CASE_METHOD(fixture, "a subscription waits for an older open transaction in
   store->commit(held);
   REQUIRE(wait_for(3));
   CHECK(seen->types == std::vector<std::string>{"a-1", "slow-1", "b-1"});
+}
+
+TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and skipped; a retry delivers it",
+                 "[subscription][faults]") {
+  seen->poison = "a-3";
+  append("a", 5);
+  subscribe();
+  REQUIRE(wait_for(4));
+  CHECK(seen->types == std::vector<std::string>{"a-1", "a-2", "a-4", "a-5"});
+  append("b", 2);  // back to whole batches after it
+  REQUIRE(wait_for(6));
+
+  caf::scoped_actor self{*system};
+  std::vector<protocols::dead_letter> letters;
+  self->request(office, std::chrono::seconds(5), caf::get_atom::value)
+      .receive([&](std::vector<protocols::dead_letter>& l) { letters = std::move(l); },
+               [&](caf::error& e) { FAIL(system->render(e)); });
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].target == "subscription/projector");
+  CHECK(letters[0].message_type == "a-3");
+  CHECK(letters[0].attempts == 3);
+  CHECK(letters[0].reason.find("cannot handle a-3") != std::string::npos);
+
+  {
+    std::lock_guard lock(seen->mutex);
+    seen->poison.clear();  // fixed
+  }
+  bool delivered = false;
+  self->request(running, std::chrono::seconds(5), protocols::retry_atom::value, letters[0])
+      .receive([&]() { delivered = true; }, [&](caf::error& e) { FAIL(system->render(e)); });
+  CHECK(delivered);
+  CHECK(seen->types.back() == "a-3");
+  CHECK(seen->size() == 7);
 }
