@@ -1,34 +1,267 @@
 #include "actors/gateway.hpp"
 
-#include "actors/http_router.hpp"
-#include "common/problem.hpp"
+#include "actors/gateway_call.hpp"
+#include "protocols/dead_letters.hpp"
+#include "protocols/journal.hpp"
+#include "supervision/supervisor.hpp"
 
-#include <caf/all.hpp>
+#include <boost/json.hpp>
 
-#include <functional>
-#include <memory>
-
-// Requests and responders only ever travel between actors of one node, so they need no
-// serialization; CAF must be told that is intended.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_responder)
+#include <charconv>
 
 namespace commerce::actors {
+
+const std::string& gateway_call::param(std::string_view name) const {
+  static const std::string none;
+  for (const auto& [key, value] : params)
+    if (key == name) return value;
+  return none;
+}
+
+protocols::command_metadata gateway_call::metadata() const {
+  return {request.header("idempotency-key"), request.header("x-request-id"), ""};
+}
+
+http_response unavailable(const std::string& detail) {
+  auto r = problem(503, "unavailable", "Service unavailable", detail);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+http_response entity_failure(protocols::entity_status status, const std::optional<domain::rejection>& rejection) {
+  using protocols::entity_status;
+  switch (status) {
+    case entity_status::rejected:
+      if (rejection) return rejection_response(*rejection);
+      break;
+    case entity_status::conflict:
+      return problem(409, "conflict", "Conflict", "another update won the race; retry");
+    case entity_status::precondition_failed:
+      return problem(412, "precondition_failed", "Precondition failed", "If-Match does not name the current version");
+    case entity_status::storage_unavailable:
+      return unavailable("the journal is unavailable; nothing was changed");
+    case entity_status::faulted:
+      return problem(500, "entity_fault", "Internal error",
+                     "the entity failed on this request; it was kept in the dead-letter office");
+    case entity_status::accepted:
+      break;
+  }
+  return problem(500, "internal_error", "Internal error", "unexpected entity answer");
+}
+
+bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version) {
+  const auto& header = call->request.header("if-match");
+  if (header.empty()) return true;
+  version = version_in_if_match(header);
+  if (version) return true;
+  call->respond(problem(412, "precondition_failed", "Precondition failed",
+                        "If-Match must be an ETag given by this API, such as \"3\""));
+  return false;
+}
+
+http_response with_etag(http_response r, std::int64_t version) {
+  r.headers.emplace_back("ETag", etag_of(version));
+  return r;
+}
+
 namespace {
 
-using route_handler = std::function<void(const http_request&, const path_params&, http_responder&)>;
+// A query parameter's value ("" if absent). Values here are plain tokens: no decoding needed.
+std::string query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
 
-http_router<route_handler> make_routes(const gateway_options& options) {
-  http_router<route_handler> routes;
-  routes.add("GET", "/healthz", [version = options.version](const http_request&, const path_params&, http_responder& respond) {
-    respond(json_response(200, {{"status", "ok"}, {"version", version}}));
-  });
+std::optional<std::int64_t> number(const std::string& text) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// Comparing every byte keeps the time of a wrong guess independent of where it differs.
+bool same_token(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() != b.size();
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::optional<http_response> refuse_unauthorized(const gateway_call& call) {
+  const auto& header = call.request.header("authorization");
+  const std::string bearer = "Bearer ";
+  if (header.compare(0, bearer.size(), bearer) != 0) {
+    auto r = problem(401, "unauthorized", "Unauthorized", "this call needs Authorization: Bearer <admin token>");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (!same_token(header.substr(bearer.size()), call.options().admin_token))
+    return problem(403, "forbidden", "Forbidden", "the bearer token is not the admin token");
+  return std::nullopt;
+}
+
+boost::json::object tree_json(const supervision::supervision_tree& t) {
+  boost::json::array children;
+  for (const auto& c : t.children) children.push_back(tree_json(c));
+  boost::json::object out{{"id", t.id}, {"type", t.type}, {"state", t.state}, {"restarts", t.restarts}};
+  if (!t.strategy.empty()) out["strategy"] = t.strategy;
+  if (!children.empty()) out["children"] = std::move(children);
+  return out;
+}
+
+boost::json::object letter_json(const protocols::dead_letter& l) {
+  boost::json::error_code ec;
+  auto payload = boost::json::parse(l.payload, ec);
+  return {{"id", l.id},
+          {"target", l.target},
+          {"message_type", l.message_type},
+          {"payload", ec ? boost::json::value(l.payload) : payload},
+          {"reason", l.reason},
+          {"attempts", l.attempts},
+          {"first_failed_at", domain::to_iso8601({l.first_failed_ms})},
+          {"last_failed_at", domain::to_iso8601({l.last_failed_ms})},
+          {"status", l.status}};
+}
+
+const char* status_name(protocols::entity_status s) {
+  using protocols::entity_status;
+  switch (s) {
+    case entity_status::accepted: return "accepted";
+    case entity_status::rejected: return "rejected";
+    case entity_status::conflict: return "conflict";
+    case entity_status::storage_unavailable: return "storage_unavailable";
+    case entity_status::faulted: return "faulted";
+    case entity_status::precondition_failed: return "precondition_failed";
+  }
+  return "unknown";
+}
+
+void healthz(const call_ptr& call) {
+  call->respond(json_response(200, {{"status", "ok"}, {"version", call->options().version}}));
+}
+
+void admin_actors(const call_ptr& call) {
+  const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
+  if (!root) return call->respond(unavailable("the supervision tree is not running"));
+  call->self->request(root, call->options().request_timeout, caf::get_atom::value)
+      .then([call](supervision::supervision_tree& tree) { call->respond(json_response(200, tree_json(tree))); },
+            [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
+void list_dead_letters(const call_ptr& call) {
+  const auto after = number(query_param(call->request.target, "cursor")).value_or(0);
+  const auto limit = std::clamp<std::int64_t>(number(query_param(call->request.target, "limit")).value_or(50), 1, 500);
+  call->self
+      ->request(call->services().dead_letters, call->options().request_timeout, caf::get_atom::value, after,
+                static_cast<std::uint64_t>(limit))
+      .then(
+          [call, limit](std::vector<protocols::dead_letter>& letters) {
+            boost::json::array items;
+            for (const auto& l : letters) items.push_back(letter_json(l));
+            boost::json::object body{{"items", std::move(items)}};
+            body["next_cursor"] = static_cast<std::int64_t>(letters.size()) == limit
+                                      ? boost::json::value(std::to_string(letters.back().id))
+                                      : boost::json::value(nullptr);
+            call->respond(json_response(200, body));
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
+// The office answers an unknown id with an error naming it.
+http_response office_failure(const call_ptr& call, const caf::error& e) {
+  const auto text = call->self->system().render(e);
+  if (text.find("no dead letter") != std::string::npos) return problem(404, "not_found", "Not found", "no dead letter " + call->param("id"));
+  return unavailable(text);
+}
+
+// Marks the letter retried, then delivers it again to its target's region and reports how that went.
+void retry_dead_letter(const call_ptr& call) {
+  const auto id = number(call->param("id"));
+  if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
+  call->self->request(call->services().dead_letters, call->options().request_timeout, protocols::retry_atom::value, *id)
+      .then(
+          [call](protocols::dead_letter& letter) {
+            const auto kind = letter.target.substr(0, letter.target.find('/'));
+            const auto region = call->services().regions.for_stream_type(kind);
+            if (!region)
+              return call->respond(problem(409, "not_redeliverable", "Conflict",
+                                           "no running target for " + letter.target));
+            call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
+                .then(
+                    [call, letter](protocols::entity_status status) {
+                      auto body = letter_json(letter);
+                      body["delivery"] = status_name(status);
+                      call->respond(json_response(200, body));
+                    },
+                    [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+          },
+          [call](caf::error& e) { call->respond(office_failure(call, e)); });
+}
+
+void discard_dead_letter(const call_ptr& call) {
+  const auto id = number(call->param("id"));
+  if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
+  call->self->request(call->services().dead_letters, call->options().request_timeout, caf::delete_atom::value, *id)
+      .then([call](protocols::dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
+            [call](caf::error& e) { call->respond(office_failure(call, e)); });
+}
+
+// GET /v1/{products|carts|orders}/{id}/events?from= : the entity's journal stream.
+void entity_events(const call_ptr& call) {
+  const auto& collection = call->param("collection");
+  const std::string kind = collection == "products" ? "product" : collection == "carts" ? "cart"
+                           : collection == "orders" ? "order" : "";
+  if (kind.empty()) return call->respond(problem(404, "not_found", "Not found", "no collection " + collection));
+  const auto from_text = query_param(call->request.target, "from");
+  const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : number(from_text);
+  if (!from || *from < 1)
+    return call->respond(rejection_response(domain::invalid_field("from", "must be a version of 1 or more")));
+  const auto& readers = call->services().readers;
+  const auto& reader = readers[std::hash<std::string>{}(call->param("id")) % readers.size()];
+  call->self
+      ->request(reader, call->options().request_timeout, protocols::load_atom::value, kind, call->param("id"), *from,
+                false)
+      .then(
+          [call](protocols::recovered_stream& stream) {
+            boost::json::array events;
+            for (const auto& e : stream.events) {
+              boost::json::error_code ec;
+              events.push_back({{"version", e.version},
+                                {"type", e.event_type},
+                                {"data", boost::json::parse(e.data, ec)},
+                                {"at", domain::to_iso8601({e.recorded_at_ms})}});
+            }
+            call->respond(json_response(200, events));
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
+gateway_routes make_routes() {
+  gateway_routes routes;
+  routes.add("GET", "/healthz", {false, healthz});
+  add_catalog_routes(routes);
+  add_cart_routes(routes);
+  routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
+  routes.add("GET", "/admin/actors", {true, admin_actors});
+  routes.add("GET", "/admin/dead-letters", {true, list_dead_letters});
+  routes.add("POST", "/admin/dead-letters/{id}/retry", {true, retry_dead_letter});
+  routes.add("DELETE", "/admin/dead-letters/{id}", {true, discard_dead_letter});
   return routes;
 }
 
-void dispatch(const http_router<route_handler>& routes, const http_request& request, http_responder& respond) {
+void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& routes, http_request& request,
+              http_responder& respond) {
   const auto found = routes.find(request.method, request.target);
-  using outcome = http_router<route_handler>::outcome;
+  using outcome = gateway_routes::outcome;
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {
@@ -36,20 +269,25 @@ void dispatch(const http_router<route_handler>& routes, const http_request& requ
     r.headers.emplace_back("Allow", found.allowed);
     return respond(std::move(r));
   }
-  found.matched->handler(request, found.params, respond);
+  auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond)});
+  if (found.matched->handler.admin)
+    if (auto refused = refuse_unauthorized(*call)) return call->respond(std::move(*refused));
+  found.matched->handler.handle(call);
 }
 
-caf::behavior gateway(caf::event_based_actor*, gateway_options options) {
-  auto routes = std::make_shared<http_router<route_handler>>(make_routes(options));
+caf::behavior gateway(caf::stateful_actor<gateway_state>* self, gateway_options options, gateway_services services) {
+  self->state.options = std::move(options);
+  self->state.services = std::move(services);
+  auto routes = std::make_shared<gateway_routes>(make_routes());
   return {
-      [routes](http_request& request, http_responder& respond) { dispatch(*routes, request, respond); },
+      [self, routes](http_request& request, http_responder& respond) { dispatch(self, *routes, request, respond); },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_gateway(caf::actor_system& system, gateway_options options) {
-  return system.spawn(gateway, std::move(options));
+caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services) {
+  return system.spawn(gateway, std::move(options), std::move(services));
 }
 
 void send_to_gateway(const caf::actor& gateway, http_request request, http_responder respond) {

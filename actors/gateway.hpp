@@ -1,21 +1,37 @@
 // The gateway actor: every HTTP request reaches it as (http_request, http_responder) and is
-// routed through a table of handlers. Handlers answer through the responder, so they may ask
-// other actors first without blocking anything.
+// routed through a table of handlers (gateway.cpp, gateway_catalog.cpp, gateway_carts.cpp).
+// Handlers answer through the responder, so they may ask entities first without blocking.
 #pragma once
 
+#include "actors/entity_kinds.hpp"
 #include "common/http_message.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace commerce::actors {
 
 struct gateway_options {
-  std::string version;  // reported by /healthz
+  std::string version;      // reported by /healthz
+  std::string admin_token;  // Bearer token of catalog writes and /admin/*
+  std::chrono::milliseconds cart_reservation_ttl{std::chrono::minutes(10)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
 };
 
-caf::actor spawn_gateway(caf::actor_system& system, gateway_options options);
+// The actors a gateway talks to. `supervision_root` is asked for /admin/actors.
+struct gateway_services {
+  entity_regions regions;
+  std::vector<caf::actor> readers;
+  caf::actor dead_letters;
+  std::function<caf::actor()> supervision_root;
+};
+
+caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);
 
 // Sends one request to the gateway; the responder is called exactly once.
 void send_to_gateway(const caf::actor& gateway, http_request request, http_responder respond);

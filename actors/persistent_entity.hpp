@@ -83,6 +83,7 @@ struct pending_command {
   bool retried = false;     // decided again after a conflict
   int faults = 0;           // times it faulted so far
   std::int64_t first_fault_ms = 0;
+  std::optional<std::int64_t> expected_version = std::nullopt;
 };
 
 template <class Decider>
@@ -335,6 +336,7 @@ void decide_and_append(entity_actor<Decider>* self, pending_command<Decider>& p)
   using protocols::entity_status;
   auto& st = self->state;
   const auto& rt = *st.runtime;
+  if (p.expected_version && *p.expected_version != st.version) return reply(p, st, entity_status::precondition_failed);
   auto decision = Decider::decide(st.state, *p.command, domain::context{rt.services.clock()});
   if (!decision.accepted() || decision.events().empty()) {
     // The timer service deletes the row it delivered once we answer; should the deadline still
@@ -446,7 +448,9 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
   self->delayed_send(self, st.runtime->kind.settings.passivate_after, idle_atom::value);
   return {
       [self](protocols::entity_command<Decider>& c) {
-        enqueue(self, pending_command<Decider>{std::move(c.command), std::move(c.meta), self->make_response_promise()});
+        pending_command<Decider> p{std::move(c.command), std::move(c.meta), self->make_response_promise()};
+        p.expected_version = c.expected_version;
+        enqueue(self, std::move(p));
       },
       [self](const protocols::entity_get<Decider>&) {
         enqueue(self, pending_command<Decider>{std::nullopt, {}, self->make_response_promise()});

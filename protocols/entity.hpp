@@ -42,6 +42,8 @@ struct entity_command {
   std::string id;
   typename Decider::command command;
   command_metadata meta;
+  // Decide only if the entity is at this version (HTTP If-Match); else `precondition_failed`.
+  std::optional<std::int64_t> expected_version = std::nullopt;
 };
 
 template <class Decider>
@@ -56,6 +58,7 @@ enum class entity_status : std::uint8_t {
   storage_unavailable,  // the journal is away; nothing changed, retry later
   faulted,              // the entity faulted on it every time it tried; nothing changed, the
                         // command is in the dead-letter office
+  precondition_failed,  // not at the expected version; nothing changed, `version` is the current
 };
 
 template <class Decider>

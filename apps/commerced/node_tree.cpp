@@ -108,9 +108,16 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
       return actors::spawn_timer_service(system, h.readers.front(), h.writer, h.regions, timer_options);
     });
   }));
+  actors::gateway_options gateway_options;
+  gateway_options.version = std::move(version);
+  gateway_options.admin_token = config.admin_token;
+  gateway_options.cart_reservation_ttl = config.cart_reservation_ttl;
   root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
-    auto gateway = actors::spawn_gateway(system, {version});
-    directory->with([&](node_directory::handles& h) { h.gateway = gateway; });
+    auto gateway = directory->with([&](node_directory::handles& h) {
+      h.gateway = actors::spawn_gateway(system, gateway_options,
+                                        {h.regions, h.readers, h.dead_letters, [directory] { return directory->root(); }});
+      return h.gateway;
+    });
     // Once it stops, the HTTP server answers 503 until the next one is up.
     gateway->attach_functor([directory, stopped = gateway.address()] {
       directory->with([&](node_directory::handles& h) {
@@ -119,7 +126,9 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
     });
     return gateway;
   }));
-  return supervision::spawn_supervisor(system, std::move(root));
+  auto tree = supervision::spawn_supervisor(system, std::move(root));
+  directory->with([&](node_directory::handles& h) { h.root = tree; });
+  return tree;
 }
 
 }  // namespace commerce::node

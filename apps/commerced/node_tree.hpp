@@ -35,6 +35,7 @@ class node_directory {
     caf::actor dead_letters;
     actors::entity_regions regions;
     caf::actor gateway;
+    caf::actor root;
   };
 
   template <class F>
@@ -44,6 +45,9 @@ class node_directory {
   }
   caf::actor gateway() {
     return with([](handles& h) { return h.gateway; });
+  }
+  caf::actor root() {
+    return with([](handles& h) { return h.root; });
   }
 
  private:

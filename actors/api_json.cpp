@@ -1,0 +1,160 @@
+#include "actors/api_json.hpp"
+
+#include "common/problem.hpp"
+#include "domain/time.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace commerce::actors {
+
+body_reader::body_reader(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  boost::json::error_code ec;
+  auto value = boost::json::parse(body.empty() ? std::string_view("{}") : body, ec);
+  if (ec) {
+    error_ = problem(400, "invalid_json", "Invalid JSON", "the body is not valid JSON: " + ec.message());
+    return;
+  }
+  if (!value.is_object()) {
+    error_ = problem(400, "invalid_json", "Invalid JSON", "the body must be a JSON object");
+    return;
+  }
+  body_ = std::move(value.as_object());
+  for (const auto& field : body_)
+    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
+      fail(field.key(), "is not a field of this call");
+      return;
+    }
+}
+
+void body_reader::fail(std::string_view field, std::string_view detail) {
+  if (error_) return;
+  error_ = rejection_response(domain::invalid_field(field, detail));
+}
+
+bool body_reader::has(std::string_view field) const {
+  const auto* v = body_.if_contains(field);
+  return v && !v->is_null();
+}
+
+const boost::json::value* body_reader::find(std::string_view field, bool required) {
+  if (error_) return nullptr;
+  const auto* v = body_.if_contains(field);
+  if (v && !v->is_null()) return v;
+  if (required) fail(field, "is required");
+  return nullptr;
+}
+
+std::string body_reader::text(std::string_view field, std::size_t max_length, bool required) {
+  const auto* v = find(field, required);
+  if (!v) return {};
+  if (!v->is_string()) return fail(field, "must be a string"), std::string();
+  if (v->as_string().size() > max_length)
+    return fail(field, "must be at most " + std::to_string(max_length) + " characters"), std::string();
+  return std::string(v->as_string());
+}
+
+std::int64_t body_reader::integer(std::string_view field, std::int64_t min, std::int64_t max, bool required) {
+  if (required && !has(field)) return find(field, true), 0;
+  return optional_integer(field, min, max).value_or(0);
+}
+
+std::optional<std::int64_t> body_reader::optional_integer(std::string_view field, std::int64_t min, std::int64_t max) {
+  const auto* v = find(field, false);
+  if (!v) return std::nullopt;
+  const auto range = "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
+  if (!v->is_int64()) return fail(field, range), std::nullopt;  // strings, fractions, 2^63 and beyond
+  const auto n = v->as_int64();
+  if (n < min || n > max) return fail(field, range), std::nullopt;
+  return n;
+}
+
+domain::money body_reader::money(std::string_view field) {
+  const auto* v = find(field, true);
+  if (!v) return {};
+  const std::string name(field);
+  if (!v->is_object()) return fail(field, "must be {\"amount\": integer, \"currency\": \"ISO code\"}"), domain::money{};
+  const auto& o = v->as_object();
+  for (const auto& member : o)
+    if (member.key() != "amount" && member.key() != "currency")
+      return fail(name + "." + std::string(member.key()), "is not a field of money"), domain::money{};
+  const auto* amount = o.if_contains("amount");
+  const auto* currency = o.if_contains("currency");
+  if (!amount || !amount->is_int64() || amount->as_int64() < 0 || amount->as_int64() > domain::max_amount)
+    return fail(name + ".amount", "must be an integer between 0 and 10^12 minor units"), domain::money{};
+  if (!currency || !currency->is_string() || !domain::valid_currency(currency->as_string()))
+    return fail(name + ".currency", "must be an ISO-4217 code such as \"USD\""), domain::money{};
+  return {amount->as_int64(), std::string(currency->as_string())};
+}
+
+boost::json::object body_reader::object(std::string_view field, bool required) {
+  const auto* v = find(field, required);
+  if (!v) return {};
+  if (!v->is_object()) return fail(field, "must be an object"), boost::json::object();
+  return v->as_object();
+}
+
+http_response rejection_response(const domain::rejection& r) {
+  namespace codes = domain::codes;
+  int status = 409;
+  const char* title = "Conflict";
+  if (r.code == codes::validation_failed || r.code == codes::currency_mismatch || r.code == codes::refund_exceeds_paid) {
+    status = 422;
+    title = "Validation failed";
+  } else if (r.code == codes::not_found) {
+    status = 404;
+    title = "Not found";
+  }
+  return problem(status, r.code, title, r.detail, r.extra);
+}
+
+namespace {
+boost::json::object money_json(const domain::money& m) { return {{"amount", m.amount}, {"currency", m.currency}}; }
+}  // namespace
+
+boost::json::object product_view(const domain::inventory_state& s, std::int64_t version) {
+  return {{"sku", s.sku},
+          {"name", s.name},
+          {"price", money_json(s.price)},
+          {"category", s.category.empty() ? boost::json::value(nullptr) : boost::json::value(s.category)},
+          {"inventory",
+           {{"on_hand", s.on_hand}, {"available", s.available()}, {"reserved", s.reserved}, {"sold", s.sold}}},
+          {"version", version}};
+}
+
+boost::json::object cart_view(const domain::cart_state& s, std::int64_t version) {
+  boost::json::array items;
+  for (const auto& [sku, line] : s.lines) {
+    const auto total = domain::line_amount(line.quantity, line.unit_price.amount).value_or(0);
+    items.push_back({{"sku", sku},
+                     {"quantity", line.quantity},
+                     {"unit_price", money_json(line.unit_price)},
+                     {"line_total", money_json({total, line.unit_price.currency})},
+                     {"reserved", line.reserved}});
+  }
+  const auto or_null = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  return {{"id", s.id},
+          {"status", domain::to_string(s.status)},
+          {"items", std::move(items)},
+          {"subtotal", money_json(s.subtotal())},
+          {"currency", s.currency},
+          {"email", or_null(s.email)},
+          {"customer_id", or_null(s.customer_id)},
+          {"created_at", domain::to_iso8601(s.created_at)},
+          {"updated_at", domain::to_iso8601(s.updated_at)},
+          {"version", version}};
+}
+
+std::string etag_of(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+std::optional<std::int64_t> version_in_if_match(std::string_view header) {
+  if (header.size() >= 2 && header.substr(0, 2) == "W/") header.remove_prefix(2);
+  if (header.size() < 3 || header.front() != '"' || header.back() != '"') return std::nullopt;
+  header = header.substr(1, header.size() - 2);
+  std::int64_t version = 0;
+  const auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), version);
+  if (ec != std::errc() || end != header.data() + header.size()) return std::nullopt;
+  return version;
+}
+
+}  // namespace commerce::actors

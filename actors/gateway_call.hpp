@@ -1,0 +1,102 @@
+// One HTTP call inside the gateway actor, and the helpers its handlers share: asking an entity
+// and turning every outcome that is not a success into the right problem+json answer.
+// Includes CAF: only the gateway's .cpp files include it.
+#pragma once
+
+#include "actors/api_json.hpp"
+#include "actors/gateway.hpp"
+#include "actors/http_router.hpp"
+#include "common/problem.hpp"
+#include "protocols/entity.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <random>
+#include <string>
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_responder)
+
+namespace commerce::actors {
+
+struct gateway_state {
+  gateway_options options;
+  gateway_services services;
+  std::mt19937_64 random{std::random_device{}()};
+  static inline const char* name = "gateway";
+};
+
+struct gateway_call {
+  caf::stateful_actor<gateway_state>* self;
+  http_request request;
+  path_params params;
+  http_responder respond;
+
+  const std::string& param(std::string_view name) const;
+  const gateway_options& options() const { return self->state.options; }
+  const gateway_services& services() const { return self->state.services; }
+  protocols::command_metadata metadata() const;
+};
+
+using call_ptr = std::shared_ptr<gateway_call>;
+
+struct route_handler {
+  bool admin = false;  // needs the admin bearer token
+  void (*handle)(const call_ptr&);
+};
+using gateway_routes = http_router<route_handler>;
+
+void add_catalog_routes(gateway_routes& routes);
+void add_cart_routes(gateway_routes& routes);
+
+// An entity's answer that is not `accepted`, as HTTP.
+http_response entity_failure(protocols::entity_status status, const std::optional<domain::rejection>& rejection);
+// No answer from an actor in time, or an error from it.
+http_response unavailable(const std::string& detail);
+
+http_response with_etag(http_response r, std::int64_t version);
+
+// The request's If-Match as a version; answers 412 and returns false when it is not one of ours.
+bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version);
+
+// Sends `command` to entity `id` of `region` (only at `expected_version`, if given). Calls
+// on_accepted(reply) when accepted; otherwise on_refused(the HTTP answer), which by default
+// answers it.
+template <class Decider, class OnAccepted, class OnRefused>
+void command_entity(const call_ptr& call, const caf::actor& region, std::string id, typename Decider::command command,
+                    std::optional<std::int64_t> expected_version, OnAccepted on_accepted, OnRefused on_refused) {
+  call->self
+      ->request(region, call->options().request_timeout,
+                protocols::entity_command<Decider>{std::move(id), std::move(command), call->metadata(), expected_version})
+      .then(
+          [on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
+            if (reply.status != protocols::entity_status::accepted)
+              return on_refused(entity_failure(reply.status, reply.rejection));
+            on_accepted(reply);
+          },
+          [call, on_refused](caf::error& e) mutable { on_refused(unavailable(call->self->system().render(e))); });
+}
+
+template <class Decider, class OnAccepted>
+void command_entity(const call_ptr& call, const caf::actor& region, std::string id, typename Decider::command command,
+                    std::optional<std::int64_t> expected_version, OnAccepted on_accepted) {
+  command_entity<Decider>(call, region, std::move(id), std::move(command), expected_version, std::move(on_accepted),
+                          [call](http_response r) { call->respond(std::move(r)); });
+}
+
+// Reads entity `id`'s state; a state that does not exist yet answers 404 `what`.
+template <class Decider, class OnState>
+void read_entity(const call_ptr& call, const caf::actor& region, std::string id, std::string what, OnState on_state) {
+  call->self->request(region, call->options().request_timeout, protocols::entity_get<Decider>{std::move(id)})
+      .then(
+          [call, what, on_state](protocols::entity_reply<Decider>& reply) mutable {
+            if (reply.status != protocols::entity_status::accepted)
+              return call->respond(entity_failure(reply.status, reply.rejection));
+            if (!reply.state.exists) return call->respond(rejection_response(domain::not_found(what)));
+            on_state(reply);
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
+}  // namespace commerce::actors

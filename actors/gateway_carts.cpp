@@ -1,0 +1,118 @@
+// Cart routes of API.md. Setting a line reserves stock at the SKU's actor (holder: the cart) and
+// marks the line reserved at the cart's actor — two entities, so the order of the two steps is
+// what keeps them truthful if the node dies between them:
+//   more units: reserve first, then mark the line (a crash leaves stock held for a line that
+//               never got it; the reservation expires by itself after the TTL);
+//   fewer units or none: change the line first, then the reservation (a crash leaves more held
+//               than the line needs, again until the TTL).
+// So a line is never marked reserved unless the SKU's actor holds that much for the cart, and
+// nothing stays reserved for nobody beyond cart.reservation_ttl.
+#include "actors/gateway_call.hpp"
+#include "domain/cart.hpp"
+#include "domain/inventory.hpp"
+
+namespace commerce::actors {
+namespace {
+
+using namespace domain;
+using cart_reply = protocols::entity_reply<cart_decider>;
+using product_reply = protocols::entity_reply<inventory_decider>;
+
+void answer_cart(const call_ptr& call, int status, const cart_reply& reply) {
+  call->respond(with_etag(json_response(status, cart_view(reply.state, reply.version)), reply.version));
+}
+
+std::string new_cart_id(const call_ptr& call) {
+  static const char* hex = "0123456789abcdef";
+  std::string id = "cart_";
+  auto bits = call->self->state.random();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += hex[bits & 15];
+  return id;
+}
+
+// POST /v1/carts {"currency", "customer_id"?, "email"?}
+void create(const call_ptr& call) {
+  body_reader body(call->request.body, {"currency", "customer_id", "email"});
+  create_cart command{body.text("currency", 3), body.text("email", 254, false), body.text("customer_id", 128, false)};
+  if (body.error()) return call->respond(*body.error());
+  const auto id = new_cart_id(call);
+  command_entity<cart_decider>(call, call->services().regions.cart, id, std::move(command), std::nullopt,
+                               [call](cart_reply& reply) {
+    auto r = with_etag(json_response(201, cart_view(reply.state, reply.version)), reply.version);
+    r.headers.emplace_back("Location", "/v1/carts/" + reply.state.id);
+    call->respond(std::move(r));
+  });
+}
+
+void get(const call_ptr& call) {
+  read_entity<cart_decider>(call, call->services().regions.cart, call->param("id"), "cart " + call->param("id"),
+                            [call](cart_reply& reply) { answer_cart(call, 200, reply); });
+}
+
+timestamp reservation_expiry(const call_ptr& call) { return system_now() + call->options().cart_reservation_ttl; }
+
+// Tells the SKU's actor how much the cart now holds; the answer does not change the reply.
+void hold_quietly(const call_ptr& call, const std::string& sku, std::int64_t quantity) {
+  caf::anon_send(call->services().regions.product,
+                   protocols::entity_command<inventory_decider>{
+                       sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, call->metadata(),
+                       std::nullopt});
+}
+
+void set_quantity(const call_ptr& call, std::int64_t quantity) {
+  const auto& sku = call->param("sku");
+  if (!valid_sku(sku)) return call->respond(rejection_response(invalid_field("sku", "must be 1-64 characters of [A-Za-z0-9._-]")));
+  std::optional<std::int64_t> expected;  // If-Match names the cart's version
+  if (!read_if_match(call, expected)) return;
+  read_entity<cart_decider>(call, call->services().regions.cart, call->param("id"), "cart " + call->param("id"),
+                            [call, sku, quantity, expected](cart_reply& cart) {
+    const auto line = cart.state.lines.find(sku);
+    const bool has_line = line != cart.state.lines.end();
+    const std::int64_t held = has_line && line->second.reserved ? line->second.quantity : 0;
+    const auto& regions = call->services().regions;
+    if (quantity > held) {
+      command_entity<inventory_decider>(
+          call, regions.product, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, std::nullopt,
+          [call, sku, quantity, held, expected](product_reply& product) {
+            command_entity<cart_decider>(
+                call, call->services().regions.cart, call->param("id"), set_line{sku, quantity, product.state.price, true},
+                expected, [call](cart_reply& reply) { answer_cart(call, 200, reply); },
+                [call, sku, held](http_response refused) {
+                  // The cart said no (closed meanwhile, another currency, If-Match): nothing
+                  // changed there, so give back what it did not take. After a 5xx the line may
+                  // or may not be set; the reservation then expires by itself.
+                  if (refused.status < 500) hold_quietly(call, sku, held);
+                  call->respond(std::move(refused));
+                });
+          });
+      return;
+    }
+    const money price = has_line ? line->second.unit_price : money{0, cart.state.currency};
+    command_entity<cart_decider>(call, regions.cart, call->param("id"), set_line{sku, quantity, price, quantity > 0},
+                                 expected, [call, sku, quantity, held](cart_reply& reply) {
+                                   if (quantity != held) hold_quietly(call, sku, quantity);
+                                   answer_cart(call, 200, reply);
+                                 });
+  });
+}
+
+// PUT /v1/carts/{id}/items/{sku} {"quantity": n}; 0 removes the line.
+void put_item(const call_ptr& call) {
+  body_reader body(call->request.body, {"quantity"});
+  const auto quantity = body.integer("quantity", 0, max_quantity);
+  if (body.error()) return call->respond(*body.error());
+  set_quantity(call, quantity);
+}
+
+void delete_item(const call_ptr& call) { set_quantity(call, 0); }
+
+}  // namespace
+
+void add_cart_routes(gateway_routes& routes) {
+  routes.add("POST", "/v1/carts", {false, create});
+  routes.add("GET", "/v1/carts/{id}", {false, get});
+  routes.add("PUT", "/v1/carts/{id}/items/{sku}", {false, put_item});
+  routes.add("DELETE", "/v1/carts/{id}/items/{sku}", {false, delete_item});
+}
+
+}  // namespace commerce::actors

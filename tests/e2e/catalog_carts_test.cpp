@@ -1,0 +1,225 @@
+// API.md's catalog, carts (with reservations), entity history and operator routes, over real
+// sockets against a running node on PostgreSQL.
+#include "support/http_client.hpp"
+#include "support/node_process.hpp"
+#include "support/test_env.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace commerce::test;
+
+namespace {
+
+const std::map<std::string, std::string> admin{{"Authorization", "Bearer test-admin-token"}};
+
+struct api {
+  scratch_database db;
+  node_process node{{{"COMMERCED_POSTGRES_DATABASE", db.name()}, {"COMMERCED_CART_RESERVATION_TTL", "1s"},
+                     {"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}}};
+  http_connection c{node.port()};
+
+  http_reply call(const std::string& method, const std::string& target, const std::string& body = "",
+                  std::map<std::string, std::string> headers = {}) {
+    if (!body.empty()) headers.emplace("Content-Type", "application/json");
+    return c.request(method, target, body, headers);
+  }
+  http_reply as_admin(const std::string& method, const std::string& target, const std::string& body = "") {
+    return call(method, target, body, admin);
+  }
+  void product(const std::string& sku, std::int64_t stock) {
+    REQUIRE(as_admin("PUT", "/v1/products/" + sku, R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})").status == 201);
+    if (stock > 0)
+      REQUIRE(as_admin("POST", "/v1/products/" + sku + "/stock", R"({"delta":)" + std::to_string(stock) + R"(,"reason":"delivery"})").status == 200);
+  }
+  std::string cart() {
+    const auto r = call("POST", "/v1/carts", R"({"currency":"EUR"})");
+    REQUIRE(r.status == 201);
+    return std::string(boost::json::parse(r.body).at("id").as_string());
+  }
+  boost::json::value inventory(const std::string& sku) {
+    const auto r = call("GET", "/v1/products/" + sku);
+    REQUIRE(r.status == 200);
+    return boost::json::parse(r.body).at("inventory");
+  }
+};
+
+boost::json::value json(const http_reply& r) { return boost::json::parse(r.body); }
+
+void check_problem(const http_reply& r, int status, const std::string& code) {
+  INFO(r.body);
+  CHECK(r.status == status);
+  CHECK(r.headers.count("content-type") == 1);
+  if (r.headers.count("content-type")) CHECK(r.headers.at("content-type") == "application/problem+json");
+  CHECK(json(r).at("code") == code.c_str());
+  CHECK(json(r).at("status") == status);
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(api, "products: create, update, read, stock, ETag and If-Match", "[e2e][catalog]") {
+  auto created = as_admin("PUT", "/v1/products/MUG-1", R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"},"category":"kitchen"})");
+  REQUIRE(created.status == 201);
+  CHECK(json(created).at("version") == 1);
+  CHECK(created.headers.at("etag") == "\"1\"");
+  CHECK(json(created).at("inventory").at("on_hand") == 0);
+
+  CHECK(as_admin("PUT", "/v1/products/MUG-1", R"({"name":"Big mug","price":{"amount":1500,"currency":"EUR"}})").status == 200);
+  auto stocked = as_admin("POST", "/v1/products/MUG-1/stock", R"({"delta":10,"reason":"delivery"})");
+  REQUIRE(stocked.status == 200);
+  CHECK(json(stocked).at("inventory") == boost::json::parse(R"({"on_hand":10,"available":10,"reserved":0,"sold":0})"));
+  auto read = call("GET", "/v1/products/MUG-1");
+  CHECK(json(read).at("name") == "Big mug");
+  CHECK(json(read).at("version") == 3);
+
+  auto stale = call("PUT", "/v1/products/MUG-1", R"({"name":"X","price":{"amount":1,"currency":"EUR"}})",
+                    {{"Authorization", "Bearer test-admin-token"}, {"If-Match", "\"2\""}});
+  check_problem(stale, 412, "precondition_failed");
+  auto fresh = call("PUT", "/v1/products/MUG-1", R"({"name":"X","price":{"amount":1,"currency":"EUR"}})",
+                    {{"Authorization", "Bearer test-admin-token"}, {"If-Match", "\"3\""}});
+  CHECK(fresh.status == 200);
+
+  check_problem(as_admin("POST", "/v1/products/MUG-1/stock", R"({"delta":-11,"reason":"count"})"), 409, "insufficient_stock");
+  check_problem(call("GET", "/v1/products/NOPE"), 404, "not_found");
+  check_problem(call("GET", "/v1/products/bad%20sku"), 422, "validation_failed");
+}
+
+TEST_CASE_METHOD(api, "catalog writes need the admin token", "[e2e][catalog]") {
+  const std::string body = R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})";
+  auto none = call("PUT", "/v1/products/MUG-2", body);
+  check_problem(none, 401, "unauthorized");
+  CHECK(none.headers.at("www-authenticate") == "Bearer");
+  check_problem(call("PUT", "/v1/products/MUG-2", body, {{"Authorization", "Bearer wrong"}}), 403, "forbidden");
+  check_problem(call("GET", "/admin/actors"), 401, "unauthorized");
+  check_problem(call("GET", "/v1/products/MUG-2"), 404, "not_found");  // nothing was written
+}
+
+TEST_CASE_METHOD(api, "bad bodies get 400 or 422 naming the field, and change nothing", "[e2e][catalog]") {
+  check_problem(as_admin("PUT", "/v1/products/MUG-3", "{not json"), 400, "invalid_json");
+  check_problem(as_admin("PUT", "/v1/products/MUG-3", "[1,2]"), 400, "invalid_json");
+  auto missing = as_admin("PUT", "/v1/products/MUG-3", R"({"price":{"amount":1200,"currency":"EUR"}})");
+  check_problem(missing, 422, "validation_failed");
+  CHECK(json(missing).at("field") == "name");
+  auto wrong_type = as_admin("PUT", "/v1/products/MUG-3", R"({"name":5,"price":{"amount":1200,"currency":"EUR"}})");
+  CHECK(json(wrong_type).at("field") == "name");
+  auto bad_money = as_admin("PUT", "/v1/products/MUG-3", R"({"name":"Mug","price":{"amount":"12","currency":"EUR"}})");
+  CHECK(json(bad_money).at("field") == "price.amount");
+  auto unknown = as_admin("PUT", "/v1/products/MUG-3", R"({"name":"Mug","price":{"amount":1,"currency":"EUR"},"colour":"red"})");
+  check_problem(unknown, 422, "validation_failed");
+  CHECK(json(unknown).at("field") == "colour");
+  auto huge = as_admin("POST", "/v1/products/MUG-3/stock", R"({"delta":99999999999999999999,"reason":"x"})");
+  check_problem(huge, 422, "validation_failed");
+  check_problem(call("GET", "/v1/products/MUG-3"), 404, "not_found");
+}
+
+TEST_CASE_METHOD(api, "carts: lines reserve stock, lowering and removing release it", "[e2e][carts]") {
+  product("TEA", 5);
+  const auto id = cart();
+  auto got = call("GET", "/v1/carts/" + id);
+  REQUIRE(got.status == 200);
+  CHECK(json(got).at("status") == "open");
+  CHECK(json(got).at("items").as_array().empty());
+
+  auto set = call("PUT", "/v1/carts/" + id + "/items/TEA", R"({"quantity":3})");
+  REQUIRE(set.status == 200);
+  const auto set_body = json(set);
+  const auto& line = set_body.at("items").at(0);
+  CHECK(line.at("quantity") == 3);
+  CHECK(line.at("reserved") == true);
+  CHECK(line.at("unit_price") == boost::json::parse(R"({"amount":1200,"currency":"EUR"})"));
+  CHECK(line.at("line_total").at("amount") == 3600);
+  CHECK(set_body.at("subtotal").at("amount") == 3600);
+  CHECK(inventory("TEA") == boost::json::parse(R"({"on_hand":5,"available":2,"reserved":3,"sold":0})"));
+
+  auto too_many = call("PUT", "/v1/carts/" + id + "/items/TEA", R"({"quantity":6})");
+  check_problem(too_many, 409, "insufficient_stock");
+  CHECK(json(too_many).at("available") == 5);  // what this cart could hold: its own 3 + 2 free
+  CHECK(inventory("TEA").at("reserved") == 3);
+
+  REQUIRE(call("PUT", "/v1/carts/" + id + "/items/TEA", R"({"quantity":1})").status == 200);
+  CHECK(inventory("TEA").at("reserved") == 1);
+  auto removed = call("DELETE", "/v1/carts/" + id + "/items/TEA");
+  REQUIRE(removed.status == 200);
+  CHECK(json(removed).at("items").as_array().empty());
+  CHECK(inventory("TEA").at("reserved") == 0);
+
+  check_problem(call("PUT", "/v1/carts/" + id + "/items/NOPE", R"({"quantity":1})"), 404, "not_found");
+  check_problem(call("PUT", "/v1/carts/nope/items/TEA", R"({"quantity":1})"), 404, "not_found");
+  check_problem(call("PUT", "/v1/carts/" + id + "/items/TEA", R"({"quantity":-1})"), 422, "validation_failed");
+  check_problem(call("POST", "/v1/carts", R"({"currency":"euro"})"), 422, "validation_failed");
+  CHECK(inventory("TEA").at("reserved") == 0);
+}
+
+TEST_CASE_METHOD(api, "a cart's reservations expire after the TTL and re-reserve on the next change", "[e2e][carts]") {
+  product("CUP", 4);
+  const auto id = cart();
+  REQUIRE(call("PUT", "/v1/carts/" + id + "/items/CUP", R"({"quantity":2})").status == 200);
+  // TTL 1 s, timers polled every 50 ms: wait for both actors to let go.
+  bool expired = false;
+  for (int i = 0; i < 100 && !expired; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    expired = inventory("CUP").at("reserved") == 0 &&
+              json(call("GET", "/v1/carts/" + id)).at("items").at(0).at("reserved") == false;
+  }
+  REQUIRE(expired);
+  auto again = call("PUT", "/v1/carts/" + id + "/items/CUP", R"({"quantity":2})");
+  REQUIRE(again.status == 200);
+  CHECK(json(again).at("items").at(0).at("reserved") == true);
+  CHECK(inventory("CUP").at("reserved") == 2);
+}
+
+TEST_CASE_METHOD(api, "200 concurrent carts racing for the last 100 units: exactly 100 reserved", "[e2e][carts]") {
+  product("LAST", 100);
+  std::vector<std::string> carts;
+  for (int i = 0; i < 200; ++i) carts.push_back(cart());
+  std::atomic<int> ok{0}, out_of_stock{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      http_connection own(node.port());
+      for (int i = t; i < 200; i += 8) {
+        const auto r = own.request("PUT", "/v1/carts/" + carts[i] + "/items/LAST", R"({"quantity":1})",
+                                   {{"Content-Type", "application/json"}});
+        if (r.status == 200) ++ok;
+        else if (r.status == 409 && boost::json::parse(r.body).at("code") == "insufficient_stock") ++out_of_stock;
+        else ++other;
+      }
+    });
+  for (auto& t : clients) t.join();
+  CHECK(ok == 100);
+  CHECK(out_of_stock == 100);
+  CHECK(other == 0);
+  CHECK(inventory("LAST") == boost::json::parse(R"({"on_hand":100,"available":0,"reserved":100,"sold":0})"));
+}
+
+TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "[e2e][operations]") {
+  product("BOWL", 3);
+  auto history = as_admin("GET", "/v1/products/BOWL/events");
+  REQUIRE(history.status == 200);
+  const auto events = json(history).as_array();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].at("type") == "ProductCreated");
+  CHECK(events[1].at("type") == "StockAdjusted");
+  CHECK(events[1].at("data").at("delta") == 3);
+  CHECK(events[1].at("version") == 2);
+  CHECK(json(as_admin("GET", "/v1/products/BOWL/events?from=2")).as_array().size() == 1);
+
+  auto tree = as_admin("GET", "/admin/actors");
+  REQUIRE(tree.status == 200);
+  const auto root = json(tree);
+  CHECK(root.at("id") == "commerced");
+  CHECK(root.at("strategy") == "rest_for_one");
+  std::vector<std::string> children;
+  for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
+  CHECK(children == std::vector<std::string>{"storage", "entities", "timer_service", "gateway"});
+  CHECK(root.at("children").at(1).at("children").at(1).at("id") == "cart");
+
+  auto letters = as_admin("GET", "/admin/dead-letters");
+  REQUIRE(letters.status == 200);
+  CHECK(json(letters).at("items").as_array().empty());
+  check_problem(as_admin("POST", "/admin/dead-letters/999/retry"), 404, "not_found");
+  check_problem(as_admin("DELETE", "/admin/dead-letters/999"), 404, "not_found");
+}
