@@ -149,6 +149,17 @@ void healthz(const call_ptr& call) {
   call->respond(json_response(200, {{"status", "ok"}, {"version", call->options().version}}));
 }
 
+// Ready when PostgreSQL answers through a journal reader (Redis joins with the streams issue).
+void readyz(const call_ptr& call) {
+  call->self->request(call->services().readers.front(), std::chrono::seconds(2), protocols::ping_atom::value)
+      .then([call]() { call->respond(json_response(200, {{"status", "ready"}, {"postgres", "ok"}})); },
+            [call](caf::error& e) {
+              auto r = problem(503, "not_ready", "Not ready", "PostgreSQL does not answer: " + call->self->system().render(e));
+              r.headers.emplace_back("Retry-After", "1");
+              call->respond(std::move(r));
+            });
+}
+
 void admin_actors(const call_ptr& call) {
   const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
   if (!root) return call->respond(unavailable("the supervision tree is not running"));
@@ -248,6 +259,7 @@ void entity_events(const call_ptr& call) {
 gateway_routes make_routes() {
   gateway_routes routes;
   routes.add("GET", "/healthz", {false, healthz});
+  routes.add("GET", "/readyz", {false, readyz});
   add_catalog_routes(routes);
   add_cart_routes(routes);
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});

@@ -10,6 +10,7 @@
 //   request(reader, t, read_atom, checkpoint, limit)             -> std::vector<stored_event>
 //   request(reader, t, load_atom, subscription)                  -> checkpoint ({0, 0} when none)
 //   request(reader, t, due_atom, until_ms, limit)                -> std::vector<due_timer>
+//   request(reader, t, ping_atom)                                -> () once PostgreSQL answers
 // A reader that cannot reach the store answers with an error (sec::runtime_error).
 #pragma once
 
@@ -30,6 +31,7 @@ using clear_atom = caf::atom_constant<caf::atom("clear")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using due_atom = caf::atom_constant<caf::atom("due")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
 
 // An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
 // causation_id, command_id).

@@ -59,6 +59,9 @@ class journal {
   virtual std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) = 0;
   // Removes the timer only if it is still set for the same time: one re-set meanwhile stays.
   virtual void clear_timer(const due_timer& timer) = 0;
+
+  // Returns once the store answers a trivial query (GET /readyz); throws like every call here.
+  virtual void ping() = 0;
 };
 
 }  // namespace commerce::adapters

@@ -32,6 +32,12 @@ caf::behavior journal_reader(caf::event_based_actor*, std::shared_ptr<journal> s
       [store](protocols::due_atom, std::int64_t until_ms, std::uint64_t limit) {
         return answer_or_error(read_failed, [&] { return store->due_timers(until_ms, limit); });
       },
+      [store](protocols::ping_atom) {
+        return answer_or_error(read_failed, [&] {
+          store->ping();
+          return caf::unit;
+        });
+      },
   };
 }
 

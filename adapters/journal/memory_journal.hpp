@@ -25,6 +25,7 @@ class memory_journal : public journal {
   void save_checkpoint(const std::string& subscription, const checkpoint& at) override;
   std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) override;
   void clear_timer(const due_timer& timer) override;
+  void ping() override {}
 
   // Appends `request` in a transaction left open: its events hold their positions, unseen,
   // until commit(transaction). Returns the transaction id.

@@ -327,6 +327,11 @@ std::optional<checkpoint> postgres_journal::load_checkpoint(const std::string& s
   return checkpoint{int_at(r.get(), 0, 0), int_at(r.get(), 0, 1)};
 }
 
+void postgres_journal::ping() {
+  result_ptr r(PQexec(connected(), "SELECT 1"));
+  if (!succeeded(r.get())) fail("the journal does not answer");
+}
+
 void postgres_journal::save_checkpoint(const std::string& subscription, const checkpoint& at) {
   PGconn* conn = connected();
   const std::string tx = std::to_string(at.transaction_id), position = std::to_string(at.position);

@@ -28,6 +28,7 @@ class postgres_journal : public journal {
   void save_checkpoint(const std::string& subscription, const checkpoint& at) override;
   std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) override;
   void clear_timer(const due_timer& timer) override;
+  void ping() override;
 
  private:
   pg_conn* connected();

@@ -59,7 +59,7 @@ class outage_journal : public memory_journal {
 };
 
 append_request one_event(const std::string& stream, std::int64_t expected = 0) {
-  return {"cart", stream, expected, {{"CartCreated", 1, R"({"currency":"USD"})", "{}"}}};
+  return {"cart", stream, expected, {{"CartCreated", 1, R"({"currency":"USD"})", "{}"}}, {}};
 }
 
 using commerce::test::actor_system_fixture;

@@ -223,3 +223,24 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   check_problem(as_admin("POST", "/admin/dead-letters/999/retry"), 404, "not_found");
   check_problem(as_admin("DELETE", "/admin/dead-letters/999"), 404, "not_found");
 }
+
+TEST_CASE_METHOD(api, "readyz answers 200 only while PostgreSQL answers; healthz regardless", "[e2e][operations][outage]") {
+  const auto ready = call("GET", "/readyz");
+  REQUIRE(ready.status == 200);
+  CHECK(json(ready).at("status") == "ready");
+
+  const auto control = required_env("COMMERCE_TEST_PG_CONTROL");
+  REQUIRE(std::system((control + " kill >/dev/null 2>&1").c_str()) == 0);
+  const auto down = call("GET", "/readyz");
+  CHECK(std::system((control + " start >/dev/null 2>&1").c_str()) == 0);  // before any REQUIRE can leave it down
+  check_problem(down, 503, "not_ready");
+  CHECK(down.headers.at("retry-after") == "1");
+  CHECK(call("GET", "/healthz").status == 200);
+
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = call("GET", "/readyz").status == 200;
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(back);  // the node reconnects by itself
+}

@@ -55,7 +55,7 @@ event_record event(const std::string& type, const std::string& data = R"({"n":1}
 }
 
 append_request request(const std::string& id, std::int64_t expected, std::vector<event_record> events) {
-  return {"cart", id, expected, std::move(events)};
+  return {"cart", id, expected, std::move(events), {}};
 }
 
 }  // namespace
