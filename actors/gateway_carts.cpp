@@ -54,9 +54,9 @@ timestamp reservation_expiry(const call_ptr& call) { return system_now() + call-
 // Tells the SKU's actor how much the cart now holds; the answer does not change the reply.
 void hold_quietly(const call_ptr& call, const std::string& sku, std::int64_t quantity) {
   caf::anon_send(call->services().regions.product,
-                   protocols::entity_command<inventory_decider>{
-                       sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, call->metadata(),
-                       std::nullopt});
+                 protocols::entity_command<inventory_decider>{
+                     sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, call->metadata(),
+                     std::nullopt});
 }
 
 void set_quantity(const call_ptr& call, std::int64_t quantity) {
