@@ -55,7 +55,10 @@ std::string body_reader::text(std::string_view field, std::size_t max_length, bo
 }
 
 std::int64_t body_reader::integer(std::string_view field, std::int64_t min, std::int64_t max, bool required) {
-  if (required && !has(field)) return find(field, true), 0;
+  if (required && !has(field)) {
+    fail(field, "is required");
+    return 0;
+  }
   return optional_integer(field, min, max).value_or(0);
 }
 

@@ -54,17 +54,24 @@ entity_regions spawn_entity_regions(caf::actor_system& system, entity_services s
   return out;
 }
 
+namespace {
+// The member of `regions` that holds the kind's region, or nullptr.
+template <class Regions>
+auto* slot_of(Regions& regions, std::string_view stream_type) {
+  if (stream_type == domain::inventory_decider::stream_type) return &regions.product;
+  if (stream_type == domain::cart_decider::stream_type) return &regions.cart;
+  if (stream_type == domain::order_decider::stream_type) return &regions.order;
+  return static_cast<decltype(&regions.product)>(nullptr);
+}
+}  // namespace
+
 caf::actor entity_regions::for_stream_type(std::string_view stream_type) const {
-  if (stream_type == domain::inventory_decider::stream_type) return product;
-  if (stream_type == domain::cart_decider::stream_type) return cart;
-  if (stream_type == domain::order_decider::stream_type) return order;
-  return {};
+  const auto* slot = slot_of(*this, stream_type);
+  return slot ? *slot : caf::actor();
 }
 
 void entity_regions::set(std::string_view stream_type, caf::actor region) {
-  if (stream_type == domain::inventory_decider::stream_type) product = std::move(region);
-  else if (stream_type == domain::cart_decider::stream_type) cart = std::move(region);
-  else if (stream_type == domain::order_decider::stream_type) order = std::move(region);
+  if (auto* slot = slot_of(*this, stream_type)) *slot = std::move(region);
 }
 
 }  // namespace commerce::actors

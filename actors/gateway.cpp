@@ -187,11 +187,10 @@ void list_dead_letters(const call_ptr& call) {
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
-// The office answers an unknown id with an error naming it.
+// The office answers an unknown id with sec::invalid_argument.
 http_response office_failure(const call_ptr& call, const caf::error& e) {
-  const auto text = call->self->system().render(e);
-  if (text.find("no dead letter") != std::string::npos) return problem(404, "not_found", "Not found", "no dead letter " + call->param("id"));
-  return unavailable(text);
+  if (e == caf::sec::invalid_argument) return problem(404, "not_found", "Not found", "no dead letter " + call->param("id"));
+  return unavailable(call->self->system().render(e));
 }
 
 // Marks the letter retried, then delivers it again to its target's region and reports how that went.

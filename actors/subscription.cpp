@@ -3,12 +3,13 @@
 #include "common/log.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/subscription.hpp"
+#include "supervision/backoff.hpp"
 
 #include <caf/all.hpp>
 
 #include <boost/json.hpp>
 
-#include <algorithm>
+#include <tuple>
 
 namespace commerce::actors {
 namespace {
@@ -70,8 +71,9 @@ void park(subscription_actor* self, const protocols::stored_event& e, const std:
 void refused(subscription_actor* self, std::vector<protocols::stored_event> events, const caf::error& e) {
   auto& st = self->state;
   if (++st.failures < st.options.max_attempts) {
-    // Backoff: retry_after, doubling, at most 32 times it.
-    const auto delay = st.options.retry_after * (1 << std::min(st.failures - 1, 5));
+    // retry_after, doubling, at most 32 times it; no jitter, one subscription per handler.
+    const supervision::backoff_policy policy{st.options.retry_after, st.options.retry_after * 32, 2.0, 0.0};
+    const auto delay = supervision::backoff_delay(policy, st.failures - 1, 0.0);
     log::warn("delivery refused", {{"subscription", st.options.name}, {"attempt", st.failures},
                                    {"error", self->system().render(e)}});
     self->delayed_send(self, delay, poll_atom::value);

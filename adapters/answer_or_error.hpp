@@ -1,5 +1,7 @@
 // For adapter actors whose handlers call blocking code that may throw: the answer, or an error
-// answer (sec::runtime_error, logged as `what`) instead of an exception that would kill the actor.
+// answer instead of an exception that would kill the actor — sec::invalid_argument for a request
+// naming something that does not exist (std::invalid_argument), else sec::runtime_error, logged
+// as `what`.
 #pragma once
 
 #include "common/log.hpp"
@@ -10,6 +12,7 @@
 #include <caf/sec.hpp>
 
 #include <exception>
+#include <stdexcept>
 
 namespace commerce::adapters {
 
@@ -17,6 +20,8 @@ template <class Call>
 auto answer_or_error(const char* what, Call call) -> caf::result<decltype(call())> {
   try {
     return call();
+  } catch (const std::invalid_argument& e) {
+    return caf::make_error(caf::sec::invalid_argument, e.what());
   } catch (const std::exception& e) {
     log::warn(what, {{"error", e.what()}});
     return caf::make_error(caf::sec::runtime_error, e.what());

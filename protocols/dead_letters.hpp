@@ -7,7 +7,7 @@
 //   request(office, t, get_atom, after_id, limit)      -> std::vector<dead_letter>, by id
 //   request(office, t, retry_atom, id)                 -> dead_letter (now "retried")
 //   request(office, t, delete_atom, id)                -> dead_letter (now "discarded")
-// Unknown ids and storage failures come back as errors (sec::runtime_error).
+// An unknown id comes back as sec::invalid_argument, a storage failure as sec::runtime_error.
 #pragma once
 
 #include <caf/atom.hpp>

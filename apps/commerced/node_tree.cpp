@@ -19,7 +19,7 @@ using supervision::child_type;
 using supervision::restart_strategy;
 using supervision::supervisor_spec;
 
-// A child that records its handle in the directory as it starts.
+// A permanent worker; its start function records the handle in the directory.
 template <class Start>
 child_spec worker(std::string id, Start start) {
   return {std::move(id), std::move(start), supervision::restart_type::permanent, 5'000ms, child_type::worker};
