@@ -35,7 +35,11 @@ http_response entity_failure(protocols::entity_status status, const std::optiona
       if (rejection) return rejection_response(*rejection);
       break;
     case entity_status::conflict:
-      return problem(409, "conflict", "Conflict", "another update won the race; retry");
+    {
+      auto r = problem(409, "conflict", "Conflict", "another update won the race; retry");
+      r.headers.emplace_back("Retry-After", "0");
+      return r;
+    }
     case entity_status::precondition_failed:
       return problem(412, "precondition_failed", "Precondition failed", "If-Match does not name the current version");
     case entity_status::storage_unavailable:
@@ -283,6 +287,7 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond)});
   if (found.matched->handler.admin)
     if (auto refused = refuse_unauthorized(*call)) return call->respond(std::move(*refused));
+  if (call->request.method == "POST") return run_idempotently(call, found.matched->handler.handle);
   found.matched->handler.handle(call);
 }
 

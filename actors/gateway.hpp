@@ -23,11 +23,13 @@ struct gateway_options {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
 };
 
-// The actors a gateway talks to. `supervision_root` is asked for /admin/actors.
+// The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
+// `idempotency` store, Idempotency-Key headers are ignored.
 struct gateway_services {
   entity_regions regions;
   std::vector<caf::actor> readers;
   caf::actor dead_letters;
+  caf::actor idempotency;
   std::function<caf::actor()> supervision_root;
 };
 

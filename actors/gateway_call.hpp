@@ -50,6 +50,9 @@ using gateway_routes = http_router<route_handler>;
 void add_catalog_routes(gateway_routes& routes);
 void add_cart_routes(gateway_routes& routes);
 
+// Runs a POST carrying an Idempotency-Key at most once per key (gateway_idempotency.cpp).
+void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&));
+
 // An entity's answer that is not `accepted`, as HTTP.
 http_response entity_failure(protocols::entity_status status, const std::optional<domain::rejection>& rejection);
 // No answer from an actor in time, or an error from it.

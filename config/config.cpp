@@ -82,9 +82,17 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"http.port", [](node_config& c, auto& k, auto& s) { c.http.port = static_cast<std::uint16_t>(to_unsigned(k, s, 65535)); }},
       {"http.address", [](node_config& c, auto&, auto& s) { c.http.address = s.value; }},
       {"http.body_limit", [](node_config& c, auto& k, auto& s) { c.http.body_limit = to_unsigned(k, s, 1ull << 32); }},
+      {"http.header_limit", [](node_config& c, auto& k, auto& s) { c.http.header_limit = to_unsigned(k, s, 1ull << 20); }},
+      {"http.read_timeout", [](node_config& c, auto& k, auto& s) { c.http.read_timeout = to_duration<ms>(k, s); }},
       {"http.idle_timeout", [](node_config& c, auto& k, auto& s) { c.http.idle_timeout = to_duration<ms>(k, s); }},
+      {"http.max_connections", [](node_config& c, auto& k, auto& s) {
+         c.http.max_connections = to_unsigned(k, s, 1'000'000);
+         if (c.http.max_connections == 0) bad_value(k, s, "at least 1");
+       }},
+      {"http.shutdown_grace", [](node_config& c, auto& k, auto& s) { c.http.shutdown_grace = to_duration<ms>(k, s); }},
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
       {"cart.reservation_ttl", [](node_config& c, auto& k, auto& s) { c.cart_reservation_ttl = to_duration<ms>(k, s); }},
+      {"idempotency.retention", [](node_config& c, auto& k, auto& s) { c.idempotency_retention = to_duration<ms>(k, s); }},
       {"postgres.host", [](node_config& c, auto&, auto& s) { c.postgres.host = s.value; }},
       {"postgres.port", [](node_config& c, auto& k, auto& s) { c.postgres.port = to_port(k, s); }},
       {"postgres.database", [](node_config& c, auto&, auto& s) { c.postgres.database = s.value; }},

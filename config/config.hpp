@@ -16,7 +16,11 @@ struct http_config {
   std::uint16_t port = 0;
   std::string address;
   std::size_t body_limit = 0;
+  std::size_t header_limit = 0;
+  std::chrono::milliseconds read_timeout{};
   std::chrono::milliseconds idle_timeout{};
+  std::size_t max_connections = 0;
+  std::chrono::milliseconds shutdown_grace{};
 };
 
 struct postgres_config {
@@ -51,6 +55,7 @@ struct node_config {
   http_config http;
   std::string admin_token;
   std::chrono::milliseconds cart_reservation_ttl{};
+  std::chrono::milliseconds idempotency_retention{};
   postgres_config postgres;
   redis_config redis;
   journal_config journal;

@@ -7,15 +7,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 namespace commerce::adapters::http {
 namespace {
@@ -25,32 +28,77 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
+class session;
+
+// The open connections, so that stop() can close the idle ones and wait for the busy ones.
+// Sessions run on the I/O thread, but the last reference to one may be dropped on any thread
+// (a responder held by an actor), hence the lock.
+struct session_registry {
+  std::mutex mutex;
+  std::unordered_map<session*, std::weak_ptr<session>> open;
+  std::atomic<std::size_t> count{0};
+  bool draining = false;  // I/O thread only
+};
+
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket socket, const server_options& options, const http_handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  session(tcp::socket socket, const server_options& options, const http_handler& handler, session_registry& registry)
+      : stream_(std::move(socket)), options_(options), handler_(handler), registry_(registry) {
+    ++registry_.count;
+  }
+
+  ~session() {
+    std::lock_guard<std::mutex> lock(registry_.mutex);
+    registry_.open.erase(this);
+    --registry_.count;
+  }
 
   void start() {
+    {
+      std::lock_guard<std::mutex> lock(registry_.mutex);
+      registry_.open.emplace(this, weak_from_this());
+    }
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read, shared_from_this()));
   }
 
+  // On the I/O thread, when the server stops: a connection waiting for its next request is
+  // closed now; one whose request is being handled is closed after its answer.
+  void drain() {
+    if (!busy_) close();
+  }
+
  private:
+  // Waits (idle_timeout) for the first bytes of the next request, then gives the whole request
+  // read_timeout to arrive: a client trickling bytes cannot hold the connection for longer.
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    if (buffer_.size() > 0) return read_request();  // pipelined: already here
     stream_.expires_after(options_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->close();  // the peer left, or stayed quiet past the idle timeout
+      self->buffer_.commit(n);
+      self->read_request();
+    });
+  }
+
+  void read_request() {
+    stream_.expires_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::body_limit) return fail(problem(413, "payload_too_large", "Payload too large", "the body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes"));
+    if (ec == bhttp::error::body_limit)
+      return fail(problem(413, "payload_too_large", "Payload too large",
+                          "the body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes"));
     if (ec == bhttp::error::header_limit)
-      return fail(problem(431, "headers_too_large", "Request header fields too large", "the headers exceed " + std::to_string(options_.header_limit) + " bytes"));
+      return fail(problem(431, "headers_too_large", "Request header fields too large",
+                          "the request line and headers exceed " + std::to_string(options_.header_limit) + " bytes"));
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
       return fail(problem(400, "bad_request", "Bad request", "malformed HTTP: " + ec.message()));
-    if (ec) return close();  // the peer left, or went quiet past the idle timeout
+    if (ec) return close();  // the peer left, or was too slow (read_timeout)
 
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
@@ -65,6 +113,7 @@ class session : public std::enable_shared_from_this<session> {
     }
     request.body = std::move(message.body());
     stream_.expires_never();  // the handler answers in bounded time (the gateway has deadlines)
+    busy_ = true;
 
     auto guard = std::make_shared<answer_guard>(shared_from_this());
     handler_(std::move(request), [guard](http_response response) {
@@ -94,10 +143,12 @@ class session : public std::enable_shared_from_this<session> {
 
   void fail(http_response response) {
     keep_alive_ = false;
+    busy_ = true;
     write(std::move(response));
   }
 
   void write(http_response response) {
+    if (registry_.draining) keep_alive_ = false;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
     out->set(bhttp::field::server, "commerced");
     out->set(bhttp::field::content_type, response.content_type);
@@ -105,9 +156,10 @@ class session : public std::enable_shared_from_this<session> {
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive_);
     out->prepare_payload();
-    stream_.expires_after(options_.idle_timeout);
+    stream_.expires_after(options_.read_timeout);  // a client that does not read its answer
     bhttp::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
-      if (ec || !self->keep_alive_) return self->close();
+      self->busy_ = false;
+      if (ec || !self->keep_alive_ || self->registry_.draining) return self->close();
       self->read();
     });
   }
@@ -123,9 +175,19 @@ class session : public std::enable_shared_from_this<session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const server_options& options_;
   const http_handler& handler_;
+  session_registry& registry_;
   bool keep_alive_ = false;
+  bool busy_ = false;  // a request is being handled or answered
   unsigned version_ = 11;
 };
+
+// What a connection over max_connections gets before it is closed, as raw HTTP.
+std::string over_capacity_answer() {
+  const auto r = problem(503, "too_many_connections", "Service unavailable", "too many open connections; try again");
+  return "HTTP/1.1 503 Service Unavailable\r\nServer: commerced\r\nContent-Type: " + r.content_type +
+         "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" +
+         r.body;
+}
 
 }  // namespace
 
@@ -133,16 +195,40 @@ struct server::impl {
   server_options options;
   http_handler handler;
   asio::io_context io{1};
-  tcp::acceptor acceptor{asio::make_strand(io)};
+  tcp::acceptor acceptor{io};
+  session_registry sessions;
   std::thread thread;
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (!acceptor.is_open()) return;
-      if (!ec) std::make_shared<session>(std::move(socket), options, handler)->start();
-      else log::warn("accept failed", {{"error", ec.message()}});
+      if (ec) log::warn("accept failed", {{"error", ec.message()}});
+      else if (sessions.count >= options.max_connections) refuse(std::move(socket));
+      else std::make_shared<session>(std::move(socket), options, handler, sessions)->start();
       accept();
     });
+  }
+
+  // A fresh socket's send buffer takes the short answer at once: the write does not block.
+  static void refuse(tcp::socket socket) {
+    static const std::string answer = over_capacity_answer();
+    beast::error_code ignored;
+    asio::write(socket, asio::buffer(answer), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  void drain() {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    sessions.draining = true;
+    std::vector<std::shared_ptr<session>> open;
+    {
+      std::lock_guard<std::mutex> lock(sessions.mutex);
+      for (auto& [raw, weak] : sessions.open)
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    for (auto& s : open) s->drain();
   }
 };
 
@@ -172,13 +258,16 @@ void server::start() {
 void server::stop() {
   auto& i = *impl_;
   if (!i.thread.joinable()) return;
-  asio::post(i.acceptor.get_executor(), [&i] {
-    beast::error_code ignored;
-    i.acceptor.close(ignored);
-  });
+  asio::post(i.io, [&i] { i.drain(); });
+  const auto deadline = std::chrono::steady_clock::now() + i.options.shutdown_grace;
+  while (i.sessions.count > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (i.sessions.count > 0) log::warn("closing connections still busy after the shutdown grace", {{"connections", i.sessions.count.load()}});
   i.io.stop();
   i.thread.join();
 }
+
+std::size_t server::connections() const { return impl_->sessions.count; }
 
 std::uint16_t server::port() const { return impl_->acceptor.local_endpoint().port(); }
 

@@ -15,9 +15,12 @@ namespace commerce::adapters::http {
 struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port (see server::port)
-  std::size_t body_limit = 1 << 20;
-  std::size_t header_limit = 16 << 10;
-  std::chrono::milliseconds idle_timeout{30'000};
+  std::size_t body_limit = 1 << 20;     // larger bodies: 413
+  std::size_t header_limit = 16 << 10;  // larger request line + headers: 431
+  std::chrono::milliseconds read_timeout{10'000};  // from a request's first byte to its last
+  std::chrono::milliseconds idle_timeout{30'000};  // between requests on a kept-alive connection
+  std::size_t max_connections = 10'000;            // one more is answered 503 and closed
+  std::chrono::milliseconds shutdown_grace{10'000};  // stop() waits this long for answers owed
 };
 
 class server {
@@ -30,8 +33,11 @@ class server {
   // Binds and starts serving on a thread of its own. Throws std::runtime_error naming the
   // address when it cannot bind.
   void start();
-  // Stops accepting, closes connections and joins the I/O thread.
+  // Stops accepting at once, closes idle connections, lets requests in flight be answered
+  // (for up to shutdown_grace), then closes the rest and joins the I/O thread.
   void stop();
+  // Open connections now.
+  std::size_t connections() const;
   std::uint16_t port() const;
 
  private:

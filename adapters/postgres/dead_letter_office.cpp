@@ -1,7 +1,7 @@
 #include "adapters/postgres/dead_letter_office.hpp"
 
 #include "adapters/answer_or_error.hpp"
-#include "adapters/postgres/libpq.hpp"
+#include "adapters/postgres/lazy_connection.hpp"
 #include "common/log.hpp"
 #include "protocols/dead_letters.hpp"
 
@@ -26,25 +26,21 @@ const std::string add_sql =
 const std::string list_sql = std::string("SELECT ") + columns + " FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2";
 const std::string mark_sql = std::string("UPDATE dead_letters SET status = $2 WHERE id = $1 RETURNING ") + columns;
 
-struct connection_deleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-
 class dead_letter_store {
  public:
-  explicit dead_letter_store(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+  explicit dead_letter_store(std::string conninfo) : db_(std::move(conninfo), "dead-letter office") {}
 
   std::int64_t add(const dead_letter& d) {
     const auto attempts = std::to_string(d.attempts), first = std::to_string(d.first_failed_ms),
                last = std::to_string(d.last_failed_ms);
-    auto r = run(add_sql, {d.target.c_str(), d.message_type.c_str(), d.payload.c_str(), d.reason.c_str(),
+    auto r = db_.run(add_sql, {d.target.c_str(), d.message_type.c_str(), d.payload.c_str(), d.reason.c_str(),
                            attempts.c_str(), first.c_str(), last.c_str()});
     return std::stoll(PQgetvalue(r.get(), 0, 0));
   }
 
   std::vector<dead_letter> list(std::int64_t after_id, std::uint64_t limit) {
     const auto after = std::to_string(after_id), max = std::to_string(limit);
-    auto r = run(list_sql, {after.c_str(), max.c_str()});
+    auto r = db_.run(list_sql, {after.c_str(), max.c_str()});
     std::vector<dead_letter> out;
     for (int row = 0; row < PQntuples(r.get()); ++row) out.push_back(letter(r.get(), row));
     return out;
@@ -52,7 +48,7 @@ class dead_letter_store {
 
   dead_letter mark(std::int64_t id, const char* status) {
     const auto key = std::to_string(id);
-    auto r = run(mark_sql, {key.c_str(), status});
+    auto r = db_.run(mark_sql, {key.c_str(), status});
     if (PQntuples(r.get()) == 0) throw std::invalid_argument("no dead letter " + key);
     return letter(r.get(), 0);
   }
@@ -64,25 +60,7 @@ class dead_letter_store {
             std::stoll(text(6)), std::stoll(text(7)), text(8)};
   }
 
-  result_ptr run(const std::string& sql, std::initializer_list<const char*> params) {
-    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
-      conn_.reset(PQconnectdb(conninfo_.c_str()));
-      if (PQstatus(conn_.get()) != CONNECTION_OK) {
-        const std::string why = PQerrorMessage(conn_.get());
-        conn_.reset();
-        throw std::runtime_error("dead-letter office cannot reach PostgreSQL: " + why);
-      }
-      route_notices_to_log(conn_.get());
-    }
-    std::vector<const char*> values(params);
-    result_ptr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                              nullptr, nullptr, 0));
-    if (!succeeded(r.get())) throw std::runtime_error(std::string("dead-letter office: ") + PQerrorMessage(conn_.get()));
-    return r;
-  }
-
-  std::string conninfo_;
-  std::unique_ptr<PGconn, connection_deleter> conn_;
+  lazy_connection db_;
 };
 
 constexpr const char* office_failed = "dead-letter office failed";

@@ -132,7 +132,11 @@ int run(const config::node_config& node) {
   http_options.address = node.http.address;
   http_options.port = node.http.port;
   http_options.body_limit = node.http.body_limit;
+  http_options.header_limit = node.http.header_limit;
+  http_options.read_timeout = node.http.read_timeout;
   http_options.idle_timeout = node.http.idle_timeout;
+  http_options.max_connections = node.http.max_connections;
+  http_options.shutdown_grace = node.http.shutdown_grace;
   adapters::http::server http(http_options, [directory](http_request request, http_responder respond) {
     auto gateway = directory->gateway();
     if (!gateway) {  // between a failure and the restart of the tree's gateway
@@ -150,6 +154,7 @@ int run(const config::node_config& node) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   if (!*tree_gave_up) log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  // In-flight requests are answered first (the actors are still up), new ones refused.
   http.stop();
   // The root stops its children last-started first: gateway, timers, entities, storage.
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);

@@ -6,6 +6,7 @@
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/postgres_journal.hpp"
 #include "adapters/postgres/dead_letter_office.hpp"
+#include "adapters/postgres/idempotency_store.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -68,6 +69,13 @@ supervisor_spec storage(const config::node_config& config, const std::shared_ptr
     directory->with([&](node_directory::handles& h) { h.dead_letters = office; });
     return office;
   }));
+  adapters::postgres::idempotency_options idempotency_options;
+  idempotency_options.retention = config.idempotency_retention;
+  spec.children.push_back(worker("idempotency_keys", [=](caf::actor_system& system) {
+    auto store = adapters::postgres::spawn_idempotency_store(system, conninfo, idempotency_options);
+    directory->with([&](node_directory::handles& h) { h.idempotency = store; });
+    return store;
+  }));
   return spec;
 }
 
@@ -115,7 +123,8 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
     auto gateway = directory->with([&](node_directory::handles& h) {
       h.gateway = actors::spawn_gateway(system, gateway_options,
-                                        {h.regions, h.readers, h.dead_letters, [directory] { return directory->root(); }});
+                                        {h.regions, h.readers, h.dead_letters, h.idempotency,
+                                         [directory] { return directory->root(); }});
       return h.gateway;
     });
     // Once it stops, the HTTP server answers 503 until the next one is up.

@@ -1,7 +1,8 @@
 // The node's supervision tree, as data (docs/architecture.md, "The node's tree"):
 //
 //   commerced        rest_for_one; 3 restarts in 60 s, then it gives up and the node exits non-zero
-//   ├─ storage       one_for_all, escalates at once: journal_writer, journal_reader_N, dead_letters
+//   ├─ storage       one_for_all, escalates at once: journal_writer, journal_reader_N, dead_letters,
+//   │                idempotency_keys
 //   ├─ entities      one_for_one, escalates at once: a shard region per kind (product, cart, order),
 //   │                each supervising its own entities (restart in place from the journal)
 //   ├─ timer_service
@@ -33,6 +34,7 @@ class node_directory {
     caf::actor writer;
     std::vector<caf::actor> readers;
     caf::actor dead_letters;
+    caf::actor idempotency;
     actors::entity_regions regions;
     caf::actor gateway;
     caf::actor root;

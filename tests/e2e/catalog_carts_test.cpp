@@ -1,64 +1,13 @@
 // API.md's catalog, carts (with reservations), entity history and operator routes, over real
 // sockets against a running node on PostgreSQL.
-#include "support/http_client.hpp"
-#include "support/node_process.hpp"
-#include "support/test_env.hpp"
+#include "e2e/api_fixture.hpp"
 
-#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
 
 using namespace commerce::test;
-
-namespace {
-
-const std::map<std::string, std::string> admin{{"Authorization", "Bearer test-admin-token"}};
-
-struct api {
-  scratch_database db;
-  node_process node{{{"COMMERCED_POSTGRES_DATABASE", db.name()}, {"COMMERCED_CART_RESERVATION_TTL", "1s"},
-                     {"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}}};
-  http_connection c{node.port()};
-
-  http_reply call(const std::string& method, const std::string& target, const std::string& body = "",
-                  std::map<std::string, std::string> headers = {}) {
-    if (!body.empty()) headers.emplace("Content-Type", "application/json");
-    return c.request(method, target, body, headers);
-  }
-  http_reply as_admin(const std::string& method, const std::string& target, const std::string& body = "") {
-    return call(method, target, body, admin);
-  }
-  void product(const std::string& sku, std::int64_t stock) {
-    REQUIRE(as_admin("PUT", "/v1/products/" + sku, R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})").status == 201);
-    if (stock > 0)
-      REQUIRE(as_admin("POST", "/v1/products/" + sku + "/stock", R"({"delta":)" + std::to_string(stock) + R"(,"reason":"delivery"})").status == 200);
-  }
-  std::string cart() {
-    const auto r = call("POST", "/v1/carts", R"({"currency":"EUR"})");
-    REQUIRE(r.status == 201);
-    return std::string(boost::json::parse(r.body).at("id").as_string());
-  }
-  boost::json::value inventory(const std::string& sku) {
-    const auto r = call("GET", "/v1/products/" + sku);
-    REQUIRE(r.status == 200);
-    return boost::json::parse(r.body).at("inventory");
-  }
-};
-
-boost::json::value json(const http_reply& r) { return boost::json::parse(r.body); }
-
-void check_problem(const http_reply& r, int status, const std::string& code) {
-  INFO(r.body);
-  CHECK(r.status == status);
-  CHECK(r.headers.count("content-type") == 1);
-  if (r.headers.count("content-type")) CHECK(r.headers.at("content-type") == "application/problem+json");
-  CHECK(json(r).at("code") == code.c_str());
-  CHECK(json(r).at("status") == status);
-}
-
-}  // namespace
 
 TEST_CASE_METHOD(api, "products: create, update, read, stock, ETag and If-Match", "[e2e][catalog]") {
   auto created = as_admin("PUT", "/v1/products/MUG-1", R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"},"category":"kitchen"})");

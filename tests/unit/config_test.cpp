@@ -35,7 +35,12 @@ TEST_CASE("the compiled-in defaults are the documented ones", "[config]") {
   CHECK(c.http.port == 8080);
   CHECK(c.http.address == "127.0.0.1");
   CHECK(c.http.body_limit == 1048576);
+  CHECK(c.http.header_limit == 16384);
+  CHECK(c.http.read_timeout == 10s);
+  CHECK(c.http.max_connections == 10000);
+  CHECK(c.http.shutdown_grace == 10s);
   CHECK(c.cart_reservation_ttl == 10min);
+  CHECK(c.idempotency_retention == 24h);
   CHECK(c.admin_token.empty());
   CHECK(c.scheduler_max_threads == 2);
   CHECK(c.scheduler_moderate_sleep == 0us);

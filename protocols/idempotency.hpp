@@ -1,0 +1,52 @@
+// The idempotency-key protocol (API.md, Conventions): the gateway claims a POST's key before
+// running it and stores the answer afterwards, so a repeat gets the first answer back.
+//
+//   request(store, t, claim_atom, key, fingerprint)       -> idempotency_claim
+//   request(store, t, put_atom, key, stored_response)     -> () once durable
+//   anon_send(store, delete_atom, key)                     forget a claim whose request failed
+//                                                          (5xx), so that a retry runs again
+// `fingerprint` is the request as the client sent it (method, target, body); the store keeps a
+// hash of it. A claim left in progress longer than the store's stale limit (a node died while
+// running it) may be claimed again. A storage failure comes back as sec::runtime_error.
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace commerce::protocols {
+
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+
+struct stored_response {
+  int status = 0;
+  std::string content_type;
+  std::string headers = "{}";  // JSON object: name → value
+  std::string body;
+};
+
+enum class claim_outcome : std::uint8_t {
+  started,      // the key is new (or expired): run the request, then put its answer
+  replay,       // the same request was answered: `response` is that answer
+  reused,       // the key was used for a different request
+  in_progress,  // the same key is being run right now
+};
+
+struct idempotency_claim {
+  claim_outcome outcome = claim_outcome::started;
+  stored_response response;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_response& x) {
+  return f(caf::meta::type_name("stored_response"), x.status, x.content_type, x.headers, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_claim& x) {
+  return f(caf::meta::type_name("idempotency_claim"), x.outcome, x.response);
+}
+
+}  // namespace commerce::protocols
