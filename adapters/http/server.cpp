@@ -4,6 +4,7 @@
 #include "common/problem.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -195,6 +196,9 @@ struct server::impl {
   server_options options;
   http_handler handler;
   asio::io_context io{1};
+  // A session waiting for the gateway's answer has no I/O pending; without this, run() would
+  // return once the acceptor closes on stop, and answers still owed would never be written.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
   tcp::acceptor acceptor{io};
   session_registry sessions;
   std::thread thread;

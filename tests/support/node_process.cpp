@@ -76,9 +76,13 @@ void node_process::read_log_until(const std::string& needle, int timeout_ms) {
   }
 }
 
+void node_process::terminate() {
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
+}
+
 int node_process::stop() {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  terminate();
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

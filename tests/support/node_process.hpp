@@ -18,6 +18,8 @@ class node_process {
   node_process& operator=(const node_process&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // Sends SIGTERM without waiting.
+  void terminate();
   // Sends SIGTERM and waits; returns the exit status (or 128 + signal).
   int stop();
   const std::string& log() const { return log_; }
