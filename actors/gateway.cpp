@@ -164,6 +164,35 @@ void readyz(const call_ptr& call) {
             });
 }
 
+// Restarts of every child, as its supervisor counts them.
+void append_restarts(std::string& out, const supervision::supervision_tree& t) {
+  for (const auto& c : t.children) {
+    out += "commerce_supervisor_restarts_total" +
+           metrics::render_labels({{"supervisor", t.id}, {"child", c.id}}) + " " + std::to_string(c.restarts) + "\n";
+    append_restarts(out, c);
+  }
+}
+
+// Prometheus text: the registry, plus the supervisors' restart counts asked of the tree.
+void metrics_text(const call_ptr& call) {
+  auto answer = [call](const supervision::supervision_tree* tree) {
+    http_response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics::registry::global().render();
+    if (tree) {
+      r.body += "# HELP commerce_supervisor_restarts_total Children restarted by their supervisor\n"
+                "# TYPE commerce_supervisor_restarts_total counter\n";
+      append_restarts(r.body, *tree);
+    }
+    call->respond(std::move(r));
+  };
+  const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
+  if (!root) return answer(nullptr);
+  call->self->request(root, call->options().request_timeout, caf::get_atom::value)
+      .then([answer](supervision::supervision_tree& tree) { answer(&tree); },
+            [answer](caf::error&) { answer(nullptr); });
+}
+
 void admin_actors(const call_ptr& call) {
   const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
   if (!root) return call->respond(unavailable("the supervision tree is not running"));
@@ -263,6 +292,7 @@ gateway_routes make_routes() {
   gateway_routes routes;
   routes.add("GET", "/healthz", {false, healthz});
   routes.add("GET", "/readyz", {false, readyz});
+  routes.add("GET", "/metrics", {false, metrics_text});
   add_catalog_routes(routes);
   add_cart_routes(routes);
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
@@ -273,10 +303,28 @@ gateway_routes make_routes() {
   return routes;
 }
 
+// Counts the answer and its latency by route pattern, method and status.
+http_responder measured(std::string route, std::string method, http_responder respond) {
+  return [route = std::move(route), method = std::move(method), started = std::chrono::steady_clock::now(),
+          respond = std::move(respond)](http_response r) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    auto& registry = metrics::registry::global();
+    const metrics::labels labels{{"route", route}, {"method", method}, {"status", std::to_string(r.status)}};
+    registry.get_counter("commerce_http_requests_total", "HTTP requests answered", labels).add();
+    registry
+        .get_histogram("commerce_http_request_duration_seconds", "Time from a request reaching the gateway to its answer",
+                       labels, metrics::latency_bounds())
+        .observe(took.count());
+    respond(std::move(r));
+  };
+}
+
 void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& routes, http_request& request,
               http_responder& respond) {
+  self->state.mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
   const auto found = routes.find(request.method, request.target);
   using outcome = gateway_routes::outcome;
+  respond = measured(found.matched ? found.matched->pattern : "unmatched", request.method, std::move(respond));
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {

@@ -6,6 +6,7 @@
 #include "actors/api_json.hpp"
 #include "actors/gateway.hpp"
 #include "actors/http_router.hpp"
+#include "common/metrics.hpp"
 #include "common/problem.hpp"
 #include "protocols/entity.hpp"
 
@@ -24,6 +25,7 @@ struct gateway_state {
   gateway_options options;
   gateway_services services;
   std::mt19937_64 random{std::random_device{}()};
+  metrics::gauge& mailbox = metrics::mailbox_size("gateway");
   static inline const char* name = "gateway";
 };
 

@@ -21,6 +21,7 @@
 
 #include "actors/entity_services.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "domain/decision.hpp"
 #include "domain/event_codec.hpp"
 #include "protocols/dead_letters.hpp"
@@ -72,6 +73,13 @@ struct entity_runtime {
   entity_kind<Decider> kind;
   entity_services services;
   caf::actor region;
+  // Labelled with the kind, for /metrics.
+  metrics::counter& restarts = metrics::registry::global().get_counter(
+      "commerce_entity_restarts_total", "Entities restarted in place from their journal after a fault",
+      {{"kind", std::string(Decider::stream_type)}});
+  metrics::gauge& active = metrics::registry::global().get_gauge(
+      "commerce_entities_active", "Entities in memory", {{"kind", std::string(Decider::stream_type)}});
+  metrics::gauge& region_mailbox = metrics::mailbox_size("region/" + std::string(Decider::stream_type));
 };
 
 template <class Decider>
@@ -214,6 +222,7 @@ void restart(entity_actor<Decider>* self, int attempt) {
   st.recovered = false;
   const auto delay = supervision::backoff_delay(st.runtime->kind.settings.restart_backoff, attempt,
                                                 std::uniform_real_distribution<double>(0, 1)(random));
+  st.runtime->restarts.add();
   self->delayed_send(self, delay, restart_atom::value);
 }
 
@@ -491,10 +500,13 @@ struct region_state {
 
 template <class Decider>
 const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id) {
-  auto& slot = self->state.entities[id];
+  auto& st = self->state;
+  st.runtime->region_mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
+  auto& slot = st.entities[id];
   if (!slot) {
-    slot = self->spawn(persistent_entity<Decider>, id, self->state.runtime);
+    slot = self->spawn(persistent_entity<Decider>, id, st.runtime);
     self->monitor(slot);
+    st.runtime->active.set(static_cast<std::int64_t>(st.entities.size()));
   }
   return slot;
 }
@@ -516,6 +528,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
     for (auto it = entities.begin(); it != entities.end(); ++it)
       if (it->second.address() == down.source) {
         entities.erase(it);
+        self->state.runtime->active.set(static_cast<std::int64_t>(entities.size()));
         return;
       }
   });
@@ -537,6 +550,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         if (it != entities.end() && it->second == caf::actor_cast<caf::actor>(self->current_sender())) {
           self->demonitor(it->second);
           entities.erase(it);
+          self->state.runtime->active.set(static_cast<std::int64_t>(entities.size()));
         }
       },
       [self](protocols::count_atom) { return self->state.entities.size(); },

@@ -1,6 +1,7 @@
 #include "adapters/http/server.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "common/problem.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -39,19 +40,22 @@ struct session_registry {
   std::unordered_map<session*, std::weak_ptr<session>> open;
   std::atomic<std::size_t> count{0};
   bool draining = false;  // I/O thread only
+  metrics::gauge& open_gauge = metrics::registry::global().get_gauge("commerce_http_connections", "Open HTTP connections");
+  metrics::counter& refused = metrics::registry::global().get_counter(
+      "commerce_http_connections_refused_total", "Connections answered 503 because max_connections were open");
 };
 
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, const server_options& options, const http_handler& handler, session_registry& registry)
       : stream_(std::move(socket)), options_(options), handler_(handler), registry_(registry) {
-    ++registry_.count;
+    registry_.open_gauge.set(static_cast<std::int64_t>(++registry_.count));
   }
 
   ~session() {
     std::lock_guard<std::mutex> lock(registry_.mutex);
     registry_.open.erase(this);
-    --registry_.count;
+    registry_.open_gauge.set(static_cast<std::int64_t>(--registry_.count));
   }
 
   void start() {
@@ -207,7 +211,10 @@ struct server::impl {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (!acceptor.is_open()) return;
       if (ec) log::warn("accept failed", {{"error", ec.message()}});
-      else if (sessions.count >= options.max_connections) refuse(std::move(socket));
+      else if (sessions.count >= options.max_connections) {
+        sessions.refused.add();
+        refuse(std::move(socket));
+      }
       else std::make_shared<session>(std::move(socket), options, handler, sessions)->start();
       accept();
     });

@@ -1,6 +1,7 @@
 #include "adapters/journal/journal_writer.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -22,6 +23,10 @@ struct writer_state {
   bool flush_scheduled = false;
   clock::time_point unavailable_until{};
   std::chrono::milliseconds backoff{0};
+  metrics::histogram& batch_sizes = metrics::registry::global().get_histogram(
+      "commerce_journal_batch_size", "Appends written per journal transaction (group commit)", {},
+      metrics::size_bounds());
+  metrics::gauge& mailbox = metrics::mailbox_size("journal_writer");
   static inline const char* name = "journal_writer";
 };
 
@@ -39,6 +44,8 @@ void flush(writer_actor* self) {
   std::vector<append_request> requests;
   requests.reserve(batch.size());
   for (auto& p : batch) requests.push_back(std::move(p.request));
+  st.batch_sizes.observe(static_cast<double>(requests.size()));
+  st.mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
   try {
     auto results = st.store->append(requests);
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.deliver(results[i]);

@@ -3,6 +3,7 @@
 #include "adapters/answer_or_error.hpp"
 #include "adapters/postgres/lazy_connection.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "protocols/dead_letters.hpp"
 
 #include <caf/all.hpp>
@@ -66,10 +67,13 @@ class dead_letter_store {
 constexpr const char* office_failed = "dead-letter office failed";
 
 caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_letter_store> store) {
+  auto& parked = metrics::registry::global().get_counter("commerce_dead_letters_total",
+                                                          "Messages parked in the dead-letter office");
   return {
-      [store](caf::put_atom, const dead_letter& d) {
+      [store, &parked](caf::put_atom, const dead_letter& d) {
         return answer_or_error(office_failed, [&] {
           const auto id = store->add(d);
+          parked.add();
           log::warn("dead letter", {{"id", id}, {"target", d.target}, {"message_type", d.message_type},
                                     {"reason", d.reason}, {"attempts", d.attempts}});
           return id;

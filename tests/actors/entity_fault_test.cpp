@@ -118,6 +118,8 @@ TEST_CASE_METHOD(fixture, "a poison command is retried from the journal up to it
   send_add("c1", 1);
   REQUIRE(next_reply().status == entity_status::accepted);
   const int reads_before = journal->stream_reads;
+  auto& restarts = metrics::registry::global().get_counter("commerce_entity_restarts_total", "", {{"kind", "counter"}});
+  const auto restarts_before = restarts.value();
 
   poison = 5;
   send_add("c1", 5);
@@ -127,6 +129,7 @@ TEST_CASE_METHOD(fixture, "a poison command is retried from the journal up to it
   CHECK(decisions == 1 + 3);  // the first command, then the poison three times
   const auto after = next_reply();
   CHECK(journal->stream_reads - reads_before == 3);  // a restart from the journal after each fault
+  CHECK(restarts.value() - restarts_before == 3);      // and each counted for /metrics
   CHECK(after.status == entity_status::accepted);
   CHECK(after.state.total == 3);  // 1 + 2: the poison changed nothing
   CHECK(after.version == 2);

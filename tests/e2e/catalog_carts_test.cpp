@@ -193,3 +193,39 @@ TEST_CASE_METHOD(api, "readyz answers 200 only while PostgreSQL answers; healthz
   }
   CHECK(back);  // the node reconnects by itself
 }
+
+TEST_CASE_METHOD(api, "metrics: requests by route and status, latencies, journal batches, mailboxes, restarts", "[e2e][operations]") {
+  product("PEN", 2);
+  const auto id = cart();
+  REQUIRE(call("PUT", "/v1/carts/" + id + "/items/PEN", R"({"quantity":1})").status == 200);
+  check_problem(call("PUT", "/v1/carts/" + id + "/items/PEN", R"({"quantity":9})"), 409, "insufficient_stock");
+  check_problem(call("GET", "/nowhere"), 404, "not_found");
+
+  const auto scraped = call("GET", "/metrics");
+  REQUIRE(scraped.status == 200);
+  CHECK(scraped.headers.at("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+  const auto& text = scraped.body;
+  const auto has = [&](const std::string& line) {
+    INFO(line);
+    CHECK(text.find(line + "\n") != std::string::npos);
+  };
+  has(R"(commerce_http_requests_total{route="/v1/carts/{id}/items/{sku}",method="PUT",status="200"} 1)");
+  has(R"(commerce_http_requests_total{route="/v1/carts/{id}/items/{sku}",method="PUT",status="409"} 1)");
+  has(R"(commerce_http_requests_total{route="/v1/carts",method="POST",status="201"} 1)");
+  has(R"(commerce_http_requests_total{route="unmatched",method="GET",status="404"} 1)");
+  has(R"(commerce_http_request_duration_seconds_count{route="/v1/carts",method="POST",status="201"} 1)");
+  has(R"(commerce_http_request_duration_seconds_bucket{route="/v1/carts",method="POST",status="201",le="+Inf"} 1)");
+  has("# TYPE commerce_journal_batch_size histogram");
+  has(R"(commerce_supervisor_restarts_total{supervisor="storage",child="journal_writer"} 0)");
+  has(R"(commerce_supervisor_restarts_total{supervisor="entities",child="cart"} 0)");
+  has("commerce_dead_letters_total 0");
+  CHECK(text.find(R"(commerce_mailbox_size{actor="gateway"})") != std::string::npos);
+  CHECK(text.find(R"(commerce_mailbox_size{actor="journal_writer"})") != std::string::npos);
+  CHECK(text.find(R"(commerce_mailbox_size{actor="region/cart"})") != std::string::npos);
+  CHECK(text.find(R"(commerce_entities_active{kind="product"} 1)") != std::string::npos);
+  CHECK(text.find(R"(commerce_entity_restarts_total{kind="cart"} 0)") != std::string::npos);
+  // Events so far: product created, stock, cart opened, line reserved at the SKU, line set.
+  const auto count_at = text.find("commerce_journal_batch_size_count ");
+  REQUIRE(count_at != std::string::npos);
+  CHECK(std::stoi(text.substr(count_at + 34)) >= 1);
+}

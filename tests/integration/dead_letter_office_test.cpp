@@ -3,6 +3,7 @@
 #include "adapters/postgres/connection.hpp"
 #include "adapters/postgres/dead_letter_office.hpp"
 #include "adapters/postgres/migrations.hpp"
+#include "common/metrics.hpp"
 #include "protocols/dead_letters.hpp"
 
 #include "support/test_env.hpp"
@@ -25,6 +26,8 @@ TEST_CASE("dead letters written before a restart are still listed after it, and 
   caf::actor_system system{cfg};
   caf::scoped_actor self{system};
   auto fail = [&](caf::error& e) { FAIL(system.render(e)); };
+  auto& parked = metrics::registry::global().get_counter("commerce_dead_letters_total", "");
+  const auto parked_before = parked.value();
   std::vector<std::int64_t> ids;
   {
     auto office = adapters::postgres::spawn_dead_letter_office(system, db.conninfo());
@@ -36,6 +39,7 @@ TEST_CASE("dead letters written before a restart are still listed after it, and 
     self->send_exit(office, caf::exit_reason::user_shutdown);
   }
   REQUIRE(ids.size() == 2);
+  CHECK(parked.value() == parked_before + 2);
 
   auto office = adapters::postgres::spawn_dead_letter_office(system, db.conninfo());  // "after the restart"
   std::vector<dead_letter> listed;
