@@ -1,5 +1,6 @@
 #include "actors/entity_kinds.hpp"
 
+#include "actors/entity_view.hpp"
 #include "actors/persistent_entity.hpp"
 #include "domain/cart.hpp"
 #include "domain/inventory.hpp"
@@ -46,6 +47,8 @@ caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_
     return spawn_region(system, entity_kind<order_decider>{settings, {}, {}}, std::move(services));
   throw std::invalid_argument("no entity kind " + std::string(kind_name));
 }
+
+caf::actor spawn_product_view(caf::actor_system& system) { return spawn_entity_view<domain::inventory_decider>(system); }
 
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
                                     const entity_kinds_options& options) {

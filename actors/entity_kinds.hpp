@@ -42,6 +42,10 @@ caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
                                     const entity_kinds_options& options);
 
+// The catalog's read model: every product, for lists (entity_view.hpp). Feed it with a
+// subscription that keeps no checkpoint.
+caf::actor spawn_product_view(caf::actor_system& system);
+
 // The system clock as a domain timestamp.
 domain::timestamp system_now();
 

@@ -7,8 +7,6 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
-
 namespace commerce::actors {
 
 const std::string& gateway_call::param(std::string_view name) const {
@@ -63,35 +61,24 @@ bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version) {
   return false;
 }
 
+bool read_page_limit(const call_ptr& call, std::size_t& limit) {
+  const auto text = query_param(call->request.target, "limit");
+  const auto n = text.empty() ? std::optional<std::int64_t>(default_page_limit) : parse_integer(text);
+  if (!n || *n < 1 || *n > static_cast<std::int64_t>(max_page_limit)) {
+    call->respond(rejection_response(domain::invalid_field(
+        "limit", "must be a whole number from 1 to " + std::to_string(max_page_limit))));
+    return false;
+  }
+  limit = static_cast<std::size_t>(*n);
+  return true;
+}
+
 http_response with_etag(http_response r, std::int64_t version) {
   r.headers.emplace_back("ETag", etag_of(version));
   return r;
 }
 
 namespace {
-
-// A query parameter's value ("" if absent). Values here are plain tokens: no decoding needed.
-std::string query_param(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  auto query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
-std::optional<std::int64_t> number(const std::string& text) {
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
-}
 
 // Comparing every byte keeps the time of a wrong guess independent of where it differs.
 bool same_token(const std::string& a, const std::string& b) {
@@ -202,8 +189,9 @@ void admin_actors(const call_ptr& call) {
 }
 
 void list_dead_letters(const call_ptr& call) {
-  const auto after = number(query_param(call->request.target, "cursor")).value_or(0);
-  const auto limit = std::clamp<std::int64_t>(number(query_param(call->request.target, "limit")).value_or(50), 1, 500);
+  const auto after = parse_integer(query_param(call->request.target, "cursor")).value_or(0);
+  std::size_t limit = 0;
+  if (!read_page_limit(call, limit)) return;
   call->self
       ->request(call->services().dead_letters, call->options().request_timeout, caf::get_atom::value, after,
                 static_cast<std::uint64_t>(limit))
@@ -212,7 +200,7 @@ void list_dead_letters(const call_ptr& call) {
             boost::json::array items;
             for (const auto& l : letters) items.push_back(letter_json(l));
             boost::json::object body{{"items", std::move(items)}};
-            body["next_cursor"] = static_cast<std::int64_t>(letters.size()) == limit
+            body["next_cursor"] = letters.size() == limit
                                       ? boost::json::value(std::to_string(letters.back().id))
                                       : boost::json::value(nullptr);
             call->respond(json_response(200, body));
@@ -228,30 +216,36 @@ http_response office_failure(const call_ptr& call, const caf::error& e) {
 
 // Marks the letter retried, then delivers it again to its target's region and reports how that went.
 void retry_dead_letter(const call_ptr& call) {
-  const auto id = number(call->param("id"));
+  const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
   call->self->request(call->services().dead_letters, call->options().request_timeout, protocols::retry_atom::value, *id)
       .then(
           [call](protocols::dead_letter& letter) {
-            const auto kind = letter.target.substr(0, letter.target.find('/'));
-            const auto region = call->services().regions.for_stream_type(kind);
-            if (!region)
-              return call->respond(problem(409, "not_redeliverable", "Conflict",
-                                           "no running target for " + letter.target));
-            call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
-                .then(
-                    [call, letter](protocols::entity_status status) {
-                      auto body = letter_json(letter);
-                      body["delivery"] = status_name(status);
-                      call->respond(json_response(200, body));
-                    },
-                    [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+            const auto slash = letter.target.find('/');
+            const auto kind = letter.target.substr(0, slash);
+            const auto& services = call->services();
+            auto delivered = [call, letter](const char* status) {
+              auto body = letter_json(letter);
+              body["delivery"] = status;
+              call->respond(json_response(200, body));
+            };
+            auto failed = [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); };
+            if (kind == "subscription") {
+              const auto found = services.subscriptions.find(letter.target.substr(slash + 1));
+              if (found != services.subscriptions.end())
+                return call->self->request(found->second, call->options().request_timeout, protocols::retry_atom::value, letter)
+                    .then([delivered]() { delivered("accepted"); }, failed);
+            } else if (const auto region = services.regions.for_stream_type(kind)) {
+              return call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
+                  .then([delivered](protocols::entity_status status) { delivered(status_name(status)); }, failed);
+            }
+            call->respond(problem(409, "not_redeliverable", "Conflict", "no running target for " + letter.target));
           },
           [call](caf::error& e) { call->respond(office_failure(call, e)); });
 }
 
 void discard_dead_letter(const call_ptr& call) {
-  const auto id = number(call->param("id"));
+  const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
   call->self->request(call->services().dead_letters, call->options().request_timeout, caf::delete_atom::value, *id)
       .then([call](protocols::dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
@@ -265,7 +259,7 @@ void entity_events(const call_ptr& call) {
                            : collection == "orders" ? "order" : "";
   if (kind.empty()) return call->respond(problem(404, "not_found", "Not found", "no collection " + collection));
   const auto from_text = query_param(call->request.target, "from");
-  const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : number(from_text);
+  const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : parse_integer(from_text);
   if (!from || *from < 1)
     return call->respond(rejection_response(domain::invalid_field("from", "must be a version of 1 or more")));
   const auto& readers = call->services().readers;

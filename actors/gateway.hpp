@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,15 @@ struct gateway_options {
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
-// `idempotency` store, Idempotency-Key headers are ignored.
+// `idempotency` store, Idempotency-Key headers are ignored. `product_view` is the catalog's
+// read model (entity_view.hpp); `subscriptions` by name take back their dead letters.
 struct gateway_services {
   entity_regions regions;
   std::vector<caf::actor> readers;
   caf::actor dead_letters;
   caf::actor idempotency;
+  caf::actor product_view;
+  std::map<std::string, caf::actor> subscriptions;
   std::function<caf::actor()> supervision_root;
 };
 

@@ -62,6 +62,12 @@ http_response unavailable(const std::string& detail);
 
 http_response with_etag(http_response r, std::int64_t version);
 
+// Lists page with ?limit= (default 50, at most 200) and ?cursor= (opaque: the next_cursor of
+// the page before). A bad limit answers 422 and returns false.
+inline constexpr std::size_t default_page_limit = 50;
+inline constexpr std::size_t max_page_limit = 200;
+bool read_page_limit(const call_ptr& call, std::size_t& limit);
+
 // The request's If-Match as a version; answers 412 and returns false when it is not one of ours.
 bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version);
 

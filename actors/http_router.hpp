@@ -4,6 +4,8 @@
 // would have worked (for the Allow header). No CAF here, so it is tested as plain code.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +17,10 @@ using path_params = std::vector<std::pair<std::string, std::string>>;
 
 // The path part of a request target, without the query string.
 std::string_view path_of(std::string_view target);
+// A query parameter's value, percent-decoded ('+' is a space); "" if absent.
+std::string query_param(std::string_view target, std::string_view name);
+// A whole decimal number, all of `text`; nullopt otherwise.
+std::optional<std::int64_t> parse_integer(std::string_view text);
 // Splits "/a/b/" into {"a", "b"}; empty segments are kept except the trailing one.
 std::vector<std::string_view> split_path(std::string_view path);
 // Whether the pattern's segments match and, if so, the captured parameters.

@@ -38,18 +38,20 @@ bool before(const protocols::checkpoint& a, const protocols::checkpoint& b) {
   return std::tie(a.transaction_id, a.position) < std::tie(b.transaction_id, b.position);
 }
 
+void moved_to(subscription_actor* self, protocols::checkpoint last) {
+  auto& st = self->state;
+  st.at = last;
+  st.failures = 0;
+  if (st.one_by_one_until && !before(last, *st.one_by_one_until)) st.one_by_one_until.reset();
+  self->send(self, poll_atom::value);
+}
+
 void advance_to(subscription_actor* self, protocols::checkpoint last) {
   auto& st = self->state;
+  if (!st.options.keep_checkpoint) return moved_to(self, last);
   self->request(st.writer, st.options.timeout, protocols::save_atom::value, st.options.name, last)
-      .then(
-          [self, last]() {
-            auto& st = self->state;
-            st.at = last;
-            st.failures = 0;
-            if (st.one_by_one_until && !before(last, *st.one_by_one_until)) st.one_by_one_until.reset();
-            self->send(self, poll_atom::value);
-          },
-          [self](caf::error& e) { retry_later(self, "save checkpoint", e); });
+      .then([self, last]() { moved_to(self, last); },
+            [self](caf::error& e) { retry_later(self, "save checkpoint", e); });
 }
 
 void park(subscription_actor* self, const protocols::stored_event& e, const std::string& reason) {
@@ -127,6 +129,7 @@ caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::act
   return {
       [self](poll_atom) {
         auto& st = self->state;
+        if (!st.loaded && !st.options.keep_checkpoint) st.loaded = true;  // from the start: `at` is {0, 0}
         if (!st.loaded) {
           self->request(st.reader, st.options.timeout, protocols::load_atom::value, st.options.name)
               .then(

@@ -24,6 +24,9 @@ struct subscription_options {
   std::chrono::milliseconds retry_after{1000};   // after a failed read or save; first delivery retry
   int max_attempts = 5;                          // deliveries of a batch, then of a single event
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // false for a handler that keeps nothing durable (an in-memory read model): it starts from
+  // the beginning of the journal every time, and no checkpoint is stored.
+  bool keep_checkpoint = true;
 };
 
 // `dead_letters` may be invalid: parked events are then only logged.

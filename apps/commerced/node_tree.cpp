@@ -1,6 +1,7 @@
 #include "apps/commerced/node_tree.hpp"
 
 #include "actors/gateway.hpp"
+#include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
@@ -97,6 +98,29 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
   return spec;
 }
 
+// In-memory read models rebuilt from the journal at start; a view and its subscription restart
+// together, since the subscription holds the view and a new view needs the journal again.
+supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
+  auto spec = escalating_group("read_models", restart_strategy::one_for_all);
+  spec.children.push_back(worker("product_view", [=](caf::actor_system& system) {
+    auto view = actors::spawn_product_view(system);
+    directory->with([&](node_directory::handles& h) { h.product_view = view; });
+    return view;
+  }));
+  spec.children.push_back(worker("product_view_feed", [=](caf::actor_system& system) {
+    return directory->with([&](node_directory::handles& h) {
+      actors::subscription_options options;
+      options.name = "product_view";
+      options.keep_checkpoint = false;
+      options.poll_interval = std::chrono::milliseconds(20);
+      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.product_view, h.dead_letters, options);
+      h.subscriptions[options.name] = feed;
+      return feed;
+    });
+  }));
+  return spec;
+}
+
 }  // namespace
 
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
@@ -109,6 +133,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.backoff = {500ms, 10s, 2.0, 0.2, 60s};
   root.children.push_back(supervisor_child(storage(config, directory)));
   root.children.push_back(supervisor_child(entities(config, directory)));
+  root.children.push_back(supervisor_child(read_models(directory)));
   actors::timer_service_options timer_options;
   timer_options.poll_interval = config.timer_poll_interval;
   root.children.push_back(worker("timer_service", [=](caf::actor_system& system) {
@@ -123,8 +148,8 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
     auto gateway = directory->with([&](node_directory::handles& h) {
       h.gateway = actors::spawn_gateway(system, gateway_options,
-                                        {h.regions, h.readers, h.dead_letters, h.idempotency,
-                                         [directory] { return directory->root(); }});
+                                        {h.regions, h.readers, h.dead_letters, h.idempotency, h.product_view,
+                                         h.subscriptions, [directory] { return directory->root(); }});
       return h.gateway;
     });
     // Once it stops, the HTTP server answers 503 until the next one is up.

@@ -5,6 +5,7 @@
 //   │                idempotency_keys
 //   ├─ entities      one_for_one, escalates at once: a shard region per kind (product, cart, order),
 //   │                each supervising its own entities (restart in place from the journal)
+//   ├─ read_models   one_for_all, escalates at once: product_view and the subscription feeding it
 //   ├─ timer_service
 //   └─ gateway
 //
@@ -20,6 +21,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +38,8 @@ class node_directory {
     caf::actor dead_letters;
     caf::actor idempotency;
     actors::entity_regions regions;
+    caf::actor product_view;
+    std::map<std::string, caf::actor> subscriptions;  // by name
     caf::actor gateway;
     caf::actor root;
   };

@@ -36,6 +36,74 @@ TEST_CASE_METHOD(api, "products: create, update, read, stock, ETag and If-Match"
   check_problem(call("GET", "/v1/products/bad%20sku"), 422, "validation_failed");
 }
 
+namespace {
+
+// The SKUs of a list page; the read model catches up within its poll interval, so a test waits
+// for `expected` a moment before it compares.
+std::vector<std::string> listed(std::uint16_t port, const std::string& query, const std::vector<std::string>& expected,
+                                boost::json::value* page = nullptr) {
+  std::vector<std::string> skus;
+  for (int i = 0; i < 100; ++i) {
+    const auto r = http_call(port, "GET", "/v1/products" + query);
+    REQUIRE(r.status == 200);
+    const auto body = json(r);
+    skus.clear();
+    for (const auto& item : body.at("items").as_array()) skus.emplace_back(item.at("sku").as_string());
+    if (page) *page = body;
+    if (skus == expected) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return skus;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(api, "products list: by category, cursor-paginated, from the read model", "[e2e][catalog]") {
+  for (const auto* sku : {"B-2", "A-1", "C-3", "E-5", "D-4"})
+    product(sku, 1, std::string(sku) < "C" ? "kitchen" : "garden & patio");
+  CHECK(listed(node.port(), "", {"A-1", "B-2", "C-3", "D-4", "E-5"}) == std::vector<std::string>{"A-1", "B-2", "C-3", "D-4", "E-5"});
+  CHECK(listed(node.port(), "?category=kitchen", {"A-1", "B-2"}) == std::vector<std::string>{"A-1", "B-2"});
+  CHECK(listed(node.port(), "?category=garden%20%26%20patio", {"C-3", "D-4", "E-5"}) == std::vector<std::string>{"C-3", "D-4", "E-5"});
+  CHECK(listed(node.port(), "?category=none", {}).empty());
+
+  boost::json::value page;
+  CHECK(listed(node.port(), "?limit=2", {"A-1", "B-2"}, &page) == std::vector<std::string>{"A-1", "B-2"});
+  CHECK(page.at("next_cursor") == "B-2");
+  CHECK(listed(node.port(), "?limit=2&cursor=B-2", {"C-3", "D-4"}, &page) == std::vector<std::string>{"C-3", "D-4"});
+  CHECK(listed(node.port(), "?limit=2&cursor=D-4", {"E-5"}, &page) == std::vector<std::string>{"E-5"});
+  CHECK(page.at("next_cursor").is_null());
+  CHECK(page.at("items").at(0).at("inventory").at("on_hand") == 1);
+
+  // A write shows up in the list.
+  REQUIRE(as_admin("POST", "/v1/products/E-5/stock", R"({"delta":4,"reason":"delivery"})").status == 200);
+  bool updated = false;
+  for (int i = 0; i < 100 && !updated; ++i) {
+    updated = json(call("GET", "/v1/products?cursor=D-4")).at("items").at(0).at("inventory").at("on_hand") == 5;
+    if (!updated) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(updated);
+
+  for (const auto* bad : {"?limit=0", "?limit=201", "?limit=ten"}) {
+    auto r = call("GET", std::string("/v1/products") + bad);
+    check_problem(r, 422, "validation_failed");
+    CHECK(json(r).at("field") == "limit");
+  }
+}
+
+TEST_CASE("the products list is rebuilt from the journal when a node starts", "[e2e][catalog]") {
+  scratch_database db;
+  const std::map<std::string, std::string> env{{"COMMERCED_POSTGRES_DATABASE", db.name()}};
+  {
+    node_process first(env);
+    for (const auto* sku : {"X-1", "X-2"})
+      REQUIRE(http_call(first.port(), "PUT", std::string("/v1/products/") + sku,
+                        R"({"name":"Mug","price":{"amount":1,"currency":"EUR"}})", admin).status == 201);
+    CHECK(first.stop() == 0);
+  }
+  node_process second(env);
+  CHECK(listed(second.port(), "", {"X-1", "X-2"}) == std::vector<std::string>{"X-1", "X-2"});
+}
+
 TEST_CASE_METHOD(api, "catalog writes need the admin token", "[e2e][catalog]") {
   const std::string body = R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})";
   auto none = call("PUT", "/v1/products/MUG-2", body);
@@ -163,7 +231,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   CHECK(root.at("strategy") == "rest_for_one");
   std::vector<std::string> children;
   for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
-  CHECK(children == std::vector<std::string>{"storage", "entities", "timer_service", "gateway"});
+  CHECK(children == std::vector<std::string>{"storage", "entities", "read_models", "timer_service", "gateway"});
   CHECK(root.at("children").at(1).at("children").at(1).at("id") == "cart");
 
   auto letters = as_admin("GET", "/admin/dead-letters");

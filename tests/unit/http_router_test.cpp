@@ -32,3 +32,22 @@ TEST_CASE("unknown paths are not_found, known paths with another method list wha
   CHECK(wrong.result == router::outcome::method_not_allowed);
   CHECK(wrong.allowed == "GET, PUT");
 }
+
+TEST_CASE("query parameters are found by name and percent-decoded", "[router]") {
+  const std::string target = "/v1/products?category=home%20%26%20garden&limit=20&q=a+b&empty=&bad=100%";
+  CHECK(query_param(target, "category") == "home & garden");
+  CHECK(query_param(target, "limit") == "20");
+  CHECK(query_param(target, "q") == "a b");
+  CHECK(query_param(target, "empty").empty());
+  CHECK(query_param(target, "bad") == "100%");  // a stray % is kept, not an error
+  CHECK(query_param(target, "missing").empty());
+  CHECK(query_param("/v1/products", "limit").empty());
+}
+
+TEST_CASE("integers in paths and queries are whole decimal numbers or nothing", "[router]") {
+  CHECK(parse_integer("42") == 42);
+  CHECK(parse_integer("-7") == -7);
+  CHECK_FALSE(parse_integer(""));
+  CHECK_FALSE(parse_integer("4x"));
+  CHECK_FALSE(parse_integer("99999999999999999999"));
+}
