@@ -287,6 +287,11 @@ gateway_routes make_routes() {
   routes.add("GET", "/healthz", {false, healthz});
   routes.add("GET", "/readyz", {false, readyz});
   routes.add("GET", "/metrics", {false, metrics_text});
+  routes.add("GET", "/openapi.json", {false, [](const call_ptr& call) {
+               http_response r;
+               r.body = openapi_document;
+               call->respond(std::move(r));
+             }});
   add_catalog_routes(routes);
   add_cart_routes(routes);
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
@@ -343,6 +348,13 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, gateway_options 
 }
 
 }  // namespace
+
+std::vector<route_summary> gateway_route_summaries() {
+  std::vector<route_summary> out;
+  const auto routes = make_routes();
+  for (const auto& r : routes.routes()) out.push_back({r.method, r.pattern, r.handler.admin});
+  return out;
+}
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services) {
   return system.spawn(gateway, std::move(options), std::move(services));

@@ -39,6 +39,17 @@ struct gateway_services {
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);
 
+// The gateway's routes as data, for checking docs/openapi.json against them.
+struct route_summary {
+  std::string method;
+  std::string pattern;
+  bool admin = false;
+};
+std::vector<route_summary> gateway_route_summaries();
+
+// docs/openapi.json as compiled in, served at GET /openapi.json.
+extern const char* const openapi_document;
+
 // Sends one request to the gateway; the responder is called exactly once.
 void send_to_gateway(const caf::actor& gateway, http_request request, http_responder respond);
 

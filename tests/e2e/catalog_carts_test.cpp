@@ -269,6 +269,10 @@ TEST_CASE_METHOD(api, "metrics: requests by route and status, latencies, journal
   check_problem(call("PUT", "/v1/carts/" + id + "/items/PEN", R"({"quantity":9})"), 409, "insufficient_stock");
   check_problem(call("GET", "/nowhere"), 404, "not_found");
 
+  const auto openapi = call("GET", "/openapi.json");
+  REQUIRE(openapi.status == 200);
+  CHECK(json(openapi).at("paths").as_object().contains("/v1/carts/{id}/items/{sku}"));
+
   const auto scraped = call("GET", "/metrics");
   REQUIRE(scraped.status == 200);
   CHECK(scraped.headers.at("content-type") == "text/plain; version=0.0.4; charset=utf-8");
@@ -281,6 +285,7 @@ TEST_CASE_METHOD(api, "metrics: requests by route and status, latencies, journal
   has(R"(commerce_http_requests_total{route="/v1/carts/{id}/items/{sku}",method="PUT",status="409"} 1)");
   has(R"(commerce_http_requests_total{route="/v1/carts",method="POST",status="201"} 1)");
   has(R"(commerce_http_requests_total{route="unmatched",method="GET",status="404"} 1)");
+  has(R"(commerce_http_requests_total{route="/openapi.json",method="GET",status="200"} 1)");
   has(R"(commerce_http_request_duration_seconds_count{route="/v1/carts",method="POST",status="201"} 1)");
   has(R"(commerce_http_request_duration_seconds_bucket{route="/v1/carts",method="POST",status="201",le="+Inf"} 1)");
   has("# TYPE commerce_journal_batch_size histogram");
