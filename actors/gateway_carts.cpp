@@ -59,6 +59,38 @@ void hold_quietly(const call_ptr& call, const std::string& sku, std::int64_t qua
                      std::nullopt});
 }
 
+// After a change, the cart's other lines whose reservations lapsed are reserved again, one at a
+// time in SKU order and in the same crash-safe order (reserve at the SKU, then mark the line, only
+// at the cart version just read). A line that cannot get its stock now, or whose cart changed
+// meanwhile, stays unreserved (checkout tries again; a reservation left unmarked lapses at the
+// TTL). The answer is the cart after all of them.
+void reserve_lapsed_lines_after(const call_ptr& call, std::shared_ptr<cart_reply> latest, const std::string& after) {
+  const auto& lines = latest->state.lines;
+  auto it = lines.upper_bound(after);
+  while (it != lines.end() && it->second.reserved) ++it;
+  if (it == lines.end()) return answer_cart(call, 200, *latest);
+  const auto sku = it->first;
+  const auto quantity = it->second.quantity;
+  auto next = [call, latest, sku](auto&&...) { reserve_lapsed_lines_after(call, latest, sku); };
+  command_entity<inventory_decider>(
+      call, call->services().regions.product, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)},
+      std::nullopt,
+      [call, latest, sku, next](product_reply&) {
+        command_entity<cart_decider>(call, call->services().regions.cart, call->param("id"),
+                                     mark_line_reserved{sku, true}, latest->version,
+                                     [latest, next](cart_reply& marked) {
+                                       *latest = std::move(marked);
+                                       next();
+                                     },
+                                     next);
+      },
+      next);
+}
+
+void answer_after_reserving_lapsed_lines(const call_ptr& call, cart_reply& changed) {
+  reserve_lapsed_lines_after(call, std::make_shared<cart_reply>(std::move(changed)), "");
+}
+
 void set_quantity(const call_ptr& call, std::int64_t quantity) {
   const auto& sku = call->param("sku");
   if (!valid_sku(sku)) return call->respond(rejection_response(invalid_field("sku", "must be 1-64 characters of [A-Za-z0-9._-]")));
@@ -76,7 +108,7 @@ void set_quantity(const call_ptr& call, std::int64_t quantity) {
           [call, sku, quantity, held, expected](product_reply& product) {
             command_entity<cart_decider>(
                 call, call->services().regions.cart, call->param("id"), set_line{sku, quantity, product.state.price, true},
-                expected, [call](cart_reply& reply) { answer_cart(call, 200, reply); },
+                expected, [call](cart_reply& reply) { answer_after_reserving_lapsed_lines(call, reply); },
                 [call, sku, held](http_response refused) {
                   // The cart said no (closed meanwhile, another currency, If-Match): nothing
                   // changed there, so give back what it did not take. After a 5xx the line may
@@ -91,7 +123,7 @@ void set_quantity(const call_ptr& call, std::int64_t quantity) {
     command_entity<cart_decider>(call, regions.cart, call->param("id"), set_line{sku, quantity, price, quantity > 0},
                                  expected, [call, sku, quantity, held](cart_reply& reply) {
                                    if (quantity != held) hold_quietly(call, sku, quantity);
-                                   answer_cart(call, 200, reply);
+                                   answer_after_reserving_lapsed_lines(call, reply);
                                  });
   });
 }

@@ -172,20 +172,37 @@ TEST_CASE_METHOD(api, "carts: lines reserve stock, lowering and removing release
 
 TEST_CASE_METHOD(api, "a cart's reservations expire after the TTL and re-reserve on the next change", "[e2e][carts]") {
   product("CUP", 4);
+  product("PLATE", 5);
+  product("SPOON", 1);
   const auto id = cart();
   REQUIRE(call("PUT", "/v1/carts/" + id + "/items/CUP", R"({"quantity":2})").status == 200);
+  REQUIRE(call("PUT", "/v1/carts/" + id + "/items/PLATE", R"({"quantity":3})").status == 200);
+  REQUIRE(call("PUT", "/v1/carts/" + id + "/items/SPOON", R"({"quantity":1})").status == 200);
   // TTL 1 s, timers polled every 50 ms: wait for both actors to let go.
   bool expired = false;
   for (int i = 0; i < 100 && !expired; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    expired = inventory("CUP").at("reserved") == 0 &&
-              json(call("GET", "/v1/carts/" + id)).at("items").at(0).at("reserved") == false;
+    const auto items = json(call("GET", "/v1/carts/" + id)).at("items");
+    expired = inventory("CUP").at("reserved") == 0 && inventory("PLATE").at("reserved") == 0 &&
+              items.at(0).at("reserved") == false && items.at(1).at("reserved") == false;
   }
   REQUIRE(expired);
+  // Meanwhile someone else takes the last spoon: that line cannot be reserved again.
+  const auto other = cart();
+  REQUIRE(call("PUT", "/v1/carts/" + other + "/items/SPOON", R"({"quantity":1})").status == 200);
+
   auto again = call("PUT", "/v1/carts/" + id + "/items/CUP", R"({"quantity":2})");
   REQUIRE(again.status == 200);
-  CHECK(json(again).at("items").at(0).at("reserved") == true);
+  const auto items = json(again).at("items");  // in SKU order
+  CHECK(items.at(0).at("sku") == "CUP");
+  CHECK(items.at(0).at("reserved") == true);
+  CHECK(items.at(1).at("sku") == "PLATE");
+  CHECK(items.at(1).at("reserved") == true);  // re-reserved with the change of another line
+  CHECK(items.at(2).at("sku") == "SPOON");
+  CHECK(items.at(2).at("reserved") == false);  // no stock for it now; checkout tries again
   CHECK(inventory("CUP").at("reserved") == 2);
+  CHECK(inventory("PLATE").at("reserved") == 3);
+  CHECK(inventory("SPOON") == boost::json::parse(R"({"on_hand":1,"available":0,"reserved":1,"sold":0})"));
 }
 
 TEST_CASE_METHOD(api, "200 concurrent carts racing for the last 100 units: exactly 100 reserved", "[e2e][carts]") {
