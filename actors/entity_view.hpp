@@ -11,7 +11,6 @@
 //   request(view, t, get_atom, view_query<Decider>)            -> view_page<Decider>
 #pragma once
 
-#include "common/log.hpp"
 #include "domain/event_codec.hpp"
 #include "protocols/subscription.hpp"
 
@@ -58,7 +57,8 @@ template <class Decider>
 void apply(view_state<Decider>& st, const protocols::stored_event& e) {
   if (e.stream_type != Decider::stream_type) return;
   auto it = st.entities.find(e.stream_id);
-  if (it == st.entities.end()) it = st.entities.emplace(e.stream_id, view_entry<Decider>{e.stream_id, Decider::initial(e.stream_id), 0}).first;
+  if (it == st.entities.end())
+    it = st.entities.emplace(e.stream_id, view_entry<Decider>{e.stream_id, Decider::initial(e.stream_id), 0}).first;
   auto& entry = it->second;
   if (e.version <= entry.version) return;  // delivered again after a restart of the subscription
   entry.state = Decider::evolve(std::move(entry.state),
