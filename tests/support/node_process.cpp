@@ -17,12 +17,21 @@ extern char** environ;
 namespace commerce::test {
 
 node_process::node_process(const std::map<std::string, std::string>& overrides) {
-  const std::string binary = required_env("COMMERCE_TEST_COMMERCED");
   std::map<std::string, std::string> env = {{"COMMERCED_HTTP_PORT", "0"},
                                             {"COMMERCED_ADMIN_TOKEN", "test-admin-token"},
                                             {"COMMERCED_POSTGRES_PORT", required_env("COMMERCE_TEST_PG_PORT")},
                                             {"COMMERCED_REDIS_PORT", required_env("COMMERCE_TEST_REDIS_PORT")}};
   for (const auto& [k, v] : overrides) env[k] = v;
+  start(required_env("COMMERCE_TEST_COMMERCED"), {}, env, "commerced listening");
+}
+
+node_process::node_process(const std::string& binary, const std::vector<std::string>& args,
+                           const std::string& ready_message) {
+  start(binary, args, {}, ready_message);
+}
+
+void node_process::start(const std::string& binary, std::vector<std::string> args,
+                         const std::map<std::string, std::string>& env, const std::string& ready_message) {
   std::vector<std::string> entries;
   for (char** e = environ; *e; ++e)
     if (std::string(*e).rfind("COMMERCED_", 0) != 0) entries.emplace_back(*e);
@@ -30,6 +39,7 @@ node_process::node_process(const std::map<std::string, std::string>& overrides) 
 
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  args.insert(args.begin(), binary);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(pipe_fds[1], STDERR_FILENO);
@@ -37,14 +47,17 @@ node_process::node_process(const std::map<std::string, std::string>& overrides) 
     std::vector<char*> envp;
     for (auto& e : entries) envp.push_back(e.data());
     envp.push_back(nullptr);
-    char* argv[] = {const_cast<char*>(binary.c_str()), nullptr};
-    ::execve(binary.c_str(), argv, envp.data());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
   log_fd_ = pipe_fds[0];
+  const auto needle = "\"" + ready_message + "\"";
   try {
-    read_log_until("\"commerced listening\"", 20'000);
+    read_log_until(needle, 20'000);
   } catch (...) {
     stop();  // a constructor that throws gets no destructor: reap the child here
     ::close(log_fd_);
@@ -53,7 +66,7 @@ node_process::node_process(const std::map<std::string, std::string>& overrides) 
   }
   std::istringstream lines(log_);
   for (std::string line; std::getline(lines, line);)
-    if (line.find("\"commerced listening\"") != std::string::npos)
+    if (line.find(needle) != std::string::npos)
       port_ = static_cast<std::uint16_t>(boost::json::parse(line).at("port").as_int64());
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace commerce::test {
 
@@ -13,6 +14,9 @@ class node_process {
   // Starts commerced with COMMERCED_* overrides added to the test defaults and waits for its
   // "commerced listening" line. Throws std::runtime_error (with the log) if it never comes.
   explicit node_process(const std::map<std::string, std::string>& env);
+  // Any of the project's programs: started with `args`, ready once it logs `ready_message`
+  // (a JSON line that also carries "port").
+  node_process(const std::string& binary, const std::vector<std::string>& args, const std::string& ready_message);
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
@@ -25,6 +29,8 @@ class node_process {
   const std::string& log() const { return log_; }
 
  private:
+  void start(const std::string& binary, std::vector<std::string> args, const std::map<std::string, std::string>& env,
+             const std::string& ready_message);
   void read_log_until(const std::string& needle, int timeout_ms);
   int pid_ = -1;
   int log_fd_ = -1;

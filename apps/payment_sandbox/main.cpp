@@ -1,0 +1,54 @@
+// payment_sandbox: the sandbox payment provider as a program of its own (adapters/sandbox), so
+// the node reaches it over HTTP exactly as it would a real provider.
+//
+//   payment_sandbox [--port N] [--data FILE] [--slow-ms N]
+//
+// Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms. Logs one
+// JSON line "payment sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
+#include "adapters/http/server.hpp"
+#include "adapters/sandbox/payment_sandbox.hpp"
+#include "common/log.hpp"
+
+#include <signal.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+int main(int argc, char** argv) {
+  using namespace commerce;
+  adapters::http::server_options options;
+  options.port = 8099;
+  std::string data = "payment-sandbox.jsonl";
+  long slow_ms = 3000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--port") options.port = static_cast<std::uint16_t>(std::stoi(value));
+    else if (flag == "--data") data = value;
+    else if (flag == "--slow-ms") slow_ms = std::stol(value);
+    else return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N]\n"), 2;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  try {
+    adapters::sandbox::payment_sandbox sandbox(data, std::chrono::milliseconds(slow_ms));
+    options.shutdown_grace = std::chrono::milliseconds(slow_ms + 1000);
+    adapters::http::server http(options, [&sandbox](http_request request, http_responder respond) {
+      sandbox.handle(std::move(request), std::move(respond));
+    });
+    http.start();
+    log::info("payment sandbox listening", {{"port", http.port()}, {"data", data}});
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    http.stop();
+  } catch (const std::exception& e) {
+    log::error("payment sandbox failed", {{"error", e.what()}});
+    return 1;
+  }
+  return 0;
+}

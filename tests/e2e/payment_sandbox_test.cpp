@@ -1,0 +1,96 @@
+// The sandbox payment provider as the node will meet it: a separate process over HTTP, with
+// exactly the tokens of API.md and its charges kept across its own restart.
+#include "support/http_client.hpp"
+#include "support/node_process.hpp"
+#include "support/test_env.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace commerce::test;
+
+namespace {
+
+struct sandbox_process {
+  std::string data = "/tmp/payment-sandbox-test-" + std::to_string(::getpid()) + ".jsonl";
+  std::optional<node_process> process;
+
+  sandbox_process() { start(); }
+  ~sandbox_process() { std::remove(data.c_str()); }
+
+  void start() {
+    process.reset();
+    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"),
+                    std::vector<std::string>{"--port", "0", "--data", data, "--slow-ms", "300"},
+                    "payment sandbox listening");
+  }
+
+  http_reply charge(const std::string& key, const std::string& token, std::int64_t amount = 1999) {
+    return http_call(process->port(), "POST", "/v1/charges",
+                     R"({"amount":)" + std::to_string(amount) + R"(,"currency":"EUR","source":")" + token + "\"}",
+                     {{"Idempotency-Key", key}});
+  }
+  boost::json::array charges() {
+    return boost::json::parse(http_call(process->port(), "GET", "/charges").body).at("data").as_array();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(sandbox_process, "the sandbox charges tok_ok once per idempotency key", "[e2e][sandbox]") {
+  const auto first = charge("order-1/pay", "tok_ok");
+  REQUIRE(first.status == 200);
+  const auto body = boost::json::parse(first.body);
+  CHECK(body.at("status") == "succeeded");
+  CHECK(body.at("amount") == 1999);
+  CHECK(body.at("idempotency_key") == "order-1/pay");
+  CHECK(charge("order-1/pay", "tok_ok").body == first.body);  // replayed, not charged again
+  CHECK(charge("order-2/pay", "tok_ok").status == 200);
+  CHECK(charges().size() == 2);
+}
+
+TEST_CASE_METHOD(sandbox_process, "tok_declined is 402, tok_flaky fails twice per key, tok_slow takes its time",
+                 "[e2e][sandbox]") {
+  const auto declined = charge("d", "tok_declined");
+  CHECK(declined.status == 402);
+  CHECK(boost::json::parse(declined.body).at("error").at("code") == "card_declined");
+  CHECK(charge("d", "tok_declined").status == 402);
+
+  CHECK(charge("f", "tok_flaky").status == 503);
+  CHECK(charge("f", "tok_flaky").status == 503);
+  CHECK(charge("f", "tok_flaky").status == 200);
+  CHECK(charge("f", "tok_flaky").status == 200);  // the answer is kept now
+  CHECK(charge("g", "tok_flaky").status == 503);  // counted per key
+
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(charge("s", "tok_slow").status == 200);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(300));
+  CHECK(charges().size() == 2);  // f and s; declines and 503s charge nothing
+  CHECK(charge("x", "tok_unknown").status == 400);
+}
+
+TEST_CASE_METHOD(sandbox_process, "refunds never exceed the charge, and everything survives a restart", "[e2e][sandbox]") {
+  const auto id = std::string(boost::json::parse(charge("p", "tok_ok", 1000).body).at("id").as_string());
+  const auto refund = [&](const std::string& key, const std::string& body) {
+    return http_call(process->port(), "POST", "/v1/refunds", body, {{"Idempotency-Key", key}});
+  };
+  CHECK(refund("r1", R"({"charge":")" + id + R"(","amount":400})").status == 200);
+  CHECK(refund("r1", R"({"charge":")" + id + R"(","amount":400})").status == 200);  // replayed: once
+  CHECK(refund("r2", R"({"charge":")" + id + R"(","amount":700})").status == 400);
+  CHECK(refund("r3", R"({"charge":")" + id + R"("})").status == 200);  // the rest: 600
+  CHECK(refund("r4", R"({"charge":"ch_nope"})").status == 404);
+  CHECK(charges().at(0).at("amount_refunded") == 1000);
+
+  CHECK(process->stop() == 0);
+  start();
+  const auto after = charges();
+  REQUIRE(after.size() == 1);
+  CHECK(after.at(0).at("amount_refunded") == 1000);
+  CHECK(charge("p", "tok_ok", 1000).status == 200);  // the key is remembered too
+  CHECK(charges().size() == 1);
+}
