@@ -7,6 +7,7 @@
 #include "apps/commerced/node_tree.hpp"
 #include "common/log.hpp"
 #include "common/problem.hpp"
+#include "common/stop_signals.hpp"
 #include "config/config.hpp"
 
 #include <caf/all.hpp>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -85,17 +85,7 @@ void configure_actor_system(caf::actor_system_config& cfg, const config::node_co
 }
 
 int run(const config::node_config& node) {
-  // Signals are waited for synchronously below; block them before any thread starts so that
-  // every thread inherits the mask and none of them is interrupted.
-  // A shell starts background jobs with SIGINT ignored; an ignored signal is never pending,
-  // so restore the default before blocking.
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const stop_signals stop;  // before any thread starts
 
   {
     log::info("connecting to PostgreSQL", {{"host", node.postgres.host}, {"port", node.postgres.port},
@@ -151,8 +141,7 @@ int run(const config::node_config& node) {
                                     {"version", COMMERCE_VERSION},
                                     {"scheduler_threads", node.scheduler_max_threads}});
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = stop.wait();
   if (!*tree_gave_up) log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   // In-flight requests are answered first (the actors are still up), new ones refused.
   http.stop();

@@ -8,10 +8,8 @@
 #include "adapters/http/server.hpp"
 #include "adapters/sandbox/payment_sandbox.hpp"
 #include "common/log.hpp"
+#include "common/stop_signals.hpp"
 
-#include <signal.h>
-
-#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -28,13 +26,7 @@ int main(int argc, char** argv) {
     else if (flag == "--slow-ms") slow_ms = std::stol(value);
     else return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N]\n"), 2;
   }
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const stop_signals stop;  // before any thread starts
   try {
     adapters::sandbox::payment_sandbox sandbox(data, std::chrono::milliseconds(slow_ms));
     options.shutdown_grace = std::chrono::milliseconds(slow_ms + 1000);
@@ -43,8 +35,7 @@ int main(int argc, char** argv) {
     });
     http.start();
     log::info("payment sandbox listening", {{"port", http.port()}, {"data", data}});
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
+    stop.wait();
     http.stop();
   } catch (const std::exception& e) {
     log::error("payment sandbox failed", {{"error", e.what()}});

@@ -25,9 +25,9 @@ struct api_node {
   explicit api_node(std::map<std::string, std::string> env = {})
       : node(with_defaults(db, std::move(env))) {}
 
+  // The client sends Content-Type: application/json with every body.
   http_reply call(const std::string& method, const std::string& target, const std::string& body = "",
-                  std::map<std::string, std::string> headers = {}) {
-    if (!body.empty()) headers.emplace("Content-Type", "application/json");
+                  const std::map<std::string, std::string>& headers = {}) {
     return c.request(method, target, body, headers);
   }
   http_reply as_admin(const std::string& method, const std::string& target, const std::string& body = "") {

@@ -15,7 +15,7 @@ namespace {
 const std::string eur_cart = R"({"currency":"EUR"})";
 
 std::map<std::string, std::string> keyed(const std::string& key) {
-  return {{"Content-Type", "application/json"}, {"Idempotency-Key", key}};
+  return {{"Idempotency-Key", key}};
 }
 
 std::string id_of(const http_reply& r) { return std::string(json(r).at("id").as_string()); }
