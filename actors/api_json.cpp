@@ -111,9 +111,7 @@ http_response rejection_response(const domain::rejection& r) {
   return problem(status, r.code, title, r.detail, r.extra);
 }
 
-namespace {
 boost::json::object money_json(const domain::money& m) { return {{"amount", m.amount}, {"currency", m.currency}}; }
-}  // namespace
 
 boost::json::object product_view(const domain::inventory_state& s, std::int64_t version) {
   return {{"sku", s.sku},
@@ -145,6 +143,37 @@ boost::json::object cart_view(const domain::cart_state& s, std::int64_t version)
           {"customer_id", or_null(s.customer_id)},
           {"created_at", domain::to_iso8601(s.created_at)},
           {"updated_at", domain::to_iso8601(s.updated_at)},
+          {"version", version}};
+}
+
+boost::json::object order_view(const domain::order_state& s, std::int64_t version) {
+  const auto currency = s.total.currency;
+  boost::json::array items, history, refunds;
+  for (const auto& l : s.lines)
+    items.push_back({{"sku", l.sku}, {"quantity", l.quantity}, {"unit_price", money_json(l.unit_price)},
+                     {"line_total", money_json(l.line_total)}});
+  for (const auto& h : s.history) history.push_back({{"status", domain::to_string(h.status)}, {"at", domain::to_iso8601(h.at)}});
+  for (const auto& r : s.refunds)
+    refunds.push_back({{"id", r.id}, {"amount", money_json({r.amount, currency})}, {"at", domain::to_iso8601(r.at)}});
+  const auto or_null = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
+  boost::json::value shipment = nullptr;
+  if (!s.carrier.empty()) shipment = boost::json::object{{"carrier", s.carrier}, {"tracking", s.tracking}};
+  return {{"id", s.id},
+          {"cart_id", s.cart_id},
+          {"customer_id", or_null(s.customer_id)},
+          {"email", or_null(s.email)},
+          {"status", domain::to_string(s.status)},
+          {"items", std::move(items)},
+          {"total", money_json(s.total)},
+          {"shipping_address", s.shipping_address},
+          {"payment",
+           {{"transaction_id", or_null(s.transaction_id)},
+            {"paid", money_json({s.paid, currency})},
+            {"refunded", money_json({s.refunded, currency})},
+            {"refunds", std::move(refunds)}}},
+          {"shipment", std::move(shipment)},
+          {"history", std::move(history)},
+          {"created_at", s.history.empty() ? boost::json::value(nullptr) : boost::json::value(domain::to_iso8601(s.history.front().at))},
           {"version", version}};
 }
 

@@ -6,6 +6,7 @@
 #include "common/http_message.hpp"
 #include "domain/cart.hpp"
 #include "domain/inventory.hpp"
+#include "domain/order.hpp"
 #include "domain/money.hpp"
 #include "domain/rejection.hpp"
 
@@ -48,6 +49,8 @@ http_response rejection_response(const domain::rejection& r);
 
 boost::json::object product_view(const domain::inventory_state& s, std::int64_t version);
 boost::json::object cart_view(const domain::cart_state& s, std::int64_t version);
+boost::json::object order_view(const domain::order_state& s, std::int64_t version);
+boost::json::object money_json(const domain::money& m);
 
 // `"<version>"`, the entity's ETag; and whether an If-Match header names that version.
 std::string etag_of(std::int64_t version);

@@ -1,8 +1,10 @@
 #include "actors/entity_kinds.hpp"
 
+#include "actors/checkout_process.hpp"
 #include "actors/entity_view.hpp"
 #include "actors/persistent_entity.hpp"
 #include "domain/cart.hpp"
+#include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
 
@@ -16,7 +18,8 @@ domain::timestamp system_now() {
 const std::vector<std::string_view>& entity_kind_names() {
   static const std::vector<std::string_view> names{domain::inventory_decider::stream_type,
                                                    domain::cart_decider::stream_type,
-                                                   domain::order_decider::stream_type};
+                                                   domain::order_decider::stream_type,
+                                                   domain::checkout_decider::stream_type};
   return names;
 }
 
@@ -33,27 +36,43 @@ caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_
   if (kind_name == inventory_decider::stream_type)
     return spawn_region(system,
                         entity_kind<inventory_decider>{settings, inventory_decider::next_deadline,
-                                                       [] { return inventory_command{expire_reservations{}}; }},
+                                                       [] { return inventory_command{expire_reservations{}}; }, {}, {}},
                         std::move(services));
   // Cart: a TTL of inactivity unmarks its reserved lines.
   if (kind_name == cart_decider::stream_type)
     return spawn_region(system,
                         entity_kind<cart_decider>{settings,
                                                   [ttl](const cart_state& s) { return cart_decider::next_deadline(s, ttl); },
-                                                  [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }},
+                                                  [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }, {}, {}},
                         std::move(services));
   // Order: no deadlines yet.
   if (kind_name == order_decider::stream_type)
-    return spawn_region(system, entity_kind<order_decider>{settings, {}, {}}, std::move(services));
+    return spawn_region(system, entity_kind<order_decider>{settings, {}, {}, {}, {}}, std::move(services));
+  // Checkout: a saga. Its steps run after each of its events; its deadline resumes it when a
+  // step made no progress (after a crash) and charges again when the provider was unreachable.
+  if (kind_name == checkout_decider::stream_type) {
+    const auto resume_after = options.checkout_resume_after;
+    checkout_process_options process;
+    process.reservation_ttl = ttl;
+    entity_kind<checkout_decider> kind{
+        settings, [resume_after](const checkout_state& s) { return checkout_decider::next_deadline(s, resume_after); },
+        [] { return checkout_command{resume_checkout{}}; }, checkout_steps(services, process),
+        checkout_decider::answerable};
+    return spawn_region(system, std::move(kind), std::move(services));
+  }
   throw std::invalid_argument("no entity kind " + std::string(kind_name));
 }
 
 caf::actor spawn_product_view(caf::actor_system& system) { return spawn_entity_view<domain::inventory_decider>(system); }
+caf::actor spawn_order_view(caf::actor_system& system) { return spawn_entity_view<domain::order_decider>(system); }
 
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
                                     const entity_kinds_options& options) {
   entity_regions out;
-  for (const auto name : entity_kind_names()) out.set(name, spawn_entity_region(system, name, services, options));
+  for (const auto name : entity_kind_names()) {
+    services.peers = out;
+    out.set(name, spawn_entity_region(system, name, services, options));
+  }
   return out;
 }
 
@@ -64,6 +83,7 @@ auto* slot_of(Regions& regions, std::string_view stream_type) {
   if (stream_type == domain::inventory_decider::stream_type) return &regions.product;
   if (stream_type == domain::cart_decider::stream_type) return &regions.cart;
   if (stream_type == domain::order_decider::stream_type) return &regions.order;
+  if (stream_type == domain::checkout_decider::stream_type) return &regions.checkout;
   return static_cast<decltype(&regions.product)>(nullptr);
 }
 }  // namespace

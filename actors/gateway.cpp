@@ -3,6 +3,7 @@
 #include "actors/gateway_call.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/journal.hpp"
+#include "protocols/payment.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <boost/json.hpp>
@@ -188,6 +189,18 @@ void admin_actors(const call_ptr& call) {
             [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// The circuit breakers of the node's outside calls (the payment provider's, for now).
+void breakers(const call_ptr& call) {
+  if (!call->services().payments) return call->respond(json_response(200, {{"items", boost::json::array{}}}));
+  call->self->request(call->services().payments, call->options().request_timeout, caf::get_atom::value)
+      .then(
+          [call](protocols::breaker_report& b) {
+            boost::json::array items{{{"name", b.name}, {"state", b.state}, {"retry_in_ms", b.retry_in_ms}}};
+            call->respond(json_response(200, {{"items", std::move(items)}}));
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
 void list_dead_letters(const call_ptr& call) {
   const auto after = parse_integer(query_param(call->request.target, "cursor")).value_or(0);
   std::size_t limit = 0;
@@ -256,7 +269,7 @@ void discard_dead_letter(const call_ptr& call) {
 void entity_events(const call_ptr& call) {
   const auto& collection = call->param("collection");
   const std::string kind = collection == "products" ? "product" : collection == "carts" ? "cart"
-                           : collection == "orders" ? "order" : "";
+                           : collection == "orders" ? "order" : collection == "checkouts" ? "checkout" : "";
   if (kind.empty()) return call->respond(problem(404, "not_found", "Not found", "no collection " + collection));
   const auto from_text = query_param(call->request.target, "from");
   const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : parse_integer(from_text);
@@ -294,8 +307,11 @@ gateway_routes make_routes() {
              }});
   add_catalog_routes(routes);
   add_cart_routes(routes);
+  add_checkout_routes(routes);
+  add_order_routes(routes);
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
   routes.add("GET", "/admin/actors", {true, admin_actors});
+  routes.add("GET", "/admin/breakers", {true, breakers});
   routes.add("GET", "/admin/dead-letters", {true, list_dead_letters});
   routes.add("POST", "/admin/dead-letters/{id}/retry", {true, retry_dead_letter});
   routes.add("DELETE", "/admin/dead-letters/{id}", {true, discard_dead_letter});

@@ -26,13 +26,16 @@ struct gateway_options {
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
 // `idempotency` store, Idempotency-Key headers are ignored. `product_view` is the catalog's
-// read model (entity_view.hpp); `subscriptions` by name take back their dead letters.
+// read model (entity_view.hpp), `order_view` the orders'; `subscriptions` by name take back their
+// dead letters; `payments` is the payment client (refunds, and its breaker for /admin/breakers).
 struct gateway_services {
   entity_regions regions;
   std::vector<caf::actor> readers;
   caf::actor dead_letters;
   caf::actor idempotency;
   caf::actor product_view;
+  caf::actor order_view;
+  caf::actor payments;
   std::map<std::string, caf::actor> subscriptions;
   std::function<caf::actor()> supervision_root;
 };

@@ -51,6 +51,8 @@ using gateway_routes = http_router<route_handler>;
 
 void add_catalog_routes(gateway_routes& routes);
 void add_cart_routes(gateway_routes& routes);
+void add_checkout_routes(gateway_routes& routes);
+void add_order_routes(gateway_routes& routes);
 
 // Runs a POST carrying an Idempotency-Key at most once per key (gateway_idempotency.cpp).
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&));

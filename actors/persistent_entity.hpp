@@ -16,6 +16,11 @@
 // `faulted` and parked in the dead-letter office, so a poison command never loops; an operator
 // can deliver it again (retry_atom to the region) once the cause is fixed.
 //
+// A kind may be a process manager (the checkout saga): its `react` runs after recovery and
+// after every append, starts the step the state calls for, and reports the step's outcome back
+// as a command to the same entity — Akka's persist-then-run side effect. entity_watch waits
+// until the kind's `settled` holds.
+//
 // Heavy (caf/all.hpp): include it only where a kind is registered (entity_kinds.cpp).
 #pragma once
 
@@ -60,6 +65,11 @@ struct entity_kind {
   // The entity's one durable deadline in a state, if any, and the command to run when it comes.
   std::function<std::optional<domain::timestamp>(const state&)> deadline;
   std::function<typename Decider::command()> on_deadline;
+  // Process managers only: runs the step `state` calls for; `tell` brings its outcome back.
+  std::function<void(caf::event_based_actor* self, const state&, std::function<void(typename Decider::command)> tell)>
+      react;
+  // What entity_watch waits for; none: watchers are answered at once.
+  std::function<bool(const state&)> settled;
 };
 
 namespace detail {
@@ -115,6 +125,7 @@ struct entity_state {
   int failed_recoveries = 0;  // in a row
   std::optional<in_flight_append<Decider>> append;  // also set while reloading after a conflict
   std::vector<pending_command<Decider>> stash;
+  std::vector<caf::response_promise> watchers;  // entity_watch, until settled
   std::chrono::steady_clock::time_point last_message;
   static inline const char* name = "persistent_entity";
 };
@@ -277,6 +288,27 @@ template <class Decider>
 void handle(entity_actor<Decider>* self, pending_command<Decider> p);
 
 template <class Decider>
+void enqueue(entity_actor<Decider>* self, pending_command<Decider> p);
+
+// The state changed (recovered or appended): answer watchers it settles, run a process step.
+template <class Decider>
+void state_changed(entity_actor<Decider>* self) {
+  auto& st = self->state;
+  const auto& kind = st.runtime->kind;
+  if (!st.watchers.empty() && (!kind.settled || kind.settled(st.state))) {
+    for (auto& w : st.watchers)
+      w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {}});
+    st.watchers.clear();
+  }
+  if (kind.react)
+    kind.react(self, st.state, [self](typename Decider::command c) {
+      pending_command<Decider> p{std::move(c), {}, caf::response_promise{}};
+      p.meta.causation_id = "process:" + target_of<Decider>(self->state.id);
+      enqueue(self, std::move(p));
+    });
+}
+
+template <class Decider>
 void append_done(entity_actor<Decider>* self, const protocols::append_result& result) {
   using protocols::append_status;
   using protocols::entity_status;
@@ -289,6 +321,7 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
       st.version = result.version;
       st.deadline_ms = done.deadline_ms;
       reply(done.command, st, entity_status::accepted, std::nullopt, std::move(done.events));
+      state_changed(self);
       const auto every = st.runtime->kind.settings.snapshot_every;
       if (every > 0 && st.version - st.snapshot_version >= every) {
         self->send(st.runtime->services.writer, protocols::save_atom::value,
@@ -434,6 +467,7 @@ void recover(entity_actor<Decider>* self, bool use_snapshot) {
             }
             st.recovered = true;
             st.failed_recoveries = 0;
+            state_changed(self);
             drain(self);
           },
           [self](caf::error&) {
@@ -441,6 +475,7 @@ void recover(entity_actor<Decider>* self, bool use_snapshot) {
             auto& st = self->state;
             for (auto& p : st.stash) reply(p, st, protocols::entity_status::storage_unavailable);
             st.stash.clear();
+            for (auto& w : st.watchers) w.deliver(caf::make_error(caf::sec::request_receiver_down));
             self->quit();
           });
 }
@@ -464,6 +499,10 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
       [self](const protocols::entity_get<Decider>&) {
         enqueue(self, pending_command<Decider>{std::nullopt, {}, self->make_response_promise()});
       },
+      [self](const protocols::entity_watch<Decider>&) {
+        self->state.watchers.push_back(self->make_response_promise());
+        if (self->state.recovered) state_changed(self);
+      },
       [self](protocols::timer_atom, const std::string&, const std::string&, std::int64_t due_at_ms) {
         const auto& kind = self->state.runtime->kind;
         pending_command<Decider> p{std::nullopt, {}, self->make_response_promise(), due_at_ms};
@@ -476,7 +515,7 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         auto& st = self->state;
         const auto idle_for = std::chrono::steady_clock::now() - st.last_message;
         const auto limit = st.runtime->kind.settings.passivate_after;
-        if (idle_for < limit || st.append || !st.stash.empty()) {
+        if (idle_for < limit || st.append || !st.stash.empty() || !st.watchers.empty()) {
           self->delayed_send(self, std::max<std::chrono::steady_clock::duration>(limit - idle_for, limit / 10),
                              idle_atom::value);
           return;
@@ -540,6 +579,10 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
       [self](protocols::entity_get<Decider>& g) {
         const auto& entity = entity_for(self, g.id);
         self->delegate(entity, std::move(g));
+      },
+      [self](protocols::entity_watch<Decider>& w) {
+        const auto& entity = entity_for(self, w.id);
+        self->delegate(entity, std::move(w));
       },
       [self](protocols::timer_atom timer, const std::string& id, const std::string& name, std::int64_t due_at_ms) {
         self->delegate(entity_for(self, id), timer, id, name, due_at_ms);

@@ -117,7 +117,7 @@ struct node {
     actors::entity_kinds_options options;
     options.passivate_after = std::chrono::hours(1);
     options.snapshot_every = snapshot_every;
-    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}}, options);
+    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}, {}, {}}, options);
   }
   ~node() {
     auto all = regions.all();

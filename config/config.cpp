@@ -93,6 +93,29 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
       {"cart.reservation_ttl", [](node_config& c, auto& k, auto& s) { c.cart_reservation_ttl = to_duration<ms>(k, s); }},
       {"idempotency.retention", [](node_config& c, auto& k, auto& s) { c.idempotency_retention = to_duration<ms>(k, s); }},
+      {"checkout.resume_after", [](node_config& c, auto& k, auto& s) {
+         c.checkout_resume_after = to_duration<ms>(k, s);
+         if (c.checkout_resume_after.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"payment.url", [](node_config& c, auto& k, auto& s) {
+         if (s.value.rfind("http://", 0) != 0) bad_value(k, s, "an http:// URL such as http://127.0.0.1:8099");
+         c.payment.url = s.value;
+       }},
+      {"payment.attempt_timeout", [](node_config& c, auto& k, auto& s) {
+         c.payment.attempt_timeout = to_duration<ms>(k, s);
+         if (c.payment.attempt_timeout.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"payment.max_attempts", [](node_config& c, auto& k, auto& s) {
+         c.payment.max_attempts = static_cast<int>(to_unsigned(k, s, 100));
+         if (c.payment.max_attempts == 0) bad_value(k, s, "at least 1");
+       }},
+      {"payment.retry_backoff", [](node_config& c, auto& k, auto& s) { c.payment.retry_backoff = to_duration<ms>(k, s); }},
+      {"payment.breaker_failures", [](node_config& c, auto& k, auto& s) {
+         c.payment.breaker_failures = static_cast<int>(to_unsigned(k, s, 10'000));
+         if (c.payment.breaker_failures == 0) bad_value(k, s, "at least 1");
+       }},
+      {"payment.breaker_window", [](node_config& c, auto& k, auto& s) { c.payment.breaker_window = to_duration<ms>(k, s); }},
+      {"payment.breaker_cool_down", [](node_config& c, auto& k, auto& s) { c.payment.breaker_cool_down = to_duration<ms>(k, s); }},
       {"postgres.host", [](node_config& c, auto&, auto& s) { c.postgres.host = s.value; }},
       {"postgres.port", [](node_config& c, auto& k, auto& s) { c.postgres.port = to_port(k, s); }},
       {"postgres.database", [](node_config& c, auto&, auto& s) { c.postgres.database = s.value; }},

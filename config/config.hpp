@@ -51,11 +51,24 @@ struct entity_config {
   std::int64_t snapshot_every = 0;
 };
 
+// The payment provider the node charges through (the sandbox unless configured otherwise).
+struct payment_config {
+  std::string url;
+  std::chrono::milliseconds attempt_timeout{};
+  int max_attempts = 0;
+  std::chrono::milliseconds retry_backoff{};
+  int breaker_failures = 0;
+  std::chrono::milliseconds breaker_window{};
+  std::chrono::milliseconds breaker_cool_down{};
+};
+
 struct node_config {
   http_config http;
   std::string admin_token;
   std::chrono::milliseconds cart_reservation_ttl{};
   std::chrono::milliseconds idempotency_retention{};
+  std::chrono::milliseconds checkout_resume_after{};
+  payment_config payment;
   postgres_config postgres;
   redis_config redis;
   journal_config journal;

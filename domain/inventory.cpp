@@ -1,5 +1,7 @@
 #include "domain/inventory.hpp"
 
+#include <algorithm>
+
 namespace commerce::domain {
 namespace {
 
@@ -87,6 +89,7 @@ result decide_commit(const inventory_state& s, const commit_reservation& c) {
 }
 
 result decide_return(const inventory_state& s, const return_stock& c) {
+  if (std::find(s.returns.begin(), s.returns.end(), c.reference) != s.returns.end()) return result::nothing();
   if (c.quantity <= 0 || c.quantity > s.sold)
     return invalid_field("quantity", "must be between 1 and the " + std::to_string(s.sold) + " units sold");
   if (c.reference.empty()) return invalid_field("reference", "must not be empty");
@@ -178,7 +181,10 @@ inventory_state inventory_decider::evolve(state s, const event& e) {
                    s.on_hand -= quantity;
                    s.sold += quantity;
                  },
-                 [&](const stock_returned& x) { s.on_hand += x.quantity; },
+                 [&](const stock_returned& x) {
+                   s.on_hand += x.quantity;
+                   s.returns.push_back(x.reference);
+                 },
              },
              e);
   return s;

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace commerce::domain {
 
@@ -45,12 +46,13 @@ struct inventory_state {
   std::int64_t reserved = 0;
   std::int64_t sold = 0;
   std::map<std::string, reservation> reservations;  // by holder
+  std::vector<std::string> returns;  // references of stock returned, so a return is recorded once
 
   std::int64_t available() const { return on_hand - reserved; }
 };
 // Described so that the persistent entity can snapshot the state as JSON.
 BOOST_DESCRIBE_STRUCT(reservation, (), (quantity, stage, expires_at))
-BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations))
+BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations, returns))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -84,7 +86,8 @@ struct commit_reservation {
   static constexpr std::string_view type_name = "CommitReservation";
   std::string holder;
 };
-// Puts sold units back on hand (a cancelled order); `sold` keeps counting them.
+// Puts sold units back on hand (a cancelled order); `sold` keeps counting them. A reference
+// already returned changes nothing (a retried cancel).
 struct return_stock {
   static constexpr std::string_view type_name = "ReturnStock";
   std::string reference; std::int64_t quantity = 0; std::string reason;
@@ -173,7 +176,7 @@ struct inventory_decider {
   using command = inventory_command;
   using event = inventory_event;
   static constexpr std::string_view stream_type = "product";
-  static constexpr int state_schema_version = 1;  // of the snapshot; bump when the state changes shape
+  static constexpr int state_schema_version = 2;  // of the snapshot; bump when the state changes shape (2: returns)
 
   static state initial(std::string sku);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

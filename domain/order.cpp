@@ -56,6 +56,8 @@ result decide_pay(const order_state& s, const record_payment& c, const context& 
 }
 
 result decide_refund(const order_state& s, const refund_order& c, const context& ctx) {
+  for (const auto& r : s.refunds)
+    if (r.id == c.refund_id) return result::nothing();
   const std::int64_t refundable = s.paid - s.refunded;
   const bool open_for_refund = order_transition_allowed(s.status, os::refunded) ||
                                (s.status == os::cancelled && refundable > 0);
@@ -116,6 +118,7 @@ decision<order_event> order_decider::decide(const state& s, const command& c, co
                         },
                         [&](const deliver_order&) { return step(os::delivered, order_delivered{ctx.now}); },
                         [&](const cancel_order& x) {
+                          if (s.status == os::cancelled) return result::nothing();  // cancelled already
                           return step(os::cancelled, order_cancelled{x.reason, s.paid - s.refunded, ctx.now});
                         },
                         [&](const refund_order& x) { return decide_refund(s, x, ctx); },
@@ -154,6 +157,7 @@ order_state order_decider::evolve(state s, const event& e) {
                  [&](const order_cancelled& x) { move_to(os::cancelled, x.at); },
                  [&](const refund_processed& x) {
                    s.refunded = x.total_refunded;
+                   s.refunds.push_back({x.refund_id, x.amount, x.at});
                    // A cancelled order stays cancelled; otherwise a full refund ends the order.
                    if (s.refunded == s.paid && s.status != os::cancelled) move_to(os::refunded, x.at);
                  },

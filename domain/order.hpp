@@ -41,6 +41,13 @@ struct status_change {
 };
 BOOST_DESCRIBE_STRUCT(status_change, (), (status, at))
 
+struct refund_record {
+  std::string id;  // the provider's
+  std::int64_t amount = 0;
+  timestamp at;
+};
+BOOST_DESCRIBE_STRUCT(refund_record, (), (id, amount, at))
+
 struct order_state {
   std::string id;
   bool exists = false;
@@ -54,12 +61,13 @@ struct order_state {
   std::string transaction_id;
   std::int64_t paid = 0;
   std::int64_t refunded = 0;
+  std::vector<refund_record> refunds;
   std::string carrier;
   std::string tracking;
   std::vector<status_change> history;
 };
 BOOST_DESCRIBE_STRUCT(order_state, (), (id, exists, cart_id, customer_id, email, shipping_address, lines, total, status,
-                                        transaction_id, paid, refunded, carrier, tracking, history))
+                                        transaction_id, paid, refunded, refunds, carrier, tracking, history))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -83,7 +91,8 @@ struct cancel_order {
   static constexpr std::string_view type_name = "CancelOrder";
   std::string reason;
 };
-// `amount` absent means everything still refundable. `refund_id` is the provider's reference.
+// `amount` absent means everything still refundable. `refund_id` is the provider's reference;
+// a refund already recorded under it changes nothing (a retried refund).
 struct refund_order {
   static constexpr std::string_view type_name = "RefundOrder";
   std::optional<std::int64_t> amount; std::string refund_id;
@@ -158,7 +167,7 @@ struct order_decider {
   using command = order_command;
   using event = order_event;
   static constexpr std::string_view stream_type = "order";
-  static constexpr int state_schema_version = 1;
+  static constexpr int state_schema_version = 2;  // 2: refunds listed
 
   static state initial(std::string id);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

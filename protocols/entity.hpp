@@ -5,6 +5,8 @@
 //
 //   request(region, t, entity_command<D>{id, command, meta}) -> entity_reply<D>
 //   request(region, t, entity_get<D>{id})                    -> entity_reply<D> (status accepted)
+//   request(region, t, entity_watch<D>{id})                  -> entity_reply<D> once the kind's
+//                                                               `settled` holds (a saga's outcome)
 //   request(region, t, timer_atom, id, name, due_at_ms)      -> entity_status
 //   request(region, t, count_atom)                           -> std::size_t (active entities)
 //   request(region, t, retry_atom, dead_letter)              -> entity_status (a parked command
@@ -51,6 +53,11 @@ struct entity_get {
   std::string id;
 };
 
+template <class Decider>
+struct entity_watch {
+  std::string id;
+};
+
 enum class entity_status : std::uint8_t {
   accepted,             // durable (or nothing to do); `state` is the state after it
   rejected,             // the domain said no; `rejection` says why, nothing changed
@@ -78,6 +85,8 @@ template <class D>
 struct allowed_unsafe_message_type<commerce::protocols::entity_command<D>> : std::true_type {};
 template <class D>
 struct allowed_unsafe_message_type<commerce::protocols::entity_get<D>> : std::true_type {};
+template <class D>
+struct allowed_unsafe_message_type<commerce::protocols::entity_watch<D>> : std::true_type {};
 template <class D>
 struct allowed_unsafe_message_type<commerce::protocols::entity_reply<D>> : std::true_type {};
 }  // namespace caf

@@ -6,6 +6,7 @@
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/postgres_journal.hpp"
+#include "adapters/payment/payment_client.hpp"
 #include "adapters/postgres/dead_letter_office.hpp"
 #include "adapters/postgres/idempotency_store.hpp"
 #include "supervision/supervisor.hpp"
@@ -80,16 +81,35 @@ supervisor_spec storage(const config::node_config& config, const std::shared_ptr
   return spec;
 }
 
+// The payment client: its breaker and retries live as long as it does.
+child_spec payments(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
+  adapters::payment::payment_client_options options;
+  const auto provider = adapters::http::parse_http_url(config.payment.url);
+  if (!provider) throw std::invalid_argument("payment.url is not an http://host:port URL: " + config.payment.url);
+  options.provider = *provider;
+  options.attempt_timeout = config.payment.attempt_timeout;
+  options.retry.max_attempts = config.payment.max_attempts;
+  options.retry.backoff.min = config.payment.retry_backoff;
+  options.breaker = {config.payment.breaker_failures, config.payment.breaker_window, config.payment.breaker_cool_down};
+  return worker("payments", [=](caf::actor_system& system) {
+    auto client = adapters::payment::spawn_payment_client(system, options);
+    directory->with([&](node_directory::handles& h) { h.payments = client; });
+    return client;
+  });
+}
+
 supervisor_spec entities(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
   auto spec = escalating_group("entities", restart_strategy::one_for_one);
   actors::entity_kinds_options options;
   options.passivate_after = config.entities.passivate_after;
   options.snapshot_every = config.entities.snapshot_every;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
+  options.checkout_resume_after = config.checkout_resume_after;
   for (const auto kind : actors::entity_kind_names()) {
     spec.children.push_back(worker(std::string(kind), [=](caf::actor_system& system) {
       return directory->with([&](node_directory::handles& h) {
-        auto region = actors::spawn_entity_region(system, kind, {h.writer, h.readers, h.dead_letters, {}}, options);
+        auto region = actors::spawn_entity_region(
+            system, kind, {h.writer, h.readers, h.dead_letters, {}, h.regions, h.payments}, options);
         h.regions.set(kind, region);
         return region;
       });
@@ -98,26 +118,34 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
   return spec;
 }
 
-// In-memory read models rebuilt from the journal at start; a view and its subscription restart
-// together, since the subscription holds the view and a new view needs the journal again.
-supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
-  auto spec = escalating_group("read_models", restart_strategy::one_for_all);
-  spec.children.push_back(worker("product_view", [=](caf::actor_system& system) {
-    auto view = actors::spawn_product_view(system);
-    directory->with([&](node_directory::handles& h) { h.product_view = view; });
+// A read model and the subscription feeding it, which keeps no checkpoint (the model is
+// rebuilt from the journal at every start). `slot` is where the directory keeps the model.
+void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>& directory, const std::string& name,
+                    caf::actor (*spawn_view)(caf::actor_system&), caf::actor node_directory::handles::*slot) {
+  spec.children.push_back(worker(name, [=](caf::actor_system& system) {
+    auto view = spawn_view(system);
+    directory->with([&](node_directory::handles& h) { h.*slot = view; });
     return view;
   }));
-  spec.children.push_back(worker("product_view_feed", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(name + "_feed", [=](caf::actor_system& system) {
     return directory->with([&](node_directory::handles& h) {
       actors::subscription_options options;
-      options.name = "product_view";
+      options.name = name;
       options.keep_checkpoint = false;
       options.poll_interval = std::chrono::milliseconds(20);
-      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.product_view, h.dead_letters, options);
+      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.*slot, h.dead_letters, options);
       h.subscriptions[options.name] = feed;
       return feed;
     });
   }));
+}
+
+// In-memory read models rebuilt from the journal at start; a view and its subscription restart
+// together, since the subscription holds the view and a new view needs the journal again.
+supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
+  auto spec = escalating_group("read_models", restart_strategy::one_for_all);
+  add_read_model(spec, directory, "product_view", actors::spawn_product_view, &node_directory::handles::product_view);
+  add_read_model(spec, directory, "order_view", actors::spawn_order_view, &node_directory::handles::order_view);
   return spec;
 }
 
@@ -132,6 +160,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.within = 60s;
   root.backoff = {500ms, 10s, 2.0, 0.2, 60s};
   root.children.push_back(supervisor_child(storage(config, directory)));
+  root.children.push_back(payments(config, directory));
   root.children.push_back(supervisor_child(entities(config, directory)));
   root.children.push_back(supervisor_child(read_models(directory)));
   actors::timer_service_options timer_options;
@@ -149,7 +178,8 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
     auto gateway = directory->with([&](node_directory::handles& h) {
       h.gateway = actors::spawn_gateway(system, gateway_options,
                                         {h.regions, h.readers, h.dead_letters, h.idempotency, h.product_view,
-                                         h.subscriptions, [directory] { return directory->root(); }});
+                                         h.order_view, h.payments, h.subscriptions,
+                                         [directory] { return directory->root(); }});
       return h.gateway;
     });
     // Once it stops, the HTTP server answers 503 until the next one is up.

@@ -3,9 +3,11 @@
 //   commerced        rest_for_one; 3 restarts in 60 s, then it gives up and the node exits non-zero
 //   ├─ storage       one_for_all, escalates at once: journal_writer, journal_reader_N, dead_letters,
 //   │                idempotency_keys
-//   ├─ entities      one_for_one, escalates at once: a shard region per kind (product, cart, order),
-//   │                each supervising its own entities (restart in place from the journal)
-//   ├─ read_models   one_for_all, escalates at once: product_view and the subscription feeding it
+//   ├─ payments      the payment client (retries and circuit breaker of the provider)
+//   ├─ entities      one_for_one, escalates at once: a shard region per kind (product, cart, order,
+//   │                checkout), each supervising its own entities (restart in place from the journal)
+//   ├─ read_models   one_for_all, escalates at once: product_view, order_view and the
+//   │                subscriptions feeding them
 //   ├─ timer_service
 //   └─ gateway
 //
@@ -38,7 +40,9 @@ class node_directory {
     caf::actor dead_letters;
     caf::actor idempotency;
     actors::entity_regions regions;
+    caf::actor payments;
     caf::actor product_view;
+    caf::actor order_view;
     std::map<std::string, caf::actor> subscriptions;  // by name
     caf::actor gateway;
     caf::actor root;

@@ -87,7 +87,7 @@ struct fixture : test::actor_system_fixture {
     actors::entity_kind<counter_decider> kind;
     kind.settings.max_command_attempts = 3;
     kind.settings.restart_backoff = {std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
-    region = actors::spawn_region(*system, kind, {writer, {reader}, office, [] { return domain::timestamp{1'800'000'000'000}; }});
+    region = actors::spawn_region(*system, kind, {writer, {reader}, office, [] { return domain::timestamp{1'800'000'000'000}; }, {}, {}});
   }
   ~fixture() {
     for (const auto& a : {region, writer, reader, office}) self->send_exit(a, caf::exit_reason::user_shutdown);

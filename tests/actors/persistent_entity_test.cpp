@@ -57,7 +57,7 @@ struct node : test::actor_system_fixture {
     writer_options.retry_max = std::chrono::milliseconds(1);
     writer = adapters::spawn_journal_writer(*system, store, writer_options);
     reader = adapters::spawn_journal_reader(*system, store);
-    regions = actors::spawn_entity_regions(*system, {writer, {reader}, {}, [this] { return timestamp{now_ms.load()}; }}, options);
+    regions = actors::spawn_entity_regions(*system, {writer, {reader}, {}, [this] { return timestamp{now_ms.load()}; }, {}, {}}, options);
   }
   void start_timer_service() {
     actors::timer_service_options options;

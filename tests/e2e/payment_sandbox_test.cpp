@@ -1,8 +1,6 @@
 // The sandbox payment provider as the node will meet it: a separate process over HTTP, with
 // exactly the tokens of API.md and its charges kept across its own restart.
-#include "support/http_client.hpp"
-#include "support/node_process.hpp"
-#include "support/test_env.hpp"
+#include "e2e/sandbox_process.hpp"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -14,33 +12,6 @@
 
 using namespace commerce::test;
 
-namespace {
-
-struct sandbox_process {
-  std::string data = "/tmp/payment-sandbox-test-" + std::to_string(::getpid()) + ".jsonl";
-  std::optional<node_process> process;
-
-  sandbox_process() { start(); }
-  ~sandbox_process() { std::remove(data.c_str()); }
-
-  void start() {
-    process.reset();
-    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"),
-                    std::vector<std::string>{"--port", "0", "--data", data, "--slow-ms", "300"},
-                    "payment sandbox listening");
-  }
-
-  http_reply charge(const std::string& key, const std::string& token, std::int64_t amount = 1999) {
-    return http_call(process->port(), "POST", "/v1/charges",
-                     R"({"amount":)" + std::to_string(amount) + R"(,"currency":"EUR","source":")" + token + "\"}",
-                     {{"Idempotency-Key", key}});
-  }
-  boost::json::array charges() {
-    return boost::json::parse(http_call(process->port(), "GET", "/charges").body).at("data").as_array();
-  }
-};
-
-}  // namespace
 
 TEST_CASE_METHOD(sandbox_process, "the sandbox charges tok_ok once per idempotency key", "[e2e][sandbox]") {
   const auto first = charge("order-1/pay", "tok_ok");

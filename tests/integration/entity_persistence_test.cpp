@@ -49,7 +49,7 @@ struct pg_node {
                                             writer_options);
     for (int i = 0; i < 2; ++i)
       readers.push_back(adapters::spawn_journal_reader(*system, std::make_shared<adapters::postgres_journal>(conninfo)));
-    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}}, options);
+    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}, {}, {}}, options);
   }
   void start_timers() {
     actors::timer_service_options options;

@@ -1,0 +1,251 @@
+#include "actors/checkout_process.hpp"
+
+#include "actors/entity_kinds.hpp"
+#include "common/log.hpp"
+#include "domain/cart.hpp"
+#include "domain/inventory.hpp"
+#include "domain/order.hpp"
+#include "protocols/entity.hpp"
+#include "protocols/payment.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+
+namespace commerce::actors {
+namespace {
+
+using namespace domain;
+using protocols::entity_status;
+using tell_fn = std::function<void(checkout_command)>;
+
+// What an entity said to a step: its status and, when it refused, why.
+struct answer {
+  entity_status status = entity_status::storage_unavailable;
+  std::optional<rejection> why;
+
+  bool accepted() const { return status == entity_status::accepted; }
+  bool refused_with(std::string_view code) const {
+    return status == entity_status::rejected && why && why->code == code;
+  }
+};
+
+struct step_context {
+  caf::event_based_actor* self;
+  std::shared_ptr<const entity_services> services;
+  checkout_process_options options;
+  checkout_state checkout;
+  tell_fn tell;
+
+  protocols::command_metadata meta() const { return {"", checkout.id, "checkout/" + checkout.id}; }
+  timestamp now() const { return services->clock ? services->clock() : system_now(); }
+};
+using step_ptr = std::shared_ptr<const step_context>;
+
+template <class Decider, class Done>
+void ask(const step_ptr& ctx, const caf::actor& region, std::string id, typename Decider::command command, Done done,
+         std::optional<std::int64_t> expected_version = std::nullopt) {
+  ctx->self
+      ->request(region, ctx->options.ask_timeout,
+                protocols::entity_command<Decider>{std::move(id), std::move(command), ctx->meta(), expected_version})
+      .then([done](protocols::entity_reply<Decider>& r) mutable { done(answer{r.status, std::move(r.rejection)}); },
+            [done](caf::error&) mutable { done(answer{}); });
+}
+
+// Runs `each(line, finished)` for every line at once; `then(all_fine)` once all have finished.
+template <class Each, class Then>
+void for_each_line(const step_ptr& ctx, Each each, Then then) {
+  auto left = std::make_shared<std::size_t>(ctx->checkout.lines.size());
+  auto fine = std::make_shared<bool>(true);
+  for (const auto& line : ctx->checkout.lines)
+    each(line, [left, fine, then](bool ok) mutable {
+      *fine = *fine && ok;
+      if (--*left == 0) then(*fine);
+    });
+}
+
+void warn(const step_ptr& ctx, const char* what, const answer& a) {
+  log::warn("checkout step refused", {{"checkout", ctx->checkout.id}, {"step", std::string(to_string(ctx->checkout.step))},
+                                      {"what", what}, {"code", a.why ? a.why->code : "no answer"}});
+}
+
+// The cart, at the version the client saw, becomes checking_out by this checkout. Run again
+// after it did, the version has moved on: the cart's own state then says whether it is ours.
+void claim_cart(const step_ptr& ctx) {
+  const auto& c = ctx->checkout;
+  auto refuse = [ctx](std::string code, std::string detail) {
+    ctx->tell(record_cart_refused{std::move(code), std::move(detail)});
+  };
+  ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, begin_checkout{c.id},
+                    [ctx, refuse](answer a) {
+    if (a.accepted()) return ctx->tell(record_cart_claimed{});
+    if (a.status == entity_status::rejected && a.why) return refuse(a.why->code, a.why->detail);
+    if (a.status != entity_status::precondition_failed) return;  // transient: resumed later
+    ctx->self->request(ctx->services->peers.cart, ctx->options.ask_timeout,
+                       protocols::entity_get<cart_decider>{ctx->checkout.cart_id})
+        .then([ctx, refuse](protocols::entity_reply<cart_decider>& cart) {
+          if (cart.state.checkout_id == ctx->checkout.id && cart.state.status != cart_status::open)
+            return ctx->tell(record_cart_claimed{});
+          refuse(std::string(codes::cart_not_open), "the cart changed since it was read; check it and try again");
+        },
+        [](caf::error&) {});
+  }, c.cart_version);
+}
+
+// Each line's stock held at stage checkout: reserved again first (a no-op when the cart's
+// reservation stands, refused as invalid_transition when it is already past stage cart).
+void hold_stock(const step_ptr& ctx) {
+  auto shortage = std::make_shared<std::optional<record_stock_short>>();
+  const auto expires = ctx->now() + ctx->options.reservation_ttl;
+  for_each_line(
+      ctx,
+      [ctx, shortage, expires](const checkout_line& line, auto finished) {
+        const auto& products = ctx->services->peers.product;
+        const auto& holder = ctx->checkout.cart_id;
+        ask<inventory_decider>(ctx, products, line.sku, reserve_stock{holder, line.quantity, expires},
+                               [ctx, shortage, line, holder, finished](answer a) mutable {
+          if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
+            const auto* available = a.why->extra.if_contains("available");
+            if (!*shortage) *shortage = record_stock_short{line.sku, available ? available->to_number<std::int64_t>() : 0};
+            return finished(false);
+          }
+          if (!a.accepted() && !a.refused_with(codes::invalid_transition)) return finished(false);
+          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+                                 advance_reservation{holder, reservation_stage::checkout, std::nullopt},
+                                 [ctx, finished](answer a) mutable {
+                                   const bool ok = a.accepted() || a.refused_with(codes::invalid_transition);
+                                   if (!ok) warn(ctx, "advance to checkout", a);
+                                   finished(ok);
+                                 });
+        });
+      },
+      [ctx, shortage](bool all_held) {
+        if (*shortage) return ctx->tell(**shortage);
+        if (all_held) ctx->tell(record_stock_held{});
+      });
+}
+
+void place(const step_ptr& ctx) {
+  const auto& c = ctx->checkout;
+  place_order command{c.cart_id, c.customer_id, c.email, c.shipping_address, {}};
+  for (const auto& l : c.lines) command.lines.push_back({l.sku, l.quantity, l.unit_price});
+  ask<order_decider>(ctx, ctx->services->peers.order, c.order_id, std::move(command), [ctx](answer a) {
+    if (a.accepted()) return ctx->tell(record_order_placed{});
+    if (a.status == entity_status::rejected) warn(ctx, "place order", a);
+  });
+}
+
+// Reservations to stage payment, then the charge, keyed by the checkout: however often this
+// runs, the provider charges once.
+void charge(const step_ptr& ctx) {
+  if (ctx->checkout.retry_payment_at) return;  // waiting for the time to charge again
+  for_each_line(
+      ctx,
+      [ctx](const checkout_line& line, auto finished) {
+        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+                               advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
+                               [ctx, finished](answer a) mutable {
+                                 if (!a.accepted()) warn(ctx, "advance to payment", a);
+                                 finished(a.accepted());
+                               });
+      },
+      [ctx](bool all_advanced) {
+        if (!all_advanced) return;
+        const auto& c = ctx->checkout;
+        protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, c.payment_token,
+                                          "order " + c.order_id};
+        ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::charge_atom::value, request)
+            .then(
+                [ctx](protocols::payment_outcome& out) {
+                  switch (out.status) {
+                    case protocols::payment_status::succeeded: return ctx->tell(record_charge_succeeded{out.id});
+                    case protocols::payment_status::refused: return ctx->tell(record_charge_refused{out.code, out.detail});
+                    case protocols::payment_status::unavailable:
+                      return ctx->tell(record_charge_unavailable{out.maybe_delivered, out.retry_after_ms, out.detail});
+                  }
+                },
+                [ctx](caf::error& e) {
+                  ctx->tell(record_charge_unavailable{true, 1000, ctx->self->system().render(e)});
+                });
+      });
+}
+
+// Stock sold first, then the order paid, then the cart converted: a paid order always has its
+// stock. A commit run again finds the reservation gone (it was sold): that counts as done.
+void commit(const step_ptr& ctx) {
+  for_each_line(
+      ctx,
+      [ctx](const checkout_line& line, auto finished) {
+        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, commit_reservation{ctx->checkout.cart_id},
+                               [finished](answer a) mutable { finished(a.accepted() || a.refused_with(codes::not_found)); });
+      },
+      [ctx](bool all_sold) {
+        if (!all_sold) return;
+        const auto& c = ctx->checkout;
+        ask<order_decider>(ctx, ctx->services->peers.order, c.order_id, record_payment{c.transaction_id, c.total},
+                           [ctx](answer a) {
+          if (!a.accepted()) return warn(ctx, "order paid", a);
+          const auto& c = ctx->checkout;
+          ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, complete_checkout{c.id, c.order_id},
+                            [ctx](answer a) {
+                              if (!a.accepted()) return warn(ctx, "cart converted", a);
+                              ctx->tell(record_committed{});
+                            });
+        });
+      });
+}
+
+// Undoes a checkout that cannot go on: reservations back to stage cart (they expire with the
+// cart's TTL as before), the order cancelled if it was placed, the cart open again.
+void release(const step_ptr& ctx) {
+  const auto expires = ctx->now() + ctx->options.reservation_ttl;
+  for_each_line(
+      ctx,
+      [ctx, expires](const checkout_line& line, auto finished) {
+        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+                               advance_reservation{ctx->checkout.cart_id, reservation_stage::cart, expires},
+                               [finished](answer a) mutable {
+                                 finished(a.accepted() || a.refused_with(codes::not_found));
+                               });
+      },
+      [ctx](bool all_back) {
+        if (!all_back) return;
+        auto reopen_cart = [ctx] {
+          const auto& c = ctx->checkout;
+          ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id,
+                            cancel_checkout{c.id, c.failure ? c.failure->code : "released"}, [ctx](answer a) {
+                              if (!a.accepted()) return warn(ctx, "reopen cart", a);
+                              ctx->tell(record_released{});
+                            });
+        };
+        const auto& c = ctx->checkout;
+        if (!c.order_placed) return reopen_cart();
+        ask<order_decider>(ctx, ctx->services->peers.order, c.order_id,
+                           cancel_order{c.failure ? c.failure->code : "checkout released"}, [ctx, reopen_cart](answer a) {
+                             if (!a.accepted()) return warn(ctx, "cancel order", a);
+                             reopen_cart();
+                           });
+      });
+}
+
+}  // namespace
+
+checkout_react checkout_steps(entity_services services, checkout_process_options options) {
+  auto shared = std::make_shared<const entity_services>(std::move(services));
+  return [shared, options](caf::event_based_actor* self, const checkout_state& state, tell_fn tell) {
+    if (!state.exists) return;
+    auto ctx = std::make_shared<const step_context>(step_context{self, shared, options, state, std::move(tell)});
+    switch (state.step) {
+      case checkout_step::claiming_cart: return claim_cart(ctx);
+      case checkout_step::holding_stock: return hold_stock(ctx);
+      case checkout_step::placing_order: return place(ctx);
+      case checkout_step::charging: return charge(ctx);
+      case checkout_step::committing: return commit(ctx);
+      case checkout_step::releasing: return release(ctx);
+      case checkout_step::completed:
+      case checkout_step::failed: return;
+    }
+  };
+}
+
+}  // namespace commerce::actors

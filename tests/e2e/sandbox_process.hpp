@@ -1,0 +1,56 @@
+// The sandbox payment provider as a child process, on a port of its own that it keeps across
+// restarts (so a node configured with it finds it again), its charges in a scratch file.
+#pragma once
+
+#include "support/http_client.hpp"
+#include "support/node_process.hpp"
+#include "support/test_env.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+#include <unistd.h>
+
+namespace commerce::test {
+
+struct sandbox_process {
+  std::string data;
+  std::optional<node_process> process;
+  std::uint16_t port = 0;
+  int slow_ms = 300;
+
+  explicit sandbox_process(int slow = 300) : slow_ms(slow) {
+    static int instances = 0;
+    data = "/tmp/payment-sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(++instances) + ".jsonl";
+    start();
+  }
+  ~sandbox_process() {
+    process.reset();
+    std::remove(data.c_str());
+  }
+
+  void start() {
+    process.reset();
+    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"),
+                    std::vector<std::string>{"--port", std::to_string(port), "--data", data, "--slow-ms",
+                                             std::to_string(slow_ms)},
+                    "payment sandbox listening");
+    port = process->port();
+  }
+  void stop() { process.reset(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+
+  http_reply charge(const std::string& key, const std::string& token, std::int64_t amount = 1999) {
+    return http_call(port, "POST", "/v1/charges",
+                     R"({"amount":)" + std::to_string(amount) + R"(,"currency":"EUR","source":")" + token + "\"}",
+                     {{"Idempotency-Key", key}});
+  }
+  boost::json::array charges() {
+    return boost::json::parse(http_call(port, "GET", "/charges").body).at("data").as_array();
+  }
+};
+
+}  // namespace commerce::test
