@@ -141,6 +141,7 @@ boost::json::object cart_view(const domain::cart_state& s, std::int64_t version)
           {"currency", s.currency},
           {"email", or_null(s.email)},
           {"customer_id", or_null(s.customer_id)},
+          {"order_id", or_null(s.order_id)},
           {"created_at", domain::to_iso8601(s.created_at)},
           {"updated_at", domain::to_iso8601(s.updated_at)},
           {"version", version}};
