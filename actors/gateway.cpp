@@ -22,9 +22,7 @@ protocols::command_metadata gateway_call::metadata() const {
 }
 
 http_response unavailable(const std::string& detail) {
-  auto r = problem(503, "unavailable", "Service unavailable", detail);
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
+  return with_retry_after(problem(503, "unavailable", "Service unavailable", detail), std::chrono::seconds(1));
 }
 
 http_response entity_failure(protocols::entity_status status, const std::optional<domain::rejection>& rejection) {
@@ -76,6 +74,11 @@ bool read_page_limit(const call_ptr& call, std::size_t& limit) {
 
 http_response with_etag(http_response r, std::int64_t version) {
   r.headers.emplace_back("ETag", etag_of(version));
+  return r;
+}
+
+http_response with_retry_after(http_response r, std::chrono::milliseconds wait) {
+  r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (wait.count() + 999) / 1000)));
   return r;
 }
 
@@ -146,9 +149,9 @@ void readyz(const call_ptr& call) {
   call->self->request(call->services().readers.front(), std::chrono::seconds(2), protocols::ping_atom::value)
       .then([call]() { call->respond(json_response(200, {{"status", "ready"}, {"postgres", "ok"}})); },
             [call](caf::error& e) {
-              auto r = problem(503, "not_ready", "Not ready", "PostgreSQL does not answer: " + call->self->system().render(e));
-              r.headers.emplace_back("Retry-After", "1");
-              call->respond(std::move(r));
+              call->respond(with_retry_after(
+                  problem(503, "not_ready", "Not ready", "PostgreSQL does not answer: " + call->self->system().render(e)),
+                  std::chrono::seconds(1)));
             });
 }
 

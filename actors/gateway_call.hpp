@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/api_json.hpp"
+#include "actors/entity_view.hpp"
 #include "actors/gateway.hpp"
 #include "actors/http_router.hpp"
 #include "common/metrics.hpp"
@@ -63,6 +64,8 @@ http_response entity_failure(protocols::entity_status status, const std::optiona
 http_response unavailable(const std::string& detail);
 
 http_response with_etag(http_response r, std::int64_t version);
+// Adds Retry-After: the wait in whole seconds, rounded up, at least 1.
+http_response with_retry_after(http_response r, std::chrono::milliseconds wait);
 
 // Lists page with ?limit= (default 50, at most 200) and ?cursor= (opaque: the next_cursor of
 // the page before). A bad limit answers 422 and returns false.
@@ -96,6 +99,26 @@ void command_entity(const call_ptr& call, const caf::actor& region, std::string 
                     std::optional<std::int64_t> expected_version, OnAccepted on_accepted) {
   command_entity<Decider>(call, region, std::move(id), std::move(command), expected_version, std::move(on_accepted),
                           [call](http_response r) { call->respond(std::move(r)); });
+}
+
+// A page of a read model (entity_view.hpp) as `{"items": [render(state, version)…], "next_cursor"}`;
+// `query` takes ?cursor= and the given limit here.
+template <class Decider, class Render>
+void respond_with_page(const call_ptr& call, const caf::actor& view, view_query<Decider> query, std::size_t limit,
+                       Render render) {
+  if (!view) return call->respond(unavailable("the list's read model is not running"));
+  query.after_id = query_param(call->request.target, "cursor");
+  query.limit = limit;
+  call->self->request(view, call->options().request_timeout, caf::get_atom::value, std::move(query))
+      .then(
+          [call, render](view_page<Decider>& page) {
+            boost::json::array items;
+            for (const auto& entry : page.items) items.push_back(render(entry.state, entry.version));
+            boost::json::object body{{"items", std::move(items)}};
+            body["next_cursor"] = page.next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page.next_cursor);
+            call->respond(json_response(200, body));
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
 // Reads entity `id`'s state; a state that does not exist yet answers 404 `what`.

@@ -1,5 +1,4 @@
 // Catalog and inventory routes of API.md: products are keyed by the client's SKU.
-#include "actors/entity_view.hpp"
 #include "actors/gateway_call.hpp"
 #include "domain/inventory.hpp"
 
@@ -59,24 +58,11 @@ void post_stock(const call_ptr& call) {
 void list_products(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
-  const auto& view = call->services().product_view;
-  if (!view) return call->respond(unavailable("the catalog view is not running"));
   view_query<inventory_decider> query;
   query.filter = [category = query_param(call->request.target, "category")](const inventory_state& s) {
     return s.exists && (category.empty() || s.category == category);
   };
-  query.after_id = query_param(call->request.target, "cursor");
-  query.limit = limit;
-  call->self->request(view, call->options().request_timeout, caf::get_atom::value, std::move(query))
-      .then(
-          [call](view_page<inventory_decider>& page) {
-            boost::json::array items;
-            for (const auto& entry : page.items) items.push_back(product_view(entry.state, entry.version));
-            boost::json::object body{{"items", std::move(items)}};
-            body["next_cursor"] = page.next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page.next_cursor);
-            call->respond(json_response(200, body));
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+  respond_with_page(call, call->services().product_view, std::move(query), limit, product_view);
 }
 
 }  // namespace

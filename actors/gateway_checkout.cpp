@@ -15,11 +15,6 @@ namespace {
 using namespace domain;
 using checkout_reply = protocols::entity_reply<checkout_decider>;
 
-http_response with_retry_after(http_response r, std::int64_t ms) {
-  r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, (ms + 999) / 1000)));
-  return r;
-}
-
 // The checkout's outcome as the API gives it: the paid order, or why not.
 void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
   if (checkout.step == checkout_step::completed)
@@ -37,7 +32,7 @@ void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
                 "the payment provider did not answer; the checkout charges again by itself. Ask again with the "
                 "same Idempotency-Key for the outcome",
                 extra),
-        wait));
+        std::chrono::milliseconds(wait)));
   }
   const auto& failure = *checkout.failure;
   if (failure.code == "payment_declined")
@@ -46,7 +41,7 @@ void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
     return call->respond(with_retry_after(
         problem(503, failure.code, "Payment unavailable", failure.detail + "; nothing was charged and the cart is open again",
                 extra),
-        failure.retry_after_ms));
+        std::chrono::milliseconds(failure.retry_after_ms)));
   if (failure.code == codes::insufficient_stock) {
     extra["sku"] = failure.sku;
     extra["available"] = failure.available;
@@ -64,7 +59,7 @@ void follow(const call_ptr& call, const std::string& checkout_id) {
                   problem(503, "checkout_in_progress", "Checkout in progress",
                           "the checkout is still running; ask again with the same Idempotency-Key for the outcome",
                           {{"checkout_id", checkout_id}}),
-                  1000));
+                  std::chrono::seconds(1)));
             });
 }
 

@@ -83,12 +83,11 @@ void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&)) {
               case claim_outcome::reused:
                 return call->respond(problem(422, "idempotency_key_reused", "Idempotency key reused",
                                              "this Idempotency-Key was used for a different request"));
-              case claim_outcome::in_progress: {
-                auto r = problem(409, "idempotency_in_progress", "Request in progress",
-                                 "a request with this Idempotency-Key is still running; retry later");
-                r.headers.emplace_back("Retry-After", "1");
-                return call->respond(std::move(r));
-              }
+              case claim_outcome::in_progress:
+                return call->respond(with_retry_after(
+                    problem(409, "idempotency_in_progress", "Request in progress",
+                            "a request with this Idempotency-Key is still running; retry later"),
+                    std::chrono::seconds(1)));
             }
           },
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });

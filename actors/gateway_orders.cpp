@@ -2,7 +2,6 @@
 // Cancel and refund also reach the SKUs' stock and the payment provider; every one of their
 // steps is idempotent (a return is recorded once per order, a refund's key is derived from the
 // order and what it refunds), so a call interrupted half-way is finished by calling it again.
-#include "actors/entity_view.hpp"
 #include "actors/gateway_call.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
@@ -38,24 +37,11 @@ void list(const call_ptr& call) {
           "status", "must be one of pending_payment, paid, fulfilling, shipped, delivered, cancelled, refunded")));
     status = parsed;
   }
-  const auto& view = call->services().order_view;
-  if (!view) return call->respond(unavailable("the orders view is not running"));
   view_query<order_decider> query;
   query.filter = [customer = query_param(call->request.target, "customer_id"), status](const order_state& s) {
     return s.exists && (customer.empty() || s.customer_id == customer) && (!status || s.status == *status);
   };
-  query.after_id = query_param(call->request.target, "cursor");
-  query.limit = limit;
-  call->self->request(view, call->options().request_timeout, caf::get_atom::value, std::move(query))
-      .then(
-          [call](view_page<order_decider>& page) {
-            boost::json::array items;
-            for (const auto& entry : page.items) items.push_back(order_view(entry.state, entry.version));
-            boost::json::object body{{"items", std::move(items)}};
-            body["next_cursor"] = page.next_cursor.empty() ? boost::json::value(nullptr) : boost::json::value(page.next_cursor);
-            call->respond(json_response(200, body));
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+  respond_with_page(call, call->services().order_view, std::move(query), limit, order_view);
 }
 
 // One lifecycle command, honouring If-Match.
@@ -100,12 +86,11 @@ void refund_at_provider(const call_ptr& call, protocols::refund_request request,
                                                "the provider has less left to refund on this charge"));
                 return call->respond(problem(409, "refund_refused", "Refund refused",
                                              "the payment provider refused the refund: " + out.code));
-              case protocols::payment_status::unavailable: {
-                auto r = problem(503, "payment_unavailable", "Payment unavailable",
-                                 "the payment provider did not answer: " + out.detail + "; call again to finish");
-                r.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, out.retry_after_ms / 1000)));
-                return call->respond(std::move(r));
-              }
+              case protocols::payment_status::unavailable:
+                return call->respond(with_retry_after(
+                    problem(503, "payment_unavailable", "Payment unavailable",
+                            "the payment provider did not answer: " + out.detail + "; call again to finish"),
+                    std::chrono::milliseconds(out.retry_after_ms)));
             }
           },
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });

@@ -43,17 +43,13 @@ struct client_state {
   std::unique_ptr<http::client> http;
   supervision::circuit_breaker breaker;
   std::mt19937_64 random{std::random_device{}()};
+  // Looked up once: calls are counted on the checkout's hot path.
   metrics::gauge* breaker_gauge = nullptr;
+  metrics::counter* calls_by_status[3] = {};  // indexed by payment_status
+  metrics::counter* failed_attempts = nullptr;
   static inline const char* name = "payment_client";
 };
 using client_actor = caf::stateful_actor<client_state>;
-
-void count(const client_state& st, const char* outcome) {
-  metrics::registry::global()
-      .get_counter("commerce_payment_calls_total", "Calls to the payment provider by final outcome",
-                   {{"provider", st.options.name}, {"outcome", outcome}})
-      .add();
-}
 
 // 0 closed, 1 half-open, 2 open, as of the last call.
 void show_breaker(client_state& st) {
@@ -64,8 +60,7 @@ void show_breaker(client_state& st) {
 void finish(client_actor* self, const call_ptr& call, payment_outcome outcome) {
   outcome.attempts = call->attempts;
   outcome.maybe_delivered = outcome.maybe_delivered || call->maybe_delivered;
-  count(self->state, outcome.status == payment_status::succeeded ? "succeeded"
-                     : outcome.status == payment_status::refused ? "refused" : "unavailable");
+  self->state.calls_by_status[static_cast<int>(outcome.status)]->add();
   show_breaker(self->state);
   call->promise.deliver(std::move(outcome));
 }
@@ -136,10 +131,7 @@ void answered(client_actor* self, const call_ptr& call, http::client_result& res
     call->maybe_delivered = call->maybe_delivered || result.maybe_delivered;
   }
   st.breaker.record_failure(now);
-  metrics::registry::global()
-      .get_counter("commerce_payment_failed_attempts_total", "Attempts at the payment provider that failed and count towards its breaker",
-                   {{"provider", st.options.name}})
-      .add();
+  st.failed_attempts->add();
   const auto delay = supervision::retry_delay(st.options.retry, failure, call->attempts,
                                               std::uniform_real_distribution<double>(0, 1)(st.random));
   if (!delay) {
@@ -164,9 +156,18 @@ caf::result<payment_outcome> start(client_actor* self, std::string target, const
 caf::behavior payment_client(client_actor* self, payment_client_options options) {
   auto& st = self->state;
   st.breaker = supervision::circuit_breaker(options.breaker);
-  st.breaker_gauge = &metrics::registry::global().get_gauge(
-      "commerce_circuit_breaker_state", "Circuit breakers: 0 closed, 1 half-open, 2 open (as of the last call)",
-      {{"breaker", options.name}});
+  auto& registry = metrics::registry::global();
+  st.breaker_gauge = &registry.get_gauge("commerce_circuit_breaker_state",
+                                         "Circuit breakers: 0 closed, 1 half-open, 2 open (as of the last call)",
+                                         {{"breaker", options.name}});
+  const char* outcomes[] = {"succeeded", "refused", "unavailable"};  // in payment_status order
+  for (int i = 0; i < 3; ++i)
+    st.calls_by_status[i] = &registry.get_counter("commerce_payment_calls_total",
+                                                  "Calls to the payment provider by final outcome",
+                                                  {{"provider", options.name}, {"outcome", outcomes[i]}});
+  st.failed_attempts = &registry.get_counter("commerce_payment_failed_attempts_total",
+                                             "Attempts at the payment provider that failed and count towards its breaker",
+                                             {{"provider", options.name}});
   st.options = std::move(options);
   st.http = std::make_unique<http::client>();
   show_breaker(st);
