@@ -19,6 +19,13 @@ using labels = std::vector<std::pair<std::string, std::string>>;
 class counter {
  public:
   void add(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  // For a count kept durably elsewhere and loaded at start: catches up to `total`, never goes
+  // back, so loading it again (a restarted adapter) does not count anything twice.
+  void raise_to(std::uint64_t total) {
+    auto now = value_.load(std::memory_order_relaxed);
+    while (now < total && !value_.compare_exchange_weak(now, total, std::memory_order_relaxed)) {
+    }
+  }
   std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

@@ -116,6 +116,18 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
        }},
       {"payment.breaker_window", [](node_config& c, auto& k, auto& s) { c.payment.breaker_window = to_duration<ms>(k, s); }},
       {"payment.breaker_cool_down", [](node_config& c, auto& k, auto& s) { c.payment.breaker_cool_down = to_duration<ms>(k, s); }},
+      {"messaging.url", [](node_config& c, auto& k, auto& s) {
+         if (s.value.rfind("http://", 0) != 0) bad_value(k, s, "an http:// URL such as http://127.0.0.1:8099");
+         c.messaging.url = s.value;
+       }},
+      {"messaging.attempt_timeout", [](node_config& c, auto& k, auto& s) {
+         c.messaging.attempt_timeout = to_duration<ms>(k, s);
+         if (c.messaging.attempt_timeout.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"messaging.poll_interval", [](node_config& c, auto& k, auto& s) {
+         c.messaging.poll_interval = to_duration<ms>(k, s);
+         if (c.messaging.poll_interval.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
       {"postgres.host", [](node_config& c, auto&, auto& s) { c.postgres.host = s.value; }},
       {"postgres.port", [](node_config& c, auto& k, auto& s) { c.postgres.port = to_port(k, s); }},
       {"postgres.database", [](node_config& c, auto&, auto& s) { c.postgres.database = s.value; }},

@@ -62,6 +62,13 @@ struct payment_config {
   std::chrono::milliseconds breaker_cool_down{};
 };
 
+// The messaging provider the outbox relay sends notifications to (the sandbox's by default).
+struct messaging_config {
+  std::string url;
+  std::chrono::milliseconds attempt_timeout{};
+  std::chrono::milliseconds poll_interval{};
+};
+
 struct node_config {
   http_config http;
   std::string admin_token;
@@ -69,6 +76,7 @@ struct node_config {
   std::chrono::milliseconds idempotency_retention{};
   std::chrono::milliseconds checkout_resume_after{};
   payment_config payment;
+  messaging_config messaging;
   postgres_config postgres;
   redis_config redis;
   journal_config journal;

@@ -29,6 +29,7 @@ struct payment_sandbox::impl {
   std::ofstream journal;
   std::chrono::milliseconds slow_delay;
   json::array charges;                      // in order made
+  json::array messages;                     // in order taken
   std::map<std::string, std::size_t> by_id;  // charge id → index in `charges`
   std::map<std::string, http_response> answered;  // by "<path> <idempotency key>"
   std::map<std::string, int> flaky_attempts;
@@ -53,6 +54,7 @@ struct payment_sandbox::impl {
       const auto kind = entry.at("kind").as_string();
       if (kind == "charge") add_charge(entry.at("charge").as_object());
       else if (kind == "refund") apply_refund(json::value_to<std::string>(entry.at("charge")), entry.at("amount").as_int64());
+      else if (kind == "message") messages.push_back(entry.at("message"));
       else if (kind == "answer")
         answered[json::value_to<std::string>(entry.at("key"))] =
             json_response(static_cast<int>(entry.at("status").as_int64()), entry.at("body"));
@@ -122,6 +124,21 @@ struct payment_sandbox::impl {
                                                           {"status", "succeeded"}}));
   }
 
+  http_response message(const std::string& key, const json::object& body) {
+    const auto* to = body.if_contains("to");
+    const auto* template_name = body.if_contains("template");
+    if (!to || !to->is_string() || !template_name || !template_name->is_string())
+      return stripe_error(400, "invalid_request_error", "parameter_missing", "to and template are required");
+    json::object message{{"id", "msg_" + std::to_string(messages.size() + 1)},
+                         {"to", *to},
+                         {"template", *template_name},
+                         {"data", body.if_contains("data") ? *body.if_contains("data") : json::object{}},
+                         {"idempotency_key", key.substr(key.find(' ') + 1)}};
+    messages.push_back(message);
+    record({{"kind", "message"}, {"message", message}});
+    return remember(key, json_response(200, message));
+  }
+
   void run_timer() {
     std::unique_lock<std::mutex> lock(mutex);
     while (!stopping) {
@@ -167,7 +184,9 @@ void payment_sandbox::handle(http_request request, http_responder respond) {
   const auto path = request.target.substr(0, request.target.find('?'));
   std::unique_lock<std::mutex> lock(i.mutex);
   if (request.method == "GET" && path == "/charges") return respond(json_response(200, json::object{{"data", i.charges}}));
-  if (request.method != "POST" || (path != "/v1/charges" && path != "/v1/refunds"))
+  if (request.method == "GET" && path == "/messages")
+    return respond(json_response(200, json::object{{"data", i.messages}}));
+  if (request.method != "POST" || (path != "/v1/charges" && path != "/v1/refunds" && path != "/v1/messages"))
     return respond(stripe_error(404, "invalid_request_error", "not_found", "no route " + request.method + " " + path));
   const auto& key_header = request.header("idempotency-key");
   if (key_header.empty())
@@ -178,6 +197,7 @@ void payment_sandbox::handle(http_request request, http_responder respond) {
   const auto body = json::parse(request.body, ec);
   if (ec || !body.is_object()) return respond(stripe_error(400, "invalid_request_error", "invalid_json", "a JSON object, please"));
   if (path == "/v1/refunds") return respond(i.refund(key, body.as_object()));
+  if (path == "/v1/messages") return respond(i.message(key, body.as_object()));
   auto answer = i.charge(key, body.as_object());
   if (body.as_object().if_contains("source") && body.as_object().at("source") == "tok_slow" && answer.status == 200) {
     i.delayed.emplace(std::chrono::steady_clock::now() + i.slow_delay, std::make_pair(std::move(answer), std::move(respond)));

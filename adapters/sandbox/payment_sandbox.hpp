@@ -8,9 +8,13 @@
 //   POST /v1/refunds  {"charge", "amount"?}   Idempotency-Key; never more than was charged
 //   GET  /charges     every charge made, oldest first, with what was refunded
 //
-// A key answered once gets the same answer again and never charges twice. Charges, refunds and
-// answered keys are appended to a JSON-lines file and read back at start, so they survive a
-// restart of the sandbox.
+// It stands in for the messaging provider (email) too, with the same key semantics:
+//   POST /v1/messages {"to", "template", "data"?}   Idempotency-Key
+//   GET  /messages    every message taken, oldest first
+//
+// A key answered once gets the same answer again and never charges or sends twice. Charges,
+// refunds, messages and answered keys are appended to a JSON-lines file and read back at start,
+// so they survive a restart of the sandbox.
 #pragma once
 
 #include "common/http_message.hpp"

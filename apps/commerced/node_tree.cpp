@@ -1,14 +1,17 @@
 #include "apps/commerced/node_tree.hpp"
 
 #include "actors/gateway.hpp"
+#include "actors/order_handlers.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/postgres_journal.hpp"
+#include "adapters/messaging/outbox_relay.hpp"
 #include "adapters/payment/payment_client.hpp"
 #include "adapters/postgres/dead_letter_office.hpp"
 #include "adapters/postgres/idempotency_store.hpp"
+#include "adapters/postgres/order_effects_store.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -149,6 +152,47 @@ supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
   return spec;
 }
 
+// The order event handlers behind their subscription, which keeps a checkpoint (their effects
+// are durable), and the relay that sends the notifications they leave in the outbox. Each one
+// depends on the one before it, so one restart takes the later ones along.
+supervisor_spec event_handlers(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
+  supervisor_spec spec;
+  spec.name = "event_handlers";
+  spec.strategy = restart_strategy::rest_for_one;
+  spec.max_restarts = 5;
+  spec.within = 60s;
+  const auto conninfo = config.postgres.conninfo();
+  auto store = std::make_shared<caf::actor>();
+  auto handlers = std::make_shared<caf::actor>();
+  spec.children.push_back(worker("order_effects_store", [=](caf::actor_system& system) {
+    return *store = adapters::postgres::spawn_order_effects_store(system, conninfo);
+  }));
+  spec.children.push_back(worker("order_handlers", [=](caf::actor_system& system) {
+    return *handlers = directory->with([&](node_directory::handles& h) {
+      return actors::spawn_order_handlers(system, h.readers.front(), *store, 30s);
+    });
+  }));
+  spec.children.push_back(worker("order_handlers_feed", [=](caf::actor_system& system) {
+    return directory->with([&](node_directory::handles& h) {
+      actors::subscription_options options;
+      options.name = "order_handlers";
+      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, *handlers, h.dead_letters, options);
+      h.subscriptions[options.name] = feed;
+      return feed;
+    });
+  }));
+  adapters::messaging::outbox_relay_options relay_options;
+  const auto provider = adapters::http::parse_http_url(config.messaging.url);
+  if (!provider) throw std::invalid_argument("messaging.url is not an http://host:port URL: " + config.messaging.url);
+  relay_options.provider = *provider;
+  relay_options.attempt_timeout = config.messaging.attempt_timeout;
+  relay_options.poll_interval = config.messaging.poll_interval;
+  spec.children.push_back(worker("outbox_relay", [=](caf::actor_system& system) {
+    return adapters::messaging::spawn_outbox_relay(system, conninfo, relay_options);
+  }));
+  return spec;
+}
+
 }  // namespace
 
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
@@ -190,6 +234,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
     });
     return gateway;
   }));
+  root.children.push_back(supervisor_child(event_handlers(config, directory)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));
   directory->with([&](node_directory::handles& h) { h.root = tree; });
   return tree;

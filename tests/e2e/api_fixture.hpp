@@ -60,6 +60,9 @@ struct api_node {
     env.emplace("COMMERCED_POSTGRES_DATABASE", db.name());
     env.emplace("COMMERCED_CART_RESERVATION_TTL", "1s");
     env.emplace("COMMERCED_TIMERS_POLL_INTERVAL", "50ms");
+    // Never a provider a developer may be running on the default port: the discard port.
+    env.emplace("COMMERCED_PAYMENT_URL", "http://127.0.0.1:9");
+    env.emplace("COMMERCED_MESSAGING_URL", "http://127.0.0.1:9");
     return env;
   }
 };

@@ -87,6 +87,8 @@ TEST_CASE("a node killed during a checkout load resumes every checkout: no lost 
   sandbox_process sandbox;
   const std::map<std::string, std::string> env{{"COMMERCED_POSTGRES_DATABASE", db.name()},
                                                {"COMMERCED_PAYMENT_URL", sandbox.url()},
+                                               {"COMMERCED_MESSAGING_URL", sandbox.url()},
+                                               {"COMMERCED_MESSAGING_POLL_INTERVAL", "50ms"},
                                                {"COMMERCED_CART_RESERVATION_TTL", "10m"},
                                                {"COMMERCED_CHECKOUT_RESUME_AFTER", "1s"},
                                                {"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}};
@@ -182,4 +184,17 @@ TEST_CASE("a node killed during a checkout load resumes every checkout: no lost 
   CHECK(inventory.at("on_hand") == stock - static_cast<std::int64_t>(paid_orders.size()));
   CHECK(inventory.at("on_hand").as_int64() == inventory.at("available").as_int64() + inventory.at("reserved").as_int64());
   CHECK(inventory.at("reserved") == static_cast<std::int64_t>(buyers - paid_orders.size()));  // the open carts still hold theirs
+
+  // Each paid order's confirmation sent once, whatever the kill interrupted, and counted once.
+  for (int i = 0; i < 200 && sandbox.messages().size() < paid_orders.size(); ++i) std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(300ms);
+  std::set<std::string> confirmed;
+  for (const auto& m : sandbox.messages()) {
+    CHECK(m.at("template") == "order_confirmation");
+    CHECK(confirmed.insert(text_at(m.at("data"), "order_id")).second);
+  }
+  CHECK(confirmed == paid_orders);
+  const auto metrics = c.request("GET", "/metrics").body;
+  CHECK(metrics.find("\ncommerce_orders_paid_total{currency=\"EUR\"} " + std::to_string(paid_orders.size()) + "\n") !=
+        std::string::npos);
 }

@@ -65,3 +65,24 @@ TEST_CASE_METHOD(sandbox_process, "refunds never exceed the charge, and everythi
   CHECK(charge("p", "tok_ok", 1000).status == 200);  // the key is remembered too
   CHECK(charges().size() == 1);
 }
+
+TEST_CASE_METHOD(sandbox_process, "the sandbox takes each message once per idempotency key, also across a restart",
+                 "[e2e][sandbox]") {
+  const auto send = [&](const std::string& key, const std::string& body) {
+    return http_call(port, "POST", "/v1/messages", body, key.empty() ? std::map<std::string, std::string>{}
+                                                                     : std::map<std::string, std::string>{{"Idempotency-Key", key}});
+  };
+  const std::string confirmation = R"({"to":"ann@example.com","template":"order_confirmation","data":{"order_id":"o1"}})";
+  const auto first = send("o1/order_confirmation", confirmation);
+  REQUIRE(first.status == 200);
+  CHECK(send("o1/order_confirmation", confirmation).body == first.body);  // replayed, not sent again
+  CHECK(send("", confirmation).status == 400);
+  CHECK(send("o2/x", R"({"template":"order_shipped"})").status == 400);  // no recipient
+  REQUIRE(messages().size() == 1);
+  CHECK(messages().at(0).at("idempotency_key") == "o1/order_confirmation");
+  CHECK(messages().at(0).at("data").at("order_id") == "o1");
+
+  start();
+  CHECK(send("o1/order_confirmation", confirmation).body == first.body);
+  CHECK(messages().size() == 1);
+}

@@ -1,4 +1,4 @@
-// The sandbox payment provider as a child process, on a port of its own that it keeps across
+// The sandbox provider (payments and messages) as a child process, on a port of its own that it keeps across
 // restarts (so a node configured with it finds it again), its charges in a scratch file.
 #pragma once
 
@@ -50,6 +50,9 @@ struct sandbox_process {
   }
   boost::json::array charges() {
     return boost::json::parse(http_call(port, "GET", "/charges").body).at("data").as_array();
+  }
+  boost::json::array messages() {
+    return boost::json::parse(http_call(port, "GET", "/messages").body).at("data").as_array();
   }
 };
 
