@@ -92,31 +92,37 @@ void claim_cart(const step_ptr& ctx) {
   }, c.cart_version);
 }
 
-// Each line's stock held at stage checkout: reserved again first (a no-op when the cart's
-// reservation stands, refused as invalid_transition when it is already past stage cart).
+// Each line's stock held at stage checkout. The cart's reservation usually stands and is simply
+// advanced; one that lapsed (not_found) is reserved again first. Run again after it advanced,
+// the reservation is already at checkout or beyond (nothing, or invalid_transition): done.
 void hold_stock(const step_ptr& ctx) {
   auto shortage = std::make_shared<std::optional<record_stock_short>>();
   const auto expires = ctx->now() + ctx->options.reservation_ttl;
   for_each_line(
       ctx,
       [ctx, shortage, expires](const checkout_line& line, auto finished) {
-        const auto& products = ctx->services->peers.product;
         const auto& holder = ctx->checkout.cart_id;
-        ask<inventory_decider>(ctx, products, line.sku, reserve_stock{holder, line.quantity, expires},
-                               [ctx, shortage, line, holder, finished](answer a) mutable {
-          if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
-            const auto* available = a.why->extra.if_contains("available");
-            if (!*shortage) *shortage = record_stock_short{line.sku, available ? available->to_number<std::int64_t>() : 0};
-            return finished(false);
-          }
-          if (!a.accepted() && !a.refused_with(codes::invalid_transition)) return finished(false);
+        auto advance = [ctx, holder, line](auto then) {
           ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
-                                 advance_reservation{holder, reservation_stage::checkout, std::nullopt},
-                                 [ctx, finished](answer a) mutable {
-                                   const bool ok = a.accepted() || a.refused_with(codes::invalid_transition);
-                                   if (!ok) warn(ctx, "advance to checkout", a);
-                                   finished(ok);
-                                 });
+                                 advance_reservation{holder, reservation_stage::checkout, std::nullopt}, then);
+        };
+        auto advanced = [ctx](answer a) {
+          const bool ok = a.accepted() || a.refused_with(codes::invalid_transition);
+          if (!ok) warn(ctx, "advance to checkout", a);
+          return ok;
+        };
+        advance([=](answer a) mutable {
+          if (!a.refused_with(codes::not_found)) return finished(advanced(a));
+          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, reserve_stock{holder, line.quantity, expires},
+                                 [=](answer a) mutable {
+            if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
+              const auto* available = a.why->extra.if_contains("available");
+              if (!*shortage) *shortage = record_stock_short{line.sku, available ? available->to_number<std::int64_t>() : 0};
+              return finished(false);
+            }
+            if (!a.accepted()) return finished(false);
+            advance([=](answer a) mutable { finished(advanced(a)); });
+          });
         });
       },
       [ctx, shortage](bool all_held) {
@@ -170,8 +176,8 @@ void charge(const step_ptr& ctx) {
       });
 }
 
-// Stock sold first, then the order paid, then the cart converted: a paid order always has its
-// stock. A commit run again finds the reservation gone (it was sold): that counts as done.
+// Stock sold first, then the order paid and the cart converted together: a paid order always
+// has its stock. A commit run again finds the reservation gone (it was sold): that counts as done.
 void commit(const step_ptr& ctx) {
   for_each_line(
       ctx,
@@ -182,16 +188,17 @@ void commit(const step_ptr& ctx) {
       [ctx](bool all_sold) {
         if (!all_sold) return;
         const auto& c = ctx->checkout;
+        auto left = std::make_shared<int>(2);
+        auto fine = std::make_shared<bool>(true);
+        auto done = [ctx, left, fine](const char* what, answer a) {
+          if (!a.accepted()) warn(ctx, what, a);
+          *fine = *fine && a.accepted();
+          if (--*left == 0 && *fine) ctx->tell(record_committed{});
+        };
         ask<order_decider>(ctx, ctx->services->peers.order, c.order_id, record_payment{c.transaction_id, c.total},
-                           [ctx](answer a) {
-          if (!a.accepted()) return warn(ctx, "order paid", a);
-          const auto& c = ctx->checkout;
-          ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, complete_checkout{c.id, c.order_id},
-                            [ctx](answer a) {
-                              if (!a.accepted()) return warn(ctx, "cart converted", a);
-                              ctx->tell(record_committed{});
-                            });
-        });
+                           [done](answer a) { done("order paid", a); });
+        ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, complete_checkout{c.id, c.order_id},
+                          [done](answer a) { done("cart converted", a); });
       });
 }
 

@@ -250,3 +250,27 @@ TEST_CASE("orders are listed by customer and status", "[e2e][checkout][orders]")
   CHECK(ids("status=paid").size() == 2);
   check_problem(s.n.call("GET", "/v1/orders?status=lost"), 422, "validation_failed");
 }
+
+TEST_CASE("a cart whose reservations lapsed is reserved again at checkout, or told the stock is gone",
+          "[e2e][checkout]") {
+  shop s(std::map<std::string, std::string>{{"COMMERCED_CART_RESERVATION_TTL", "300ms"}});
+  s.n.product("mug", 3);
+  const auto lapsed = s.cart_with("mug", 2);
+  const auto late = s.cart_with("mug", 1);
+  for (int i = 0; i < 100 && s.stock("mug", "reserved") > 0; ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE(s.stock("mug", "reserved") == 0);  // both reservations expired
+
+  const auto paid = s.checkout(lapsed, "tok_ok");
+  INFO(paid.body);
+  REQUIRE(paid.status == 201);
+  CHECK(s.stock("mug", "sold") == 2);
+  CHECK(s.stock("mug", "available") == 1);
+
+  REQUIRE(s.n.as_admin("POST", "/v1/products/mug/stock", R"({"delta":-1,"reason":"broken"})").status == 200);
+  const auto gone = s.checkout(late, "tok_ok");  // its unit broke while it was not held
+  check_problem(gone, 409, "insufficient_stock");
+  CHECK(json(gone).at("sku") == "mug");
+  CHECK(json(gone).at("available") == 0);
+  CHECK(s.cart_status(late) == "open");
+  CHECK(s.sandbox.charges().size() == 1);
+}
