@@ -34,21 +34,21 @@ class relay {
   relay(std::string conninfo, outbox_relay_options options)
       : db_(std::move(conninfo), "outbox relay"), options_(std::move(options)) {}
 
-  // Sends what is waiting, oldest first. False when a send failed and the round stopped.
+  enum class progress { caught_up, more_waiting, stalled };
+
+  // Sends one batch of what is waiting, oldest first; a round stops at the first failed send.
   // Throws when the database cannot be reached.
-  bool round() {
-    for (;;) {
-      const auto limit = std::to_string(options_.batch);
-      auto rows = db_.run(unsent_sql, {limit.c_str()});
-      const int n = PQntuples(rows.get());
-      for (int row = 0; row < n; ++row) {
-        auto text = [&](int column) { return std::string(PQgetvalue(rows.get(), row, column)); };
-        if (!send_one(text(0), text(1), text(2), text(3), text(4))) return false;
-      }
-      if (static_cast<std::size_t>(n) < options_.batch) break;
+  progress round() {
+    const auto limit = std::to_string(options_.batch);
+    auto rows = db_.run(unsent_sql, {limit.c_str()});
+    const int n = PQntuples(rows.get());
+    for (int row = 0; row < n; ++row) {
+      auto text = [&](int column) { return std::string(PQgetvalue(rows.get(), row, column)); };
+      if (!send_one(text(0), text(1), text(2), text(3), text(4))) return progress::stalled;
     }
+    if (static_cast<std::size_t>(n) == options_.batch) return progress::more_waiting;
     pending_->set(std::stoll(PQgetvalue(db_.run(pending_sql, {}).get(), 0, 0)));
-    return true;
+    return progress::caught_up;
   }
 
  private:
@@ -105,15 +105,17 @@ caf::behavior outbox_relay(caf::event_based_actor* self, std::shared_ptr<relay> 
   auto failures = std::make_shared<int>(0);
   return {
       [=](poll_atom) {
-        bool done = false;
+        // One batch per message, so a long backlog never keeps the actor from its exit message.
+        auto p = relay::progress::stalled;
         try {
-          done = r->round();
+          p = r->round();
         } catch (const std::exception& e) {
           log::warn("outbox relay stalled", {{"error", e.what()}});
         }
-        *failures = done ? 0 : *failures + 1;
+        *failures = p == relay::progress::stalled ? *failures + 1 : 0;
+        if (p == relay::progress::more_waiting) return self->send(self, poll_atom::value);
         const supervision::backoff_policy policy{options.poll_interval, std::chrono::seconds(30), 2.0, 0.0};
-        self->delayed_send(self, done ? options.poll_interval : supervision::backoff_delay(policy, *failures - 1, 0.0),
+        self->delayed_send(self, *failures ? supervision::backoff_delay(policy, *failures - 1, 0.0) : options.poll_interval,
                            poll_atom::value);
       },
   };
