@@ -113,3 +113,32 @@ TEST_CASE("order events reach the warehouse, the customer and analytics once eac
   CHECK(sql.query_value("SELECT count(*) FROM outbox") == std::to_string(expected.size()));
   check_analytics();  // loaded from the stored facts, and nothing counted twice
 }
+
+TEST_CASE("notifications wait in the outbox while the messaging provider is down, then arrive once each",
+          "[e2e][checkout][order_events]") {
+  sandbox_process messaging;
+  shop s(std::map<std::string, std::string>{{"COMMERCED_MESSAGING_URL", messaging.url()}});
+  messaging.stop();
+  s.n.product("mug", 10);
+  std::set<std::string> orders;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = s.checkout(s.cart_with("mug", 1), "tok_ok");
+    REQUIRE(r.status == 201);
+    orders.insert(id_of(r));
+  }
+  // The relay keeps trying, and says so in /metrics.
+  long long failed = -1;
+  for (int i = 0; i < 100 && failed <= 0; ++i, std::this_thread::sleep_for(50ms))
+    failed = metric(s.n.call("GET", "/metrics").body, R"(commerce_messages_total{outcome="failed_attempt"})");
+  CHECK(failed > 0);
+
+  messaging.start();  // on the same port; the relay's backoff is at most 30 s, here far less
+  const auto messages = messages_once_settled(messaging, orders.size());
+  std::set<std::string> confirmed;
+  for (const auto& m : messages) {
+    CHECK(m.at("template") == "order_confirmation");
+    CHECK(confirmed.insert(std::string(m.at("data").at("order_id").as_string())).second);
+  }
+  CHECK(confirmed == orders);
+  CHECK(s.sandbox.messages().empty());  // the payment provider got none of them
+}
