@@ -75,11 +75,11 @@ caf::behavior order_handlers(caf::event_based_actor* self, caf::actor reader, ca
           self->request(reader, timeout, protocols::load_atom::value, std::string(order_decider::stream_type), id,
                         std::int64_t{1}, false)
               .then(
-                  [=, id = id](protocols::recovered_stream& stream) {
+                  [=, id = id, wanted = &wanted](protocols::recovered_stream& stream) {
                     --batch->waiting;
                     if (batch->failed) return;
                     try {
-                      batch->effects[id] = effects_in(id, stream.events, batch->versions.at(id));
+                      batch->effects[id] = effects_in(id, stream.events, *wanted);  // `batch` keeps it
                     } catch (const std::exception& e) {  // an event this build cannot read
                       batch->failed = true;
                       batch->promise.deliver(caf::make_error(caf::sec::runtime_error, e.what()));

@@ -71,6 +71,12 @@ struct api : api_node {};
 
 inline boost::json::value json(const http_reply& r) { return boost::json::parse(r.body); }
 
+// The value of `series` (`name{labels}`) in a /metrics text; -1 when absent.
+inline long long metric(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + series.size() + 2));
+}
+
 inline void check_problem(const http_reply& r, int status, const std::string& code) {
   INFO(r.body);
   CHECK(r.status == status);

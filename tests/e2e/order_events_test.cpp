@@ -19,20 +19,6 @@ namespace {
 const std::string checkout_body =
     R"({"email":"ann@example.com","shipping_address":{"city":"Berlin"},"payment":{"token":"tok_ok"}})";
 
-// The sandbox's messages once at least `n` have arrived (or after 10 s), with time for any
-// duplicate to show up.
-boost::json::array messages_once_settled(sandbox_process& sandbox, std::size_t n) {
-  for (int i = 0; i < 200 && sandbox.messages().size() < n; ++i) std::this_thread::sleep_for(50ms);
-  std::this_thread::sleep_for(300ms);
-  return sandbox.messages();
-}
-
-// `name{labels} value` from a /metrics text; -1 when absent.
-long long metric(const std::string& text, const std::string& series) {
-  const auto at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stoll(text.substr(at + series.size() + 2));
-}
-
 }  // namespace
 
 TEST_CASE("order events reach the warehouse, the customer and analytics once each, even delivered twice",
@@ -66,7 +52,7 @@ TEST_CASE("order events reach the warehouse, the customer and analytics once eac
       {a, "order_confirmation"}, {a, "order_shipped"}, {a, "order_delivered"}, {a, "refund_processed"},
       {b, "order_confirmation"}, {b, "order_cancelled"}, {b, "refund_processed"}};
   auto check_messages = [&] {
-    const auto messages = messages_once_settled(sandbox, expected.size());
+    const auto messages = sandbox.messages_once(expected.size());
     std::multimap<std::string, std::string> seen;
     std::set<std::string> keys;
     for (const auto& m : messages) {
@@ -133,7 +119,7 @@ TEST_CASE("notifications wait in the outbox while the messaging provider is down
   CHECK(failed > 0);
 
   messaging.start();  // on the same port; the relay's backoff is at most 30 s, here far less
-  const auto messages = messages_once_settled(messaging, orders.size());
+  const auto messages = messaging.messages_once(orders.size());
   std::set<std::string> confirmed;
   for (const auto& m : messages) {
     CHECK(m.at("template") == "order_confirmation");

@@ -8,9 +8,11 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 #include <unistd.h>
 
@@ -53,6 +55,13 @@ struct sandbox_process {
   }
   boost::json::array messages() {
     return boost::json::parse(http_call(port, "GET", "/messages").body).at("data").as_array();
+  }
+  // The messages once at least `n` have arrived (or after 10 s), with time for any duplicate
+  // to show up: they come from the node's outbox relay, behind its answers.
+  boost::json::array messages_once(std::size_t n) {
+    for (int i = 0; i < 200 && messages().size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return messages();
   }
 };
 
