@@ -149,13 +149,15 @@ boost::json::object cart_view(const domain::cart_state& s, std::int64_t version)
 
 boost::json::object order_view(const domain::order_state& s, std::int64_t version) {
   const auto currency = s.total.currency;
-  boost::json::array items, history, refunds;
+  boost::json::array items, history, refunds, pending;
   for (const auto& l : s.lines)
     items.push_back({{"sku", l.sku}, {"quantity", l.quantity}, {"unit_price", money_json(l.unit_price)},
                      {"line_total", money_json(l.line_total)}});
   for (const auto& h : s.history) history.push_back({{"status", domain::to_string(h.status)}, {"at", domain::to_iso8601(h.at)}});
   for (const auto& r : s.refunds)
     refunds.push_back({{"id", r.id}, {"amount", money_json({r.amount, currency})}, {"at", domain::to_iso8601(r.at)}});
+  for (const auto& p : s.pending_refunds)
+    pending.push_back({{"amount", money_json({p.amount, currency})}, {"requested_at", domain::to_iso8601(p.requested_at)}});
   const auto or_null = [](const std::string& v) { return v.empty() ? boost::json::value(nullptr) : boost::json::value(v); };
   boost::json::value shipment = nullptr;
   if (!s.carrier.empty()) shipment = boost::json::object{{"carrier", s.carrier}, {"tracking", s.tracking}};
@@ -171,7 +173,8 @@ boost::json::object order_view(const domain::order_state& s, std::int64_t versio
            {{"transaction_id", or_null(s.transaction_id)},
             {"paid", money_json({s.paid, currency})},
             {"refunded", money_json({s.refunded, currency})},
-            {"refunds", std::move(refunds)}}},
+            {"refunds", std::move(refunds)},
+            {"refunds_pending", std::move(pending)}}},
           {"shipment", std::move(shipment)},
           {"history", std::move(history)},
           {"created_at", s.history.empty() ? boost::json::value(nullptr) : boost::json::value(domain::to_iso8601(s.history.front().at))},

@@ -2,9 +2,12 @@
 
 #include "actors/entity_kinds.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "domain/cart.hpp"
+#include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "protocols/dead_letters.hpp"
 #include "protocols/entity.hpp"
 #include "protocols/payment.hpp"
 
@@ -35,6 +38,7 @@ struct step_context {
   std::shared_ptr<const entity_services> services;
   checkout_process_options options;
   checkout_state checkout;
+  std::shared_ptr<const void> busy;  // held while any part of the step runs
   tell_fn tell;
 
   protocols::command_metadata meta() const { return {"", checkout.id, "checkout/" + checkout.id}; }
@@ -104,20 +108,28 @@ void hold_stock(const step_ptr& ctx) {
         const auto& holder = ctx->checkout.cart_id;
         auto advance = [ctx, holder, line](auto then) {
           ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
-                                 advance_reservation{holder, reservation_stage::checkout, std::nullopt}, then);
+                                 advance_reservation{holder, reservation_stage::checkout, std::nullopt, line.quantity},
+                                 then);
         };
         auto advanced = [ctx](answer a) {
           const bool ok = a.accepted() || a.refused_with(codes::invalid_transition);
           if (!ok) warn(ctx, "advance to checkout", a);
           return ok;
         };
+        auto short_of = [shortage, line](const answer& a) {
+          const auto* available = a.why->extra.if_contains("available");
+          if (!*shortage) *shortage = record_stock_short{line.sku, available ? available->to_number<std::int64_t>() : 0};
+        };
         advance([=](answer a) mutable {
+          if (a.refused_with(codes::insufficient_stock)) {  // the order asks for more than its cart held
+            short_of(a);
+            return finished(false);
+          }
           if (!a.refused_with(codes::not_found)) return finished(advanced(a));
           ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, reserve_stock{holder, line.quantity, expires},
                                  [=](answer a) mutable {
             if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
-              const auto* available = a.why->extra.if_contains("available");
-              if (!*shortage) *shortage = record_stock_short{line.sku, available ? available->to_number<std::int64_t>() : 0};
+              short_of(a);
               return finished(false);
             }
             if (!a.accepted()) return finished(false);
@@ -141,10 +153,11 @@ void place(const step_ptr& ctx) {
   });
 }
 
-// Reservations to stage payment, then the charge, keyed by the checkout: however often this
+// Reservations to stage payment, then the attempt journaled (record_charge_attempt); only once
+// it is durable does send_charge call the provider. Keyed by the checkout: however often this
 // runs, the provider charges once.
 void charge(const step_ptr& ctx) {
-  if (ctx->checkout.retry_payment_at) return;  // waiting for the time to charge again
+  if (ctx->checkout.retry_payment_at || ctx->checkout.stalled) return;  // waiting: the deadline resumes it
   for_each_line(
       ctx,
       [ctx](const checkout_line& line, auto finished) {
@@ -156,24 +169,58 @@ void charge(const step_ptr& ctx) {
                                });
       },
       [ctx](bool all_advanced) {
-        if (!all_advanced) return;
-        const auto& c = ctx->checkout;
-        protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, c.payment_token,
-                                          "order " + c.order_id};
-        ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::charge_atom::value, request)
-            .then(
-                [ctx](protocols::payment_outcome& out) {
-                  switch (out.status) {
-                    case protocols::payment_status::succeeded: return ctx->tell(record_charge_succeeded{out.id});
-                    case protocols::payment_status::refused: return ctx->tell(record_charge_refused{out.code, out.detail});
-                    case protocols::payment_status::unavailable:
-                      return ctx->tell(record_charge_unavailable{out.maybe_delivered, out.retry_after_ms, out.detail});
-                  }
-                },
-                [ctx](caf::error& e) {
-                  ctx->tell(record_charge_unavailable{true, 1000, ctx->self->system().render(e)});
-                });
+        if (all_advanced) ctx->tell(record_charge_attempt{});
       });
+}
+
+// The journaled attempt's one call. Only the provider's yes or no is definitive; anything else
+// (no answer, 5xx, 409 for the key in flight, a lost connection) is reported unavailable and
+// the checkout asks again later with the same key.
+void send_charge(const step_ptr& ctx) {
+  const auto& c = ctx->checkout;
+  protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, c.payment_token,
+                                    "order " + c.order_id};
+  ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::charge_atom::value, request)
+      .then(
+          [ctx](protocols::payment_outcome& out) {
+            switch (out.status) {
+              case protocols::payment_status::succeeded:
+                if (out.id.empty())  // a yes without a charge id cannot be recorded: ask again
+                  return ctx->tell(record_charge_unavailable{true, 1000, "the provider answered without a charge id"});
+                return ctx->tell(record_charge_succeeded{out.id});
+              case protocols::payment_status::refused: return ctx->tell(record_charge_refused{out.code, out.detail});
+              case protocols::payment_status::unavailable:
+                return ctx->tell(record_charge_unavailable{out.maybe_delivered, out.retry_after_ms, out.detail});
+            }
+          },
+          [ctx](caf::error& e) { ctx->tell(record_charge_unavailable{true, 1000, ctx->self->system().render(e)}); });
+}
+
+// Past its bound: an alert (log and metric) and a dead letter carrying the checkout's state.
+// Delivering the letter again (POST /admin/dead-letters/{id}/retry) is the operator's decision
+// to abandon it: its stock, order and cart are released. Discarding it leaves them held.
+void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
+  const auto& c = ctx->checkout;
+  static auto& alerts = metrics::registry::global().get_counter(
+      "commerce_sagas_stalled_total", "Sagas that did not finish within their bound and wait for an operator",
+      {{"kind", "checkout"}});
+  alerts.add();
+  log::error("checkout stalled: an operator must decide", {{"checkout", c.id}, {"order", c.order_id},
+                                                            {"step", std::string(to_string(c.step))},
+                                                            {"detail", stalled.detail}});
+  if (!ctx->services->dead_letters) return;
+  auto command = domain::encode_command(checkout_command{abandon_checkout{"stalled: " + stalled.detail}});
+  protocols::dead_letter letter;
+  letter.target = std::string(checkout_decider::stream_type) + "/" + c.id;
+  letter.message_type = std::move(command.type);
+  letter.payload = boost::json::serialize(boost::json::object{
+      {"id", c.id}, {"command", std::move(command.data)}, {"meta", boost::json::object{}},
+      {"state", boost::json::value_from(c)}});
+  letter.reason = "checkout stalled at step " + std::string(to_string(c.step)) + ": " + stalled.detail +
+                  "; retry releases its stock, order and cart, discard leaves them held";
+  letter.attempts = c.charge_attempts;
+  letter.first_failed_ms = letter.last_failed_ms = stalled.at.ms_since_epoch;
+  caf::anon_send(ctx->services->dead_letters, caf::put_atom::value, std::move(letter));
 }
 
 // Stock sold first, then the order paid and the cart converted together: a paid order always
@@ -182,8 +229,16 @@ void commit(const step_ptr& ctx) {
   for_each_line(
       ctx,
       [ctx](const checkout_line& line, auto finished) {
-        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, commit_reservation{ctx->checkout.cart_id},
-                               [finished](answer a) mutable { finished(a.accepted() || a.refused_with(codes::not_found)); });
+        auto sell = [ctx, line, finished]() mutable {
+          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, commit_reservation{ctx->checkout.cart_id},
+                                 [finished](answer a) mutable { finished(a.accepted() || a.refused_with(codes::not_found)); });
+        };
+        if (ctx->checkout.total.amount != 0) return sell();
+        // A free order skipped charging, where reservations reach stage payment: move them now
+        // (already there or already sold: nothing to do).
+        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+                               advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
+                               [sell](answer) mutable { sell(); });
       },
       [ctx](bool all_sold) {
         if (!all_sold) return;
@@ -239,14 +294,28 @@ void release(const step_ptr& ctx) {
 
 checkout_react checkout_steps(entity_services services, checkout_process_options options) {
   auto shared = std::make_shared<const entity_services>(std::move(services));
-  return [shared, options](caf::event_based_actor* self, const checkout_state& state, tell_fn tell) {
+  return [shared, options](caf::event_based_actor* self, const checkout_state& state,
+                           const std::vector<checkout_event>& appended, std::shared_ptr<const void> busy, tell_fn tell) {
     if (!state.exists) return;
-    auto ctx = std::make_shared<const step_context>(step_context{self, shared, options, state, std::move(tell)});
+    auto ctx = std::make_shared<const step_context>(
+        step_context{self, shared, options, state, std::move(busy), std::move(tell)});
+    const auto just = [&appended](auto* which) {
+      using wanted = std::remove_pointer_t<decltype(which)>;
+      for (const auto& e : appended)
+        if (const auto* found = std::get_if<wanted>(&e)) return found;
+      return static_cast<const wanted*>(nullptr);
+    };
+    if (const auto* stalled = just(static_cast<checkout_stalled*>(nullptr))) return raise_stalled(ctx, *stalled);
+    if (state.stalled) return;
     switch (state.step) {
       case checkout_step::claiming_cart: return claim_cart(ctx);
       case checkout_step::holding_stock: return hold_stock(ctx);
       case checkout_step::placing_order: return place(ctx);
-      case checkout_step::charging: return charge(ctx);
+      case checkout_step::charging:
+        // Only right after its attempt became durable; any other time (recovery, a resume) a
+        // new attempt is journaled first, so the count of attempts never understates.
+        if (state.charge_open && just(static_cast<checkout_charge_attempted*>(nullptr))) return send_charge(ctx);
+        return charge(ctx);
       case checkout_step::committing: return commit(ctx);
       case checkout_step::releasing: return release(ctx);
       case checkout_step::completed:

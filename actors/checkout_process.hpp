@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <vector>
 
 namespace commerce::actors {
 
@@ -19,10 +21,12 @@ struct checkout_process_options {
   domain::duration reservation_ttl{std::chrono::minutes(10)};  // of reservations given back to a cart
   std::chrono::milliseconds ask_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds payment_timeout{std::chrono::seconds(30)};  // the client's whole retry budget fits
+  std::chrono::milliseconds give_up_after{std::chrono::minutes(15)};   // then it stalls for an operator
 };
 
-using checkout_react = std::function<void(caf::event_based_actor*, const domain::checkout_state&,
-                                          std::function<void(domain::checkout_command)>)>;
+using checkout_react =
+    std::function<void(caf::event_based_actor*, const domain::checkout_state&, const std::vector<domain::checkout_event>&,
+                       std::shared_ptr<const void>, std::function<void(domain::checkout_command)>)>;
 
 checkout_react checkout_steps(entity_services services, checkout_process_options options);
 

@@ -2,6 +2,7 @@
 
 #include "actors/checkout_process.hpp"
 #include "actors/entity_view.hpp"
+#include "actors/order_process.hpp"
 #include "actors/persistent_entity.hpp"
 #include "domain/cart.hpp"
 #include "domain/checkout.hpp"
@@ -45,18 +46,25 @@ caf::actor spawn_entity_region(caf::actor_system& system, std::string_view kind_
                                                   [ttl](const cart_state& s) { return cart_decider::next_deadline(s, ttl); },
                                                   [ttl] { return cart_command{expire_cart_reservations{ttl.count()}}; }, {}, {}},
                         std::move(services));
-  // Order: no deadlines yet.
-  if (kind_name == order_decider::stream_type)
-    return spawn_region(system, entity_kind<order_decider>{settings, {}, {}, {}, {}}, std::move(services));
+  // Order: refunds and the restock of a cancelled order are its own steps; its deadline runs
+  // them again while the provider or a SKU does not answer.
+  if (kind_name == order_decider::stream_type) {
+    const auto retry_after = options.checkout_resume_after;
+    entity_kind<order_decider> kind{
+        settings, [retry_after](const order_state& s) { return order_decider::next_deadline(s, retry_after); },
+        [] { return order_command{resume_order_steps{}}; }, order_steps(services, {}), order_decider::settled};
+    return spawn_region(system, std::move(kind), std::move(services));
+  }
   // Checkout: a saga. Its steps run after each of its events; its deadline resumes it when a
   // step made no progress (after a crash) and charges again when the provider was unreachable.
   if (kind_name == checkout_decider::stream_type) {
     const auto resume_after = options.checkout_resume_after;
+    const auto give_up_after = options.checkout_give_up_after.count();
     checkout_process_options process;
     process.reservation_ttl = ttl;
     entity_kind<checkout_decider> kind{
         settings, [resume_after](const checkout_state& s) { return checkout_decider::next_deadline(s, resume_after); },
-        [] { return checkout_command{resume_checkout{}}; }, checkout_steps(services, process),
+        [give_up_after] { return checkout_command{resume_checkout{give_up_after}}; }, checkout_steps(services, process),
         checkout_decider::answerable};
     return spawn_region(system, std::move(kind), std::move(services));
   }

@@ -21,6 +21,7 @@ struct entity_kinds_options {
   std::int64_t snapshot_every = 100;
   domain::duration cart_reservation_ttl{std::chrono::minutes(10)};
   domain::duration checkout_resume_after{std::chrono::seconds(10)};
+  domain::duration checkout_give_up_after{std::chrono::minutes(15)};
 };
 
 // The stream types of the kinds, in the order their regions start.

@@ -25,6 +25,10 @@ void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
                                         call->respond(std::move(r));
                                       });
   boost::json::object extra{{"checkout_id", checkout.id}, {"order_id", checkout.order_id}};
+  if (checkout.stalled)
+    return call->respond(problem(503, "checkout_stalled", "Checkout stalled",
+                                 "the checkout did not finish in time and waits for an operator; nothing more is charged",
+                                 extra));
   if (checkout.step != checkout_step::failed) {  // waiting to charge again
     const auto wait = checkout.retry_payment_at ? (*checkout.retry_payment_at - system_now()).count() : 1000;
     return call->respond(with_retry_after(

@@ -1,13 +1,9 @@
 // Order routes of API.md. Lifecycle steps (fulfil, ship, deliver) are one command to the order.
-// Cancel and refund also reach the SKUs' stock and the payment provider; every one of their
-// steps is idempotent (a return is recorded once per order, a refund's key is derived from the
-// order and what it refunds), so a call interrupted half-way is finished by calling it again.
+// Cancel and refund reach the SKUs' stock and the payment provider through the order's own
+// journaled steps (actors/order_process.cpp): the call records what is asked and waits a while
+// for it to be done; a crash or an outage in between never loses it.
 #include "actors/gateway_call.hpp"
-#include "domain/inventory.hpp"
 #include "domain/order.hpp"
-#include "protocols/payment.hpp"
-
-#include <memory>
 
 namespace commerce::actors {
 namespace {
@@ -72,36 +68,40 @@ void deliver(const call_ptr& call) {
   step(call, deliver_order{});
 }
 
-// Asks the provider for a refund; on success calls on_refunded(refund id), otherwise answers.
-template <class OnRefunded>
-void refund_at_provider(const call_ptr& call, protocols::refund_request request, OnRefunded on_refunded) {
-  call->self->request(call->services().payments, call->options().request_timeout, protocols::refund_atom::value, request)
+// Waits until the order's refunds and restock have run (they are its own journaled steps, see
+// domain/order.hpp), then answers the order: 200 when done, 202 when the provider has not
+// answered yet (the order finishes them by itself; `payment.refunds_pending` lists them). A
+// refund the provider refused answers its refusal.
+void answer_when_settled(const call_ptr& call, const std::string& refund_key) {
+  const auto& id = call->param("id");
+  call->self->request(call->services().regions.order, call->options().request_timeout, protocols::entity_watch<order_decider>{id})
       .then(
-          [call, on_refunded](protocols::payment_outcome& out) mutable {
-            switch (out.status) {
-              case protocols::payment_status::succeeded: return on_refunded(out.id);
-              case protocols::payment_status::refused:
-                if (out.code == "amount_too_large")
-                  return call->respond(problem(422, codes::refund_exceeds_paid, "Validation failed",
-                                               "the provider has less left to refund on this charge"));
-                return call->respond(problem(409, "refund_refused", "Refund refused",
-                                             "the payment provider refused the refund: " + out.code));
-              case protocols::payment_status::unavailable:
-                return call->respond(with_retry_after(
-                    problem(503, "payment_unavailable", "Payment unavailable",
-                            "the payment provider did not answer: " + out.detail + "; call again to finish"),
-                    std::chrono::milliseconds(out.retry_after_ms)));
+          [call, refund_key](order_reply& reply) {
+            for (const auto& closed : reply.state.closed_refunds) {
+              if (closed.key != refund_key || closed.outcome == "succeeded") continue;
+              if (closed.outcome == "amount_too_large")
+                return call->respond(problem(422, codes::refund_exceeds_paid, "Validation failed",
+                                             "the provider has less left to refund on this charge"));
+              return call->respond(problem(409, "refund_refused", "Refund refused",
+                                           "the payment provider refused the refund: " + closed.outcome));
             }
+            answer_order(call, reply);
           },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+          [call, id](caf::error&) {
+            read_entity<order_decider>(call, call->services().regions.order, id, "order " + id, [call](order_reply& reply) {
+              call->respond(with_etag(json_response(202, order_view(reply.state, reply.version)), reply.version));
+            });
+          });
 }
 
-// Refunds `amount` of the order's charge under `key`, then records it on the order.
-void refund_and_record(const call_ptr& call, const order_state& order, std::int64_t amount, std::string key) {
-  refund_at_provider(call, {std::move(key), order.transaction_id, amount}, [call, amount](const std::string& refund_id) {
-    command_entity<order_decider>(call, call->services().regions.order, call->param("id"), refund_order{amount, refund_id},
-                                  std::nullopt, [call](order_reply& reply) { answer_order(call, reply); });
-  });
+// A refund's key at the provider, fixed before it is asked: from the request's Idempotency-Key,
+// else the order's next refund number. A request without a key while a refund of the same
+// amount (any, when none is given) is pending is taken for a retry of it and joins it.
+std::string refund_key(const call_ptr& call, const order_state& o, std::optional<std::int64_t> amount) {
+  if (const auto key = call->request.header("idempotency-key"); !key.empty()) return o.id + "/refund/key:" + key;
+  for (const auto& p : o.pending_refunds)
+    if (!amount || p.amount == *amount) return p.key;
+  return o.id + "/refund/" + std::to_string(o.closed_refunds.size() + o.pending_refunds.size() + 1);
 }
 
 // POST /v1/orders/{id}/refund {"amount"?}: all that is left when no amount is given.
@@ -111,37 +111,22 @@ void refund(const call_ptr& call) {
   if (body.error()) return call->respond(*body.error());
   read_entity<order_decider>(call, call->services().regions.order, call->param("id"), "order " + call->param("id"),
                              [call, amount](order_reply& order) {
-    // The order's own rules say whether and how much, before the provider is asked.
-    const auto check = order_decider::decide(order.state, refund_order{amount, "check"}, {system_now()});
-    if (!check.accepted()) return call->respond(rejection_response(check.error()));
-    if (check.events().empty()) return answer_order(call, order);
-    const auto refunding = std::get<refund_processed>(check.events().front()).amount;
-    // Derived from what is refunded on top of what: the same request again refunds nothing more.
-    auto key = order.state.id + "/refund/" + std::to_string(order.state.refunded) + "+" + std::to_string(refunding);
-    refund_and_record(call, order.state, refunding, std::move(key));
+    const auto& o = order.state;
+    auto key = refund_key(call, o, amount);
+    command_entity<order_decider>(call, call->services().regions.order, o.id, request_refund{amount, key}, order.version,
+                                  [call, key](order_reply&) { answer_when_settled(call, key); },
+                                  [call](http_response refused) {
+                                    // Another request changed the order meanwhile: its own rules answer again.
+                                    if (refused.status == 412)
+                                      return call->respond(problem(409, "order_changed", "Conflict",
+                                                                   "the order changed while the refund was asked for; try again"));
+                                    call->respond(std::move(refused));
+                                  });
   });
 }
 
-// Sold units of a cancelled order go back on hand, once per SKU and order.
-template <class Then>
-void restock(const call_ptr& call, const order_state& order, Then then) {
-  auto left = std::make_shared<std::size_t>(order.lines.size());
-  auto failed = std::make_shared<std::optional<http_response>>();
-  for (const auto& line : order.lines)
-    command_entity<inventory_decider>(
-        call, call->services().regions.product, line.sku, return_stock{order.id, line.quantity, "order cancelled"},
-        std::nullopt,
-        [left, failed, then](auto&) mutable {
-          if (--*left == 0) then(*failed);
-        },
-        [left, failed, then](http_response refused) mutable {
-          if (!*failed) *failed = std::move(refused);
-          if (--*left == 0) then(*failed);
-        });
-}
-
 // POST /v1/orders/{id}/cancel {"reason"?}: before shipping. A paid order's stock goes back on
-// hand and what was paid is refunded.
+// hand and what was paid is refunded, as the order's own steps.
 void cancel(const call_ptr& call) {
   body_reader body(call->request.body, {"reason"});
   auto reason = body.text("reason", 200, false);
@@ -151,18 +136,9 @@ void cancel(const call_ptr& call) {
     if (order.state.status == order_status::pending_payment)
       return call->respond(problem(409, "checkout_in_progress", "Conflict",
                                    "the order's checkout is still charging; it cancels the order itself if payment fails"));
-    command_entity<order_decider>(
-        call, call->services().regions.order, order.state.id,
-        cancel_order{reason.empty() ? std::string("cancelled on request") : reason}, std::nullopt,
-        [call](order_reply& cancelled) {
-          if (cancelled.state.paid == 0) return answer_order(call, cancelled);
-          restock(call, cancelled.state, [call, cancelled](const std::optional<http_response>& failed) {
-            if (failed) return call->respond(*failed);
-            const auto refundable = cancelled.state.paid - cancelled.state.refunded;
-            if (refundable <= 0) return answer_order(call, cancelled);
-            refund_and_record(call, cancelled.state, refundable, cancelled.state.id + "/cancel");
-          });
-        });
+    command_entity<order_decider>(call, call->services().regions.order, order.state.id,
+                                  cancel_order{reason.empty() ? std::string("cancelled on request") : reason}, std::nullopt,
+                                  [call, id = order.state.id](order_reply&) { answer_when_settled(call, id + "/cancel"); });
   });
 }
 

@@ -18,8 +18,10 @@
 //
 // A kind may be a process manager (the checkout saga): its `react` runs after recovery and
 // after every append, starts the step the state calls for, and reports the step's outcome back
-// as a command to the same entity — Akka's persist-then-run side effect. entity_watch waits
-// until the kind's `settled` holds.
+// as a command to the same entity — Akka's persist-then-run side effect. One step runs at a
+// time: until the running step reports (or every part of it has ended, holding `busy` no
+// more), react is not called again, so an outside call is never sent twice at once.
+// entity_watch waits until the kind's `settled` holds.
 //
 // Heavy (caf/all.hpp): include it only where a kind is registered (entity_kinds.cpp).
 #pragma once
@@ -54,6 +56,8 @@ struct entity_settings {
   std::int64_t snapshot_every = 100;  // events between snapshots; 0: never
   std::chrono::milliseconds journal_timeout{std::chrono::seconds(10)};
   int max_command_attempts = 3;  // a command that faults this often is dead-lettered
+  std::size_t max_stash = 1000;     // commands waiting beyond this are answered storage_unavailable at once
+  std::size_t max_watchers = 64;    // entity_watch beyond this is answered with an error at once
   supervision::backoff_policy restart_backoff{std::chrono::milliseconds(50), std::chrono::seconds(5)};
 };
 
@@ -65,8 +69,11 @@ struct entity_kind {
   // The entity's one durable deadline in a state, if any, and the command to run when it comes.
   std::function<std::optional<domain::timestamp>(const state&)> deadline;
   std::function<typename Decider::command()> on_deadline;
-  // Process managers only: runs the step `state` calls for; `tell` brings its outcome back.
-  std::function<void(caf::event_based_actor* self, const state&, std::function<void(typename Decider::command)> tell)>
+  // Process managers only: runs the step `state` calls for. `appended` are the events just
+  // persisted (empty after recovery or a watch); the step holds `busy` while any part of it
+  // runs; `tell` brings its outcome back.
+  std::function<void(caf::event_based_actor* self, const state&, const std::vector<typename Decider::event>& appended,
+                     std::shared_ptr<const void> busy, std::function<void(typename Decider::command)> tell)>
       react;
   // What entity_watch waits for; none: watchers are answered at once.
   std::function<bool(const state&)> settled;
@@ -121,11 +128,13 @@ struct entity_state {
   std::int64_t snapshot_version = 0;
   std::int64_t deadline_ms = 0;  // as the timers table has it; 0: none
   bool recovered = false;
+  bool passivation_asked = false;
   bool passivating = false;
   int failed_recoveries = 0;  // in a row
   std::optional<in_flight_append<Decider>> append;  // also set while reloading after a conflict
   std::vector<pending_command<Decider>> stash;
   std::vector<caf::response_promise> watchers;  // entity_watch, until settled
+  std::weak_ptr<const void> running_step;        // a process step not yet reported nor ended
   std::chrono::steady_clock::time_point last_message;
   static inline const char* name = "persistent_entity";
 };
@@ -290,9 +299,10 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p);
 template <class Decider>
 void enqueue(entity_actor<Decider>* self, pending_command<Decider> p);
 
-// The state changed (recovered or appended): answer watchers it settles, run a process step.
+// The state changed (recovered or appended): answer watchers it settles, run a process step
+// unless one is still running.
 template <class Decider>
-void state_changed(entity_actor<Decider>* self) {
+void state_changed(entity_actor<Decider>* self, const std::vector<typename Decider::event>& appended = {}) {
   auto& st = self->state;
   const auto& kind = st.runtime->kind;
   if (!st.watchers.empty() && (!kind.settled || kind.settled(st.state))) {
@@ -300,12 +310,17 @@ void state_changed(entity_actor<Decider>* self) {
       w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {}});
     st.watchers.clear();
   }
-  if (kind.react)
-    kind.react(self, st.state, [self](typename Decider::command c) {
-      pending_command<Decider> p{std::move(c), {}, caf::response_promise{}};
-      p.meta.causation_id = "process:" + target_of<Decider>(self->state.id);
-      enqueue(self, std::move(p));
-    });
+  if (!kind.react || !st.running_step.expired()) return;
+  auto busy = std::make_shared<const char>();
+  st.running_step = busy;
+  std::weak_ptr<const void> step = busy;
+  kind.react(self, st.state, appended, std::move(busy), [self, step](typename Decider::command c) {
+    auto& st = self->state;
+    if (!st.running_step.owner_before(step) && !step.owner_before(st.running_step)) st.running_step.reset();  // reported
+    pending_command<Decider> p{std::move(c), {}, caf::response_promise{}};
+    p.meta.causation_id = "process:" + target_of<Decider>(st.id);
+    enqueue(self, std::move(p));
+  });
 }
 
 template <class Decider>
@@ -320,8 +335,8 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
       st.state = std::move(done.next);
       st.version = result.version;
       st.deadline_ms = done.deadline_ms;
-      reply(done.command, st, entity_status::accepted, std::nullopt, std::move(done.events));
-      state_changed(self);
+      reply(done.command, st, entity_status::accepted, std::nullopt, done.events);
+      state_changed(self, done.events);
       const auto every = st.runtime->kind.settings.snapshot_every;
       if (every > 0 && st.version - st.snapshot_version >= every) {
         self->send(st.runtime->services.writer, protocols::save_atom::value,
@@ -420,6 +435,19 @@ void handle(entity_actor<Decider>* self, pending_command<Decider> p) {
   }
 }
 
+// Asks the region to stop routing here; once it agrees (every message it routed here before is
+// in the mailbox by then), the entity stops as soon as it is idle.
+template <class Decider>
+void passivate(entity_actor<Decider>* self) {
+  auto& st = self->state;
+  if (st.passivation_asked) return;
+  st.passivation_asked = true;
+  self->request(st.runtime->region, caf::infinite, protocols::passivate_atom::value, st.id).then([self] {
+    self->state.passivating = true;
+    drain(self);
+  });
+}
+
 // Runs stashed commands in order until one starts an append.
 template <class Decider>
 void drain(entity_actor<Decider>* self) {
@@ -430,12 +458,18 @@ void drain(entity_actor<Decider>* self) {
     handle(self, std::move(next));  // may restart the entity, putting a faulted command back in front
   }
   if (st.stash.empty()) std::vector<pending_command<Decider>>().swap(st.stash);  // idle entities stay small
+  const bool idle = st.recovered && !st.append && st.stash.empty() && st.watchers.empty();
+  // An entity with no events was only asked about (an unknown id): it holds nothing, so it goes
+  // at once instead of after passivate_after. A flood of random ids then costs no memory.
+  if (idle && st.version == 0 && st.running_step.expired()) passivate(self);
   if (st.passivating && !st.append && st.stash.empty()) self->quit();
 }
 
 template <class Decider>
 void enqueue(entity_actor<Decider>* self, pending_command<Decider> p) {
   auto& st = self->state;
+  if (st.stash.size() >= st.runtime->kind.settings.max_stash && p.promise.pending())
+    return reply(p, st, protocols::entity_status::storage_unavailable);  // overloaded: say so at once
   st.last_message = std::chrono::steady_clock::now();
   st.stash.push_back(std::move(p));
   drain(self);
@@ -500,8 +534,12 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         enqueue(self, pending_command<Decider>{std::nullopt, {}, self->make_response_promise()});
       },
       [self](const protocols::entity_watch<Decider>&) {
-        self->state.watchers.push_back(self->make_response_promise());
-        if (self->state.recovered) state_changed(self);
+        auto& st = self->state;
+        auto promise = self->make_response_promise();
+        if (st.watchers.size() >= st.runtime->kind.settings.max_watchers)  // clients that gave up stay here
+          return promise.deliver(caf::make_error(caf::sec::request_timeout));
+        st.watchers.push_back(std::move(promise));
+        if (st.recovered) state_changed(self);
       },
       [self](protocols::timer_atom, const std::string&, const std::string&, std::int64_t due_at_ms) {
         const auto& kind = self->state.runtime->kind;
@@ -520,12 +558,7 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
                              idle_atom::value);
           return;
         }
-        // Every message the region routed here before it answers is already in the mailbox.
-        self->request(st.runtime->region, caf::infinite, protocols::passivate_atom::value, st.id)
-            .then([self] {
-              self->state.passivating = true;
-              drain(self);
-            });
+        passivate(self);
       },
   };
 }
@@ -534,7 +567,16 @@ template <class Decider>
 struct region_state {
   std::shared_ptr<const entity_runtime<Decider>> runtime;
   std::unordered_map<std::string, caf::actor> entities;
+  std::unordered_map<caf::actor_addr, std::string> ids;  // the same, by actor: DOWN messages name the actor
   static inline const char* name = "shard_region";
+
+  void forget(const std::string& id) {
+    auto it = entities.find(id);
+    if (it == entities.end()) return;
+    ids.erase(it->second.address());
+    entities.erase(it);
+    runtime->active.set(static_cast<std::int64_t>(entities.size()));
+  }
 };
 
 template <class Decider>
@@ -545,6 +587,7 @@ const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, c
   if (!slot) {
     slot = self->spawn(persistent_entity<Decider>, id, st.runtime);
     self->monitor(slot);
+    st.ids.emplace(slot.address(), id);
     st.runtime->active.set(static_cast<std::int64_t>(st.entities.size()));
   }
   return slot;
@@ -558,18 +601,18 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
   // Entities are not linked (a fault in one must not take the region down), so the region
   // passes its own shutdown on to them.
   self->set_exit_handler([self](caf::exit_msg& exit) {
-    for (auto& [id, entity] : self->state.entities) self->send_exit(entity, exit.reason);
+    for (auto& [id, entity] : self->state.entities) {
+      self->demonitor(entity);  // nobody is left to read their DOWN messages
+      self->send_exit(entity, exit.reason);
+    }
+    self->state.entities.clear();
+    self->state.ids.clear();
     self->quit(std::move(exit.reason));
   });
   // Only an entity that stopped without passivating (a failed recovery, a fault) gets here.
   self->set_down_handler([self](caf::down_msg& down) {
-    auto& entities = self->state.entities;
-    for (auto it = entities.begin(); it != entities.end(); ++it)
-      if (it->second.address() == down.source) {
-        entities.erase(it);
-        self->state.runtime->active.set(static_cast<std::int64_t>(entities.size()));
-        return;
-      }
+    auto& st = self->state;
+    if (auto it = st.ids.find(down.source); it != st.ids.end()) st.forget(std::string(it->second));
   });
   return {
       [self](protocols::entity_command<Decider>& c) {
@@ -588,12 +631,11 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         self->delegate(entity_for(self, id), timer, id, name, due_at_ms);
       },
       [self](protocols::passivate_atom, const std::string& id) {
-        auto& entities = self->state.entities;
-        auto it = entities.find(id);
-        if (it != entities.end() && it->second == caf::actor_cast<caf::actor>(self->current_sender())) {
+        auto& st = self->state;
+        auto it = st.entities.find(id);
+        if (it != st.entities.end() && it->second == caf::actor_cast<caf::actor>(self->current_sender())) {
           self->demonitor(it->second);
-          entities.erase(it);
-          self->state.runtime->active.set(static_cast<std::int64_t>(entities.size()));
+          st.forget(id);
         }
       },
       [self](protocols::count_atom) { return self->state.entities.size(); },

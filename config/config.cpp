@@ -89,6 +89,10 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.http.max_connections = to_unsigned(k, s, 1'000'000);
          if (c.http.max_connections == 0) bad_value(k, s, "at least 1");
        }},
+      {"http.max_in_flight", [](node_config& c, auto& k, auto& s) {
+         c.http.max_in_flight = to_unsigned(k, s, 1'000'000);
+         if (c.http.max_in_flight == 0) bad_value(k, s, "at least 1");
+       }},
       {"http.shutdown_grace", [](node_config& c, auto& k, auto& s) { c.http.shutdown_grace = to_duration<ms>(k, s); }},
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
       {"cart.reservation_ttl", [](node_config& c, auto& k, auto& s) { c.cart_reservation_ttl = to_duration<ms>(k, s); }},
@@ -96,6 +100,10 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"checkout.resume_after", [](node_config& c, auto& k, auto& s) {
          c.checkout_resume_after = to_duration<ms>(k, s);
          if (c.checkout_resume_after.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"checkout.give_up_after", [](node_config& c, auto& k, auto& s) {
+         c.checkout_give_up_after = to_duration<ms>(k, s);
+         if (c.checkout_give_up_after.count() == 0) bad_value(k, s, "at least 1ms");
        }},
       {"payment.url", [](node_config& c, auto& k, auto& s) {
          if (s.value.rfind("http://", 0) != 0) bad_value(k, s, "an http:// URL such as http://127.0.0.1:8099");

@@ -20,6 +20,7 @@ struct http_config {
   std::chrono::milliseconds read_timeout{};
   std::chrono::milliseconds idle_timeout{};
   std::size_t max_connections = 0;
+  std::size_t max_in_flight = 0;
   std::chrono::milliseconds shutdown_grace{};
 };
 
@@ -75,6 +76,7 @@ struct node_config {
   std::chrono::milliseconds cart_reservation_ttl{};
   std::chrono::milliseconds idempotency_retention{};
   std::chrono::milliseconds checkout_resume_after{};
+  std::chrono::milliseconds checkout_give_up_after{};
   payment_config payment;
   messaging_config messaging;
   postgres_config postgres;

@@ -32,16 +32,39 @@ result decide_start(const checkout_state& s, const start_checkout& c, const cont
   return e;
 }
 
-// The provider was not reached or did not answer. If no charge can have reached it, the
-// checkout gives up and releases; otherwise it charges again later with the same key.
+// The provider was not reached or did not answer. Only when this was the first attempt and it
+// provably never left (refused connection, open breaker) can nothing have been charged: the
+// checkout gives up and releases. Otherwise an earlier attempt, or this one, may have charged:
+// it charges again later with the same key, until the provider says yes or no.
 result decide_unavailable(const checkout_state& s, const record_charge_unavailable& c, const context& ctx) {
-  if (!c.maybe_delivered && !s.payment_attempted)
+  if (!c.maybe_delivered && s.charge_attempts <= 1 && s.payment_retries == 0)
     return checkout_refused{{"payment_unavailable", "the payment provider is unavailable: " + c.detail, "", 0,
                              std::max<std::int64_t>(c.retry_after_ms, 1000)},
                             true, ctx.now};
   const auto backoff = duration{1000 << std::min(s.payment_retries, 6)};
   const auto delay = std::min(std::max(duration{c.retry_after_ms}, backoff), max_payment_retry_delay);
   return checkout_charge_pending{c.detail, ctx.now + delay, ctx.now};
+}
+
+// A resume past the checkout's bound stalls it instead: an alert and a dead letter for an
+// operator, and no more retries that could hold stock silently forever.
+result decide_resume(const checkout_state& s, const resume_checkout& c, const context& ctx) {
+  if (finished(s.step) || s.stalled) return result::nothing();
+  if (c.give_up_after_ms > 0 && (ctx.now - s.started_at).count() >= c.give_up_after_ms)
+    return checkout_stalled{"not finished within " + std::to_string(c.give_up_after_ms / 1000) + " s, at step " +
+                                std::string(to_string(s.step)),
+                            ctx.now};
+  return checkout_resumed{ctx.now};
+}
+
+// Releasing after a charge that may have succeeded would keep the customer's money for nothing,
+// so only an operator (who can look at the provider) decides that, and only for a stalled one.
+result decide_abandon(const checkout_state& s, const abandon_checkout& c, const context& ctx) {
+  if (finished(s.step) || s.step == step::releasing) return result::nothing();
+  if (!s.stalled)
+    return rejection{std::string(codes::invalid_transition), "only a stalled checkout can be abandoned", {}};
+  const bool holds = s.step != step::claiming_cart;
+  return checkout_refused{{"checkout_abandoned", "abandoned by an operator: " + c.reason, "", 0, 0}, holds, ctx.now};
 }
 
 }  // namespace
@@ -92,6 +115,10 @@ decision<checkout_event> checkout_decider::decide(const state& s, const command&
             });
           },
           [&](const record_order_placed&) { return at(step::placing_order, [&] { return checkout_order_placed{ctx.now}; }); },
+          [&](const record_charge_attempt&) {
+            if (s.retry_payment_at || s.stalled) return result::nothing();  // not its time
+            return at(step::charging, [&] { return checkout_charge_attempted{s.charge_attempts + 1, ctx.now}; });
+          },
           [&](const record_charge_succeeded& x) {
             return at(step::charging, [&] { return checkout_charged{x.transaction_id, ctx.now}; });
           },
@@ -105,10 +132,8 @@ decision<checkout_event> checkout_decider::decide(const state& s, const command&
           },
           [&](const record_committed&) { return at(step::committing, [&] { return checkout_completed{ctx.now}; }); },
           [&](const record_released&) { return at(step::releasing, [&] { return checkout_released{ctx.now}; }); },
-          [&](const resume_checkout&) {
-            if (finished(s.step)) return result::nothing();
-            return result(checkout_resumed{ctx.now});
-          },
+          [&](const resume_checkout& x) { return decide_resume(s, x, ctx); },
+          [&](const abandon_checkout& x) { return decide_abandon(s, x, ctx); },
       },
       c);
 }
@@ -140,24 +165,33 @@ checkout_state checkout_decider::evolve(state s, const event& e) {
                  },
                  [&](const checkout_order_placed& x) {
                    s.order_placed = true;
-                   s.step = step::charging;
+                   s.step = s.total.amount == 0 ? step::committing : step::charging;  // a free order charges nothing
+                   s.updated_at = x.at;
+                 },
+                 [&](const checkout_charge_attempted& x) {
+                   s.charge_attempts = x.attempt;
+                   s.charge_open = true;
                    s.updated_at = x.at;
                  },
                  [&](const checkout_charged& x) {
                    s.transaction_id = x.transaction_id;
-                   s.payment_attempted = true;
+                   s.charge_attempts = std::max(s.charge_attempts, 1);
+                   s.charge_open = false;
                    s.retry_payment_at.reset();
                    s.step = step::committing;
                    s.updated_at = x.at;
                  },
                  [&](const checkout_charge_pending& x) {
-                   s.payment_attempted = true;
+                   s.charge_attempts = std::max(s.charge_attempts, 1);  // journals older than attempts
+                   s.charge_open = false;
                    ++s.payment_retries;
                    s.retry_payment_at = x.retry_at;
                    s.updated_at = x.at;
                  },
                  [&](const checkout_refused& x) {
                    s.failure = x.failure;
+                   s.charge_open = false;
+                   s.stalled = false;
                    s.retry_payment_at.reset();
                    s.step = x.release ? step::releasing : step::failed;
                    s.updated_at = x.at;
@@ -174,19 +208,24 @@ checkout_state checkout_decider::evolve(state s, const event& e) {
                    s.retry_payment_at.reset();
                    s.updated_at = x.at;
                  },
+                 [&](const checkout_stalled& x) {
+                   s.stalled = true;
+                   s.retry_payment_at.reset();
+                   s.updated_at = x.at;
+                 },
              },
              e);
   return s;
 }
 
 std::optional<timestamp> checkout_decider::next_deadline(const state& s, duration resume_after) {
-  if (!s.exists || finished(s.step)) return std::nullopt;
+  if (!s.exists || finished(s.step) || s.stalled) return std::nullopt;
   if (s.retry_payment_at) return *s.retry_payment_at;
   return s.updated_at + resume_after;
 }
 
 bool checkout_decider::answerable(const state& s) {
-  return finished(s.step) || (s.step == step::charging && s.retry_payment_at.has_value());
+  return finished(s.step) || s.stalled || (s.step == step::charging && s.retry_payment_at.has_value());
 }
 
 }  // namespace commerce::domain

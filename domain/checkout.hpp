@@ -8,13 +8,18 @@
 //   holding_stock  every line's reservation moves to stage checkout (re-reserved if it lapsed)
 //   placing_order  the order is created, pending_payment
 //   charging       reservations move to stage payment; the card is charged with key "<id>/charge"
+//                  (skipped for a free order: nothing to charge)
 //   committing     stock sold, then the order paid, then the cart converted → completed
 //   releasing      after a refusal: reservations back to stage cart, the order cancelled, the
 //                  cart open again → failed
 //
-// A charge whose outcome is unknown (the provider did not answer, but may have charged) is
-// never given up: the checkout stays in `charging` and charges again with the same key at
-// `retry_payment_at`, so it ends paid or declined, never charged twice.
+// The saga rule (docs/architecture.md): every charge attempt is journaled (CheckoutChargeAttempted)
+// before the call leaves, so after a crash the checkout knows a charge may have reached the
+// provider. Only a definitive answer moves it on: the provider's success or refusal. No answer,
+// an unreachable provider or a 409 (the same key still in flight) keep it in `charging`, charging
+// again with the same key at `retry_payment_at`; it gives up without charging only when its very
+// first attempt provably never left. A checkout that has not finished within its bound stalls:
+// it stops retrying, keeps what it holds and is handed to an operator as a dead letter.
 #pragma once
 
 #include "domain/decision.hpp"
@@ -70,12 +75,14 @@ struct checkout_state {
   std::string payment_token;
   std::string client_key;  // the Idempotency-Key of the request that started it, if any
   checkout_step step = checkout_step::claiming_cart;
-  bool order_placed = false;       // what releasing must undo
-  bool payment_attempted = false;  // a charge may have reached the provider
+  bool order_placed = false;  // what releasing must undo
+  int charge_attempts = 0;    // journaled before each call: > 0 means a charge may have reached the provider
+  bool charge_open = false;   // the last attempt has no recorded outcome yet
   int payment_retries = 0;
   std::optional<timestamp> retry_payment_at;  // the provider was unreachable; charge again then
   std::string transaction_id;
   std::optional<checkout_failure> failure;
+  bool stalled = false;  // past its bound: waits for an operator (abandon_checkout) instead of retrying
   timestamp started_at;
   timestamp updated_at;  // of the last step
 
@@ -83,8 +90,8 @@ struct checkout_state {
 };
 BOOST_DESCRIBE_STRUCT(checkout_state, (), (id, exists, cart_id, cart_version, order_id, customer_id, email,
                                            shipping_address, lines, total, payment_token, client_key, step,
-                                           order_placed, payment_attempted, payment_retries, retry_payment_at,
-                                           transaction_id, failure, started_at, updated_at))
+                                           order_placed, charge_attempts, charge_open, payment_retries,
+                                           retry_payment_at, transaction_id, failure, stalled, started_at, updated_at))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -106,6 +113,9 @@ struct record_stock_short {
   std::string sku; std::int64_t available = 0;
 };
 struct record_order_placed { static constexpr std::string_view type_name = "RecordOrderPlaced"; };
+// The charge step is about to call the provider: journaled first, so a crash after the call
+// left can never be mistaken for "nothing charged".
+struct record_charge_attempt { static constexpr std::string_view type_name = "RecordChargeAttempt"; };
 struct record_charge_succeeded {
   static constexpr std::string_view type_name = "RecordChargeSucceeded";
   std::string transaction_id;
@@ -114,7 +124,8 @@ struct record_charge_refused {
   static constexpr std::string_view type_name = "RecordChargeRefused";
   std::string code; std::string detail;
 };
-// No answer from the provider within its retry budget (or its breaker is open).
+// No definitive answer from the provider within its retry budget (no answer, 5xx, 409 for the
+// same key in flight, or its breaker is open).
 struct record_charge_unavailable {
   static constexpr std::string_view type_name = "RecordChargeUnavailable";
   bool maybe_delivered = false; std::int64_t retry_after_ms = 0; std::string detail;
@@ -122,8 +133,17 @@ struct record_charge_unavailable {
 struct record_committed { static constexpr std::string_view type_name = "RecordCommitted"; };
 struct record_released { static constexpr std::string_view type_name = "RecordReleased"; };
 // Runs the current step again: the durable deadline of a checkout that made no progress, or a
-// client asking again about a checkout waiting to charge.
-struct resume_checkout { static constexpr std::string_view type_name = "ResumeCheckout"; };
+// client asking again about a checkout waiting to charge. Past `give_up_after_ms` since it
+// started (0: never), the checkout stalls instead.
+struct resume_checkout {
+  static constexpr std::string_view type_name = "ResumeCheckout";
+  std::int64_t give_up_after_ms = 0;
+};
+// An operator's decision about a stalled checkout: release what it holds (stock, order, cart).
+struct abandon_checkout {
+  static constexpr std::string_view type_name = "AbandonCheckout";
+  std::string reason;
+};
 
 BOOST_DESCRIBE_STRUCT(start_checkout, (), (cart_id, cart_version, order_id, customer_id, email, shipping_address,
                                            lines, payment_token, client_key))
@@ -132,17 +152,19 @@ BOOST_DESCRIBE_STRUCT(record_cart_refused, (), (code, detail))
 BOOST_DESCRIBE_STRUCT(record_stock_held, (), ())
 BOOST_DESCRIBE_STRUCT(record_stock_short, (), (sku, available))
 BOOST_DESCRIBE_STRUCT(record_order_placed, (), ())
+BOOST_DESCRIBE_STRUCT(record_charge_attempt, (), ())
 BOOST_DESCRIBE_STRUCT(record_charge_succeeded, (), (transaction_id))
 BOOST_DESCRIBE_STRUCT(record_charge_refused, (), (code, detail))
 BOOST_DESCRIBE_STRUCT(record_charge_unavailable, (), (maybe_delivered, retry_after_ms, detail))
 BOOST_DESCRIBE_STRUCT(record_committed, (), ())
 BOOST_DESCRIBE_STRUCT(record_released, (), ())
-BOOST_DESCRIBE_STRUCT(resume_checkout, (), ())
+BOOST_DESCRIBE_STRUCT(resume_checkout, (), (give_up_after_ms))
+BOOST_DESCRIBE_STRUCT(abandon_checkout, (), (reason))
 
 using checkout_command =
     std::variant<start_checkout, record_cart_claimed, record_cart_refused, record_stock_held, record_stock_short,
-                 record_order_placed, record_charge_succeeded, record_charge_refused, record_charge_unavailable,
-                 record_committed, record_released, resume_checkout>;
+                 record_order_placed, record_charge_attempt, record_charge_succeeded, record_charge_refused,
+                 record_charge_unavailable, record_committed, record_released, resume_checkout, abandon_checkout>;
 
 // --- events -----------------------------------------------------------------------------------
 
@@ -167,6 +189,11 @@ struct checkout_order_placed {
   static constexpr std::string_view type_name = "CheckoutOrderPlaced";
   static constexpr int schema_version = 1;
   timestamp at;
+};
+struct checkout_charge_attempted {
+  static constexpr std::string_view type_name = "CheckoutChargeAttempted";
+  static constexpr int schema_version = 1;
+  int attempt = 0; timestamp at;
 };
 struct checkout_charged {
   static constexpr std::string_view type_name = "CheckoutCharged";
@@ -199,22 +226,31 @@ struct checkout_resumed {
   static constexpr int schema_version = 1;
   timestamp at;
 };
+// Past its bound without finishing: it holds what it holds until an operator decides.
+struct checkout_stalled {
+  static constexpr std::string_view type_name = "CheckoutStalled";
+  static constexpr int schema_version = 1;
+  std::string detail; timestamp at;
+};
 
 BOOST_DESCRIBE_STRUCT(checkout_begun, (), (cart_id, cart_version, order_id, customer_id, email, shipping_address,
                                            lines, total, payment_token, client_key, at))
 BOOST_DESCRIBE_STRUCT(checkout_cart_claimed, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_stock_held, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_order_placed, (), (at))
+BOOST_DESCRIBE_STRUCT(checkout_charge_attempted, (), (attempt, at))
 BOOST_DESCRIBE_STRUCT(checkout_charged, (), (transaction_id, at))
 BOOST_DESCRIBE_STRUCT(checkout_charge_pending, (), (detail, retry_at, at))
 BOOST_DESCRIBE_STRUCT(checkout_refused, (), (failure, release, at))
 BOOST_DESCRIBE_STRUCT(checkout_completed, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_released, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_resumed, (), (at))
+BOOST_DESCRIBE_STRUCT(checkout_stalled, (), (detail, at))
 
-using checkout_event = std::variant<checkout_begun, checkout_cart_claimed, checkout_stock_held, checkout_order_placed,
-                                    checkout_charged, checkout_charge_pending, checkout_refused, checkout_completed,
-                                    checkout_released, checkout_resumed>;
+using checkout_event =
+    std::variant<checkout_begun, checkout_cart_claimed, checkout_stock_held, checkout_order_placed,
+                 checkout_charge_attempted, checkout_charged, checkout_charge_pending, checkout_refused,
+                 checkout_completed, checkout_released, checkout_resumed, checkout_stalled>;
 
 // --- decider ----------------------------------------------------------------------------------
 
@@ -223,13 +259,13 @@ struct checkout_decider {
   using command = checkout_command;
   using event = checkout_event;
   static constexpr std::string_view stream_type = "checkout";
-  static constexpr int state_schema_version = 1;
+  static constexpr int state_schema_version = 2;  // 2: charge attempts counted, stalled
 
   static state initial(std::string id);
   static decision<event> decide(const state& s, const command& c, const context& ctx);
   static state evolve(state s, const event& e);
   // When to resume: at retry_payment_at while waiting to charge again, else `resume_after`
-  // after the last step; never once finished.
+  // after the last step; never once finished or stalled.
   static std::optional<timestamp> next_deadline(const state& s, duration resume_after);
   // Whether the client can be told something final-for-now: finished, or waiting to charge again.
   static bool answerable(const state& s);

@@ -69,7 +69,12 @@ result decide_advance(const inventory_state& s, const advance_reservation& c) {
   const auto from = it->second.stage;
   if (from == c.to) return result::nothing();
   if (!legal_stage_step(from, c.to)) return invalid_transition("reservation", to_string(from), to_string(c.to));
-  return reservation_advanced{c.holder, from, c.to, c.to == reservation_stage::cart ? c.expires_at : std::nullopt};
+  const reservation_advanced advanced{c.holder, from, c.to, c.to == reservation_stage::cart ? c.expires_at : std::nullopt};
+  const auto held = it->second.quantity;
+  if (!c.quantity || *c.quantity == held || c.to != reservation_stage::checkout) return advanced;
+  if (*c.quantity <= 0 || *c.quantity > max_quantity) return invalid_field("quantity", "must be between 1 and 10^9");
+  if (*c.quantity - held > s.available()) return insufficient(s.available() + held);
+  return std::vector<inventory_event>{stock_reserved{c.holder, *c.quantity, it->second.expires_at}, advanced};
 }
 
 result decide_expire(const inventory_state& s, const context& ctx) {

@@ -74,9 +74,13 @@ struct release_stock {
   static constexpr std::string_view type_name = "ReleaseStock";
   std::string holder; std::string reason;
 };
+// Moves the holder's reservation to stage `to`. Advancing from cart to checkout with a
+// `quantity` also sets the reservation to exactly that many (the order's line), whatever racing
+// cart changes left it at, so that a checkout sells exactly what its order holds.
 struct advance_reservation {
   static constexpr std::string_view type_name = "AdvanceReservation";
   std::string holder; reservation_stage to = reservation_stage::cart; std::optional<timestamp> expires_at;
+  std::optional<std::int64_t> quantity;
 };
 // Expires every cart-stage reservation whose time has come (ctx.now); a late or repeated
 // delivery of the expiry timer therefore does exactly the right thing.
@@ -97,7 +101,7 @@ BOOST_DESCRIBE_STRUCT(define_product, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(adjust_stock, (), (delta, reason))
 BOOST_DESCRIBE_STRUCT(reserve_stock, (), (holder, quantity, expires_at))
 BOOST_DESCRIBE_STRUCT(release_stock, (), (holder, reason))
-BOOST_DESCRIBE_STRUCT(advance_reservation, (), (holder, to, expires_at))
+BOOST_DESCRIBE_STRUCT(advance_reservation, (), (holder, to, expires_at, quantity))
 BOOST_DESCRIBE_STRUCT(expire_reservations, (), ())
 BOOST_DESCRIBE_STRUCT(commit_reservation, (), (holder))
 BOOST_DESCRIBE_STRUCT(return_stock, (), (reference, quantity, reason))

@@ -45,24 +45,29 @@ result decide_place(const order_state& s, const place_order& c, const context& c
   return e;
 }
 
+bool was_paid(const order_state& s) {
+  return std::any_of(s.history.begin(), s.history.end(), [](const status_change& c) { return c.status == os::paid; });
+}
+
 result decide_pay(const order_state& s, const record_payment& c, const context& ctx) {
   if (s.status != os::pending_payment) {
-    if (s.transaction_id == c.transaction_id && !c.transaction_id.empty()) return result::nothing();
+    if (was_paid(s) && s.transaction_id == c.transaction_id) return result::nothing();  // recorded already
     return illegal(s, os::paid);
   }
-  if (c.transaction_id.empty()) return invalid_field("transaction_id", "must not be empty");
+  // A free order is paid without a charge.
+  if (c.transaction_id.empty() && s.total.amount != 0) return invalid_field("transaction_id", "must not be empty");
   if (c.amount != s.total) return invalid_field("amount", "must equal the order total");
   return order_paid{c.transaction_id, c.amount, ctx.now};
 }
 
-result decide_refund(const order_state& s, const refund_order& c, const context& ctx) {
-  for (const auto& r : s.refunds)
-    if (r.id == c.refund_id) return result::nothing();
-  const std::int64_t refundable = s.paid - s.refunded;
+// How much a refund of `wanted` (absent: all that is left) may be, or why not. Refunds already
+// asked for and still pending count as refunded.
+std::variant<std::int64_t, rejection> refund_amount(const order_state& s, std::optional<std::int64_t> wanted) {
+  const std::int64_t refundable = s.paid - s.refunded - s.pending_refund_total();
   const bool open_for_refund = order_transition_allowed(s.status, os::refunded) ||
                                (s.status == os::cancelled && refundable > 0);
   if (!open_for_refund || refundable <= 0) return illegal(s, os::refunded);
-  const std::int64_t amount = c.amount.value_or(refundable);
+  const std::int64_t amount = wanted.value_or(refundable);
   if (amount <= 0) return invalid_field("amount", "must be positive");
   if (amount > refundable) {
     rejection r{std::string(codes::refund_exceeds_paid),
@@ -70,8 +75,31 @@ result decide_refund(const order_state& s, const refund_order& c, const context&
     r.extra["refundable"] = refundable;
     return r;
   }
+  return amount;
+}
+
+const pending_refund* pending(const order_state& s, const std::string& key) {
+  for (const auto& p : s.pending_refunds)
+    if (p.key == key) return &p;
+  return nullptr;
+}
+
+result decide_request_refund(const order_state& s, const request_refund& c, const context& ctx) {
+  if (c.key.empty() || c.key.size() > 300) return invalid_field("key", "must be 1-300 characters");
+  if (pending(s, c.key)) return result::nothing();
+  for (const auto& closed : s.closed_refunds)
+    if (closed.key == c.key) return result::nothing();  // asked again after it ended
+  const auto amount = refund_amount(s, c.amount);
+  if (const auto* why = std::get_if<rejection>(&amount)) return *why;
+  return refund_requested{c.key, std::get<std::int64_t>(amount), ctx.now};
+}
+
+result decide_record_refund(const order_state& s, const record_refund& c, const context& ctx) {
+  const auto* p = pending(s, c.key);
+  if (!p) return result::nothing();  // recorded already
   if (c.refund_id.empty()) return invalid_field("refund_id", "must not be empty");
-  return refund_processed{c.refund_id, amount, s.refunded + amount, ctx.now};
+  return std::vector<order_event>{refund_processed{c.refund_id, p->amount, s.refunded + p->amount, ctx.now},
+                                  refund_closed{c.key, "succeeded", c.refund_id, ctx.now}};
 }
 
 }  // namespace
@@ -87,6 +115,17 @@ std::string_view to_string(order_status s) {
     case os::refunded: return "refunded";
   }
   return "unknown";
+}
+
+std::int64_t order_state::pending_refund_total() const {
+  std::int64_t sum = 0;
+  for (const auto& p : pending_refunds) sum += p.amount;
+  return sum;
+}
+
+std::optional<timestamp> order_decider::next_deadline(const state& s, duration retry_after) {
+  if (!s.has_pending_steps()) return std::nullopt;
+  return s.steps_touched_at + retry_after;
 }
 
 bool order_transition_allowed(order_status from, order_status to) {
@@ -119,9 +158,23 @@ decision<order_event> order_decider::decide(const state& s, const command& c, co
                         [&](const deliver_order&) { return step(os::delivered, order_delivered{ctx.now}); },
                         [&](const cancel_order& x) {
                           if (s.status == os::cancelled) return result::nothing();  // cancelled already
-                          return step(os::cancelled, order_cancelled{x.reason, s.paid - s.refunded, ctx.now});
+                          return step(os::cancelled, order_cancelled{x.reason, s.paid - s.refunded - s.pending_refund_total(),
+                                                                     ctx.now});
                         },
-                        [&](const refund_order& x) { return decide_refund(s, x, ctx); },
+                        [&](const request_refund& x) { return decide_request_refund(s, x, ctx); },
+                        [&](const record_refund& x) { return decide_record_refund(s, x, ctx); },
+                        [&](const record_refund_refused& x) -> result {
+                          if (!pending(s, x.key)) return result::nothing();
+                          return refund_closed{x.key, x.code.empty() ? "refused" : x.code, "", ctx.now};
+                        },
+                        [&](const record_restocked&) -> result {
+                          if (!s.restock_pending) return result::nothing();
+                          return order_restocked{ctx.now};
+                        },
+                        [&](const resume_order_steps&) -> result {
+                          if (!s.has_pending_steps()) return result::nothing();
+                          return order_steps_resumed{ctx.now};
+                        },
                     },
                     c);
 }
@@ -154,7 +207,29 @@ order_state order_decider::evolve(state s, const event& e) {
                    move_to(os::shipped, x.at);
                  },
                  [&](const order_delivered& x) { move_to(os::delivered, x.at); },
-                 [&](const order_cancelled& x) { move_to(os::cancelled, x.at); },
+                 [&](const order_cancelled& x) {
+                   // Stock sold to a paid order goes back on hand; what was paid is refunded.
+                   s.restock_pending = was_paid(s);
+                   if (x.refund_due > 0) s.pending_refunds.push_back({s.id + "/cancel", x.refund_due, x.at});
+                   s.steps_touched_at = x.at;
+                   move_to(os::cancelled, x.at);
+                 },
+                 [&](const refund_requested& x) {
+                   s.pending_refunds.push_back({x.key, x.amount, x.at});
+                   s.steps_touched_at = x.at;
+                 },
+                 [&](const refund_closed& x) {
+                   s.pending_refunds.erase(std::remove_if(s.pending_refunds.begin(), s.pending_refunds.end(),
+                                                          [&x](const pending_refund& p) { return p.key == x.key; }),
+                                           s.pending_refunds.end());
+                   s.closed_refunds.push_back({x.key, x.outcome, x.refund_id});
+                   s.steps_touched_at = x.at;
+                 },
+                 [&](const order_restocked& x) {
+                   s.restock_pending = false;
+                   s.steps_touched_at = x.at;
+                 },
+                 [&](const order_steps_resumed& x) { s.steps_touched_at = x.at; },
                  [&](const refund_processed& x) {
                    s.refunded = x.total_refunded;
                    s.refunds.push_back({x.refund_id, x.amount, x.at});

@@ -6,7 +6,8 @@ namespace commerce::supervision {
 
 bool retryable(const call_failure& failure) {
   if (failure.kind != failure_kind::http_status) return true;
-  return failure.status == 429 || (failure.status >= 500 && failure.status <= 599);
+  // 409: the same idempotency key is still in flight at the provider (Stripe answers so).
+  return failure.status == 409 || failure.status == 429 || (failure.status >= 500 && failure.status <= 599);
 }
 
 std::optional<std::chrono::milliseconds> retry_delay(const retry_policy& policy, const call_failure& failure,

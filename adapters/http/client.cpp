@@ -73,6 +73,7 @@ struct call : std::enable_shared_from_this<call> {
   std::function<void(client_result)> done;
   std::unique_ptr<beast::tcp_stream> stream;
   bool reused = false;
+  bool written_before = false;  // an earlier connection of this call took the request, maybe
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> response;
 
@@ -120,6 +121,9 @@ struct call : std::enable_shared_from_this<call> {
     const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
                         ec == asio::error::eof || ec == asio::error::broken_pipe;
     if (reused && closed && buffer.size() == 0) {
+      // The server may have read the request before closing (a reset after the write): the
+      // retry is harmless with an idempotency key, but should it fail, the call stays "maybe".
+      written_before = true;
       response = {};
       return connect();
     }
@@ -129,7 +133,7 @@ struct call : std::enable_shared_from_this<call> {
   void fail(beast::error_code ec, bool maybe_delivered) {
     client_result r;
     r.error = ec == beast::error::timeout ? client_result::failure::timeout : client_result::failure::connection;
-    r.maybe_delivered = maybe_delivered;
+    r.maybe_delivered = maybe_delivered || written_before;
     r.detail = ec.message();
     done(std::move(r));
   }

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -39,10 +40,13 @@ struct session_registry {
   std::mutex mutex;
   std::unordered_map<session*, std::weak_ptr<session>> open;
   std::atomic<std::size_t> count{0};
+  std::atomic<std::size_t> in_flight{0};  // requests handed to the handler, not yet answered
   bool draining = false;  // I/O thread only
   metrics::gauge& open_gauge = metrics::registry::global().get_gauge("commerce_http_connections", "Open HTTP connections");
   metrics::counter& refused = metrics::registry::global().get_counter(
       "commerce_http_connections_refused_total", "Connections answered 503 because max_connections were open");
+  metrics::counter& shed = metrics::registry::global().get_counter(
+      "commerce_http_requests_shed_total", "Requests answered 503 at once because max_in_flight were being handled");
 };
 
 class session : public std::enable_shared_from_this<session> {
@@ -117,24 +121,37 @@ class session : public std::enable_shared_from_this<session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
-    stream_.expires_never();  // the handler answers in bounded time (the gateway has deadlines)
     busy_ = true;
+    // Admission control: beyond max_in_flight the node is overloaded, and a fast 503 beats a
+    // request queued behind thousands of others until its client gives up.
+    if (registry_.in_flight.fetch_add(1) >= options_.max_in_flight) {
+      registry_.in_flight.fetch_sub(1);
+      registry_.shed.add();
+      auto r = problem(503, "overloaded", "Service unavailable", "too many requests in flight; try again shortly");
+      r.headers.emplace_back("Retry-After", "1");
+      return write(std::move(r));
+    }
+    stream_.expires_never();  // the handler answers in bounded time (the gateway has deadlines)
 
     auto guard = std::make_shared<answer_guard>(shared_from_this());
     handler_(std::move(request), [guard](http_response response) {
-      guard->answered = true;
+      guard->settle();
       guard->owner->post_write(std::move(response));
     });
   }
 
-  // Answers 503 for a request dropped unanswered (the actor holding it stopped), so that no
-  // client waits forever.
+  // Counts the request out of in_flight once answered, and answers 503 for a request dropped
+  // unanswered (the actor holding it stopped), so that no client waits forever.
   struct answer_guard {
     std::shared_ptr<session> owner;
-    bool answered = false;
+    std::atomic<bool> answered{false};
     explicit answer_guard(std::shared_ptr<session> s) : owner(std::move(s)) {}
+    void settle() {
+      if (!answered.exchange(true)) owner->registry_.in_flight.fetch_sub(1);
+    }
     ~answer_guard() {
       if (answered) return;
+      settle();
       auto dropped = problem(503, "unavailable", "Service unavailable", "the request was dropped; try again");
       dropped.headers.emplace_back("Retry-After", "1");
       owner->post_write(std::move(dropped));
@@ -169,11 +186,25 @@ class session : public std::enable_shared_from_this<session> {
     });
   }
 
+  // A lingering close: stop sending, then read and discard whatever the client still sends
+  // (the rest of a body refused with 413, say) until it closes too or `linger` has passed.
+  // Closing with unread data would answer the client's last writes with a reset, which can
+  // destroy our answer before the client has read it.
   void close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    stream_.expires_after(linger);
+    discard();
   }
+
+  void discard() {
+    stream_.async_read_some(asio::buffer(discarded_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->stream_.close();  // the client closed, or lingered too long
+      self->discard();
+    });
+  }
+
+  static constexpr std::chrono::seconds linger{2};
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -181,6 +212,7 @@ class session : public std::enable_shared_from_this<session> {
   const server_options& options_;
   const http_handler& handler_;
   session_registry& registry_;
+  std::array<char, 16384> discarded_;
   bool keep_alive_ = false;
   bool busy_ = false;  // a request is being handled or answered
   unsigned version_ = 11;

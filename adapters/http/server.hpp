@@ -20,6 +20,7 @@ struct server_options {
   std::chrono::milliseconds read_timeout{10'000};  // from a request's first byte to its last
   std::chrono::milliseconds idle_timeout{30'000};  // between requests on a kept-alive connection
   std::size_t max_connections = 10'000;            // one more is answered 503 and closed
+  std::size_t max_in_flight = 1'024;               // requests handed on and not yet answered; more: 503 at once
   std::chrono::milliseconds shutdown_grace{10'000};  // stop() waits this long for answers owed
 };
 

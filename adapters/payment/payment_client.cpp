@@ -101,13 +101,31 @@ std::string id_in(const std::string& body) {
   return id && id->is_string() ? std::string(id->get_string()) : "";
 }
 
+// Another attempt after the policy's delay, or, with the budget spent, `unavailable`.
+void retry_or_finish(client_actor* self, const call_ptr& call, const supervision::call_failure& failure,
+                     const std::string& detail) {
+  auto& st = self->state;
+  const auto delay = supervision::retry_delay(st.options.retry, failure, call->attempts,
+                                              std::uniform_real_distribution<double>(0, 1)(st.random));
+  if (!delay) {
+    log::warn("payment call failed", {{"target", call->request.target}, {"attempts", call->attempts}, {"error", detail}});
+    payment_outcome out;
+    out.detail = detail;
+    out.retry_after_ms = failure.retry_after ? failure.retry_after->count() : 1000;
+    return finish(self, call, std::move(out));
+  }
+  self->delayed_send(self, *delay, attempt_atom::value, call);
+}
+
 void answered(client_actor* self, const call_ptr& call, http::client_result& result) {
   auto& st = self->state;
   const auto now = clock_type::now();
   supervision::call_failure failure;
   if (result.error == http::client_result::failure::none) {
     const int status = result.response.status;
-    if (status != 429 && status < 500) {
+    // 409: the same key is still being processed there, so its outcome is not known yet.
+    const bool in_flight_there = status == 409;
+    if (status != 429 && status < 500 && !in_flight_there) {
       st.breaker.record_success(now);  // the provider is up, whatever it said
       payment_outcome out;
       if (status >= 200 && status < 300) {
@@ -125,6 +143,10 @@ void answered(client_actor* self, const call_ptr& call, http::client_result& res
       if (name == "retry-after") failure.retry_after = supervision::parse_retry_after(value);
     result.detail = "the provider answered " + std::to_string(status);
     call->maybe_delivered = true;
+    if (in_flight_there) {  // the provider is up: nothing for the breaker
+      st.breaker.record_success(now);
+      return retry_or_finish(self, call, failure, result.detail);
+    }
   } else {
     failure.kind = result.error == http::client_result::failure::timeout ? supervision::failure_kind::timeout
                                                                         : supervision::failure_kind::connection_error;
@@ -132,17 +154,7 @@ void answered(client_actor* self, const call_ptr& call, http::client_result& res
   }
   st.breaker.record_failure(now);
   st.failed_attempts->add();
-  const auto delay = supervision::retry_delay(st.options.retry, failure, call->attempts,
-                                              std::uniform_real_distribution<double>(0, 1)(st.random));
-  if (!delay) {
-    log::warn("payment call failed", {{"target", call->request.target}, {"attempts", call->attempts},
-                                      {"error", result.detail}});
-    payment_outcome out;
-    out.detail = result.detail;
-    out.retry_after_ms = failure.retry_after ? failure.retry_after->count() : 1000;
-    return finish(self, call, std::move(out));
-  }
-  self->delayed_send(self, *delay, attempt_atom::value, call);
+  retry_or_finish(self, call, failure, result.detail);
 }
 
 caf::result<payment_outcome> start(client_actor* self, std::string target, const std::string& key, json::object body) {

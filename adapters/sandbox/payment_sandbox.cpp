@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -34,8 +35,16 @@ struct payment_sandbox::impl {
   std::map<std::string, http_response> answered;  // by "<path> <idempotency key>"
   std::map<std::string, int> flaky_attempts;
 
-  // tok_slow answers wait here instead of on the server's I/O thread.
-  std::multimap<std::chrono::steady_clock::time_point, std::pair<http_response, http_responder>> delayed;
+  // tok_slow answers wait here instead of on the server's I/O thread; meanwhile the same key
+  // is answered 409, as Stripe answers a request whose key is still being processed.
+  struct delayed_answer {
+    std::string key;
+    http_response response;
+    http_responder respond;
+  };
+  std::multimap<std::chrono::steady_clock::time_point, delayed_answer> delayed;
+  std::map<std::string, int> in_flight;  // by "<path> <idempotency key>"
+  std::vector<http_responder> never_answered;  // tok_hang: held until the sandbox stops
   std::condition_variable wake;
   bool stopping = false;
   std::thread timer;
@@ -89,7 +98,7 @@ struct payment_sandbox::impl {
       return remember(key, stripe_error(402, "card_error", "card_declined", "Your card was declined."));
     if (token == "tok_flaky" && ++flaky_attempts[key] <= 2)
       return stripe_error(503, "api_error", "temporarily_unavailable", "try again");  // not remembered
-    if (token != "tok_ok" && token != "tok_flaky" && token != "tok_slow")
+    if (token != "tok_ok" && token != "tok_flaky" && token != "tok_slow" && token != "tok_hang" && token != "tok_crash")
       return stripe_error(400, "invalid_request_error", "invalid_source", "unknown token " + token);
     json::object charge{{"id", "ch_" + std::to_string(charges.size() + 1)},
                         {"amount", amount->as_int64()},
@@ -151,10 +160,11 @@ struct payment_sandbox::impl {
         wake.wait_until(lock, due);
         continue;
       }
-      auto [response, respond] = std::move(delayed.begin()->second);
+      auto answer = std::move(delayed.begin()->second);
       delayed.erase(delayed.begin());
+      if (--in_flight[answer.key] == 0) in_flight.erase(answer.key);
       lock.unlock();
-      respond(std::move(response));
+      answer.respond(std::move(answer.response));
       lock.lock();
     }
   }
@@ -192,6 +202,9 @@ void payment_sandbox::handle(http_request request, http_responder respond) {
   if (key_header.empty())
     return respond(stripe_error(400, "invalid_request_error", "idempotency_key_missing", "send an Idempotency-Key"));
   const auto key = path + " " + key_header;
+  if (i.in_flight.count(key))
+    return respond(stripe_error(409, "idempotency_error", "idempotency_key_in_use",
+                                "a request with this key is still being processed; try again later"));
   if (const auto found = i.answered.find(key); found != i.answered.end()) return respond(found->second);
   json::error_code ec;
   const auto body = json::parse(request.body, ec);
@@ -199,12 +212,19 @@ void payment_sandbox::handle(http_request request, http_responder respond) {
   if (path == "/v1/refunds") return respond(i.refund(key, body.as_object()));
   if (path == "/v1/messages") return respond(i.message(key, body.as_object()));
   auto answer = i.charge(key, body.as_object());
-  if (body.as_object().if_contains("source") && body.as_object().at("source") == "tok_slow" && answer.status == 200) {
-    i.delayed.emplace(std::chrono::steady_clock::now() + i.slow_delay, std::make_pair(std::move(answer), std::move(respond)));
+  const auto* source = body.as_object().if_contains("source");
+  const auto token = source && source->is_string() ? std::string(source->as_string()) : std::string();
+  if (answer.status != 200) return respond(std::move(answer));
+  // The provider's hard cases, for the saga's tests: charged, and then...
+  if (token == "tok_slow") {  // ...the answer comes late
+    ++i.in_flight[key];
+    i.delayed.emplace(std::chrono::steady_clock::now() + i.slow_delay, impl::delayed_answer{key, std::move(answer), std::move(respond)});
     lock.unlock();
     i.wake.notify_all();
     return;
   }
+  if (token == "tok_hang") return i.never_answered.push_back(std::move(respond));  // ...no answer ever comes
+  if (token == "tok_crash") std::_Exit(42);  // ...the provider dies before answering: the connection resets
   respond(std::move(answer));
 }
 

@@ -126,6 +126,7 @@ int run(const config::node_config& node) {
   http_options.read_timeout = node.http.read_timeout;
   http_options.idle_timeout = node.http.idle_timeout;
   http_options.max_connections = node.http.max_connections;
+  http_options.max_in_flight = node.http.max_in_flight;
   http_options.shutdown_grace = node.http.shutdown_grace;
   adapters::http::server http(http_options, [directory](http_request request, http_responder respond) {
     auto gateway = directory->gateway();

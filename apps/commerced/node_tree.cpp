@@ -108,6 +108,7 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
   options.snapshot_every = config.entities.snapshot_every;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.checkout_resume_after = config.checkout_resume_after;
+  options.checkout_give_up_after = config.checkout_give_up_after;
   for (const auto kind : actors::entity_kind_names()) {
     spec.children.push_back(worker(std::string(kind), [=](caf::actor_system& system) {
       return directory->with([&](node_directory::handles& h) {

@@ -65,9 +65,11 @@ checkout_state placing_order() {
   return s;
 }
 
+// Charging, with its first attempt journaled (as the step always does before calling).
 checkout_state charging() {
   auto s = placing_order();
   accept(s, record_order_placed{}, at_ms(base + 3));
+  accept(s, record_charge_attempt{}, at_ms(base + 3));
   return s;
 }
 
@@ -127,6 +129,7 @@ TEST_CASE("the happy path runs every step in order to completed", "[checkout]") 
       {record_cart_claimed{}, checkout_step::holding_stock},
       {record_stock_held{}, checkout_step::placing_order},
       {record_order_placed{}, checkout_step::charging},
+      {record_charge_attempt{}, checkout_step::charging},
       {record_charge_succeeded{"ch_1"}, checkout_step::committing},
       {record_committed{}, checkout_step::completed},
   };
@@ -144,7 +147,8 @@ TEST_CASE("the happy path runs every step in order to completed", "[checkout]") 
   CHECK(s.transaction_id == "ch_1");
   CHECK(s.total == money{2900, "EUR"});
   CHECK(s.order_placed);
-  CHECK(s.payment_attempted);
+  CHECK(s.charge_attempts == 1);
+  CHECK_FALSE(s.charge_open);
   CHECK_FALSE(s.failure.has_value());
   CHECK_FALSE(s.retry_payment_at.has_value());
   CHECK(s.started_at == timestamp{base});
@@ -350,7 +354,8 @@ TEST_CASE("an unavailable provider releases only if no charge can have reached i
     auto s = charging();
     accept(s, record_charge_unavailable{true, 2000, "timeout"}, at_ms(now));
     CHECK(s.step == checkout_step::charging);
-    CHECK(s.payment_attempted);
+    CHECK(s.charge_attempts == 1);
+    CHECK_FALSE(s.charge_open);
     CHECK_FALSE(s.failure.has_value());
     REQUIRE(s.retry_payment_at.has_value());
     CHECK(*s.retry_payment_at >= timestamp{now} + duration{1000});
@@ -487,7 +492,9 @@ TEST_CASE("the checkout state survives the snapshot's JSON round trip", "[checko
   s.client_key = "idem-1";
   s.step = checkout_step::releasing;
   s.order_placed = true;
-  s.payment_attempted = true;
+  s.charge_attempts = 2;
+  s.charge_open = true;
+  s.stalled = true;
   s.payment_retries = 3;
   s.retry_payment_at = timestamp{base + 60'000};
   s.transaction_id = "ch_1";
@@ -498,7 +505,7 @@ TEST_CASE("the checkout state survives the snapshot's JSON round trip", "[checko
   const auto json = boost::json::value_from(s);
   INFO(boost::json::serialize(json));
   REQUIRE(json.is_object());
-  CHECK(json.as_object().size() == 21);  // every described member is written
+  CHECK(json.as_object().size() == 23);  // every described member is written
   const auto back = boost::json::value_to<checkout_state>(boost::json::parse(boost::json::serialize(json)));
   CHECK(boost::json::value_from(back) == json);
 
@@ -512,7 +519,9 @@ TEST_CASE("the checkout state survives the snapshot's JSON round trip", "[checko
   CHECK(back.client_key == "idem-1");
   CHECK(back.step == checkout_step::releasing);
   CHECK(back.order_placed);
-  CHECK(back.payment_attempted);
+  CHECK(back.charge_attempts == 2);
+  CHECK(back.charge_open);
+  CHECK(back.stalled);
   CHECK(back.payment_retries == 3);
   CHECK(back.retry_payment_at == s.retry_payment_at);
   CHECK(back.transaction_id == "ch_1");
@@ -532,4 +541,103 @@ TEST_CASE("the checkout state survives the snapshot's JSON round trip", "[checko
   CHECK_FALSE(plain_back.retry_payment_at.has_value());
   CHECK_FALSE(plain_back.failure.has_value());
   CHECK(plain_back.step == checkout_step::completed);
+}
+
+TEST_CASE("a charge attempt is journaled before the call, and after one may have left nothing is released",
+          "[checkout][saga]") {
+  constexpr std::int64_t now = base + 10;
+
+  SECTION("the attempt is counted and open until its outcome") {
+    auto s = placing_order();
+    accept(s, record_order_placed{}, at_ms(base + 3));
+    CHECK(s.charge_attempts == 0);
+    auto d = run_checkout(s, record_charge_attempt{}, at_ms(base + 4));
+    REQUIRE(d.accepted());
+    REQUIRE(d.events().size() == 1);
+    CHECK(std::get<checkout_charge_attempted>(d.events()[0]).attempt == 1);
+    CHECK(s.charge_open);
+    CHECK(s.updated_at == timestamp{base + 4});
+  }
+
+  SECTION("killed after the call left, provider unreachable at resume: stays charging") {
+    // Recovery journals a second attempt before asking again; that one never leaves.
+    auto s = charging();
+    accept(s, record_charge_attempt{}, at_ms(now));
+    CHECK(s.charge_attempts == 2);
+    accept(s, record_charge_unavailable{false, 1000, "connection refused"}, at_ms(now + 1));
+    CHECK(s.step == checkout_step::charging);
+    CHECK_FALSE(s.failure.has_value());
+    CHECK(s.retry_payment_at.has_value());
+    // ... until the provider answers definitively, with the same key.
+    accept(s, resume_checkout{}, at_ms(now + 5000));
+    accept(s, record_charge_attempt{}, at_ms(now + 5001));
+    accept(s, record_charge_succeeded{"ch_9"}, at_ms(now + 5002));
+    CHECK(s.step == checkout_step::committing);
+    CHECK(s.transaction_id == "ch_9");
+  }
+
+  SECTION("no attempt while waiting for the time to charge again") {
+    auto s = charging();
+    accept(s, record_charge_unavailable{true, 1000, "timeout"}, at_ms(now));
+    require_no_op(s, record_charge_attempt{}, at_ms(now + 1));
+  }
+
+  SECTION("a 409 from the provider (the key in flight) is not a decline") {
+    auto s = charging();
+    accept(s, record_charge_unavailable{true, 1000, "the provider answered 409"}, at_ms(now));
+    CHECK(s.step == checkout_step::charging);
+    CHECK_FALSE(s.failure.has_value());
+  }
+}
+
+TEST_CASE("a free order is not charged", "[checkout][saga]") {
+  auto s = checkout_decider::initial("co-free");
+  auto free = mug_and_tea();
+  free.lines = {{"gift", 1, {0, "EUR"}}};
+  accept(s, free, at_ms(base));
+  accept(s, record_cart_claimed{}, at_ms(base + 1));
+  accept(s, record_stock_held{}, at_ms(base + 2));
+  accept(s, record_order_placed{}, at_ms(base + 3));
+  CHECK(s.total.amount == 0);
+  CHECK(s.step == checkout_step::committing);
+  CHECK(s.charge_attempts == 0);
+}
+
+TEST_CASE("a checkout past its bound stalls for an operator, who may abandon it", "[checkout][saga]") {
+  constexpr std::int64_t bound = 15 * 60'000;
+  auto s = charging();
+  accept(s, record_charge_unavailable{true, 1000, "timeout"}, at_ms(base + 10));
+
+  SECTION("within the bound: resumed") {
+    auto d = run_checkout(s, resume_checkout{bound}, at_ms(base + bound - 1));
+    REQUIRE(d.accepted());
+    REQUIRE(d.events().size() == 1);
+    CHECK(std::holds_alternative<checkout_resumed>(d.events()[0]));
+    CHECK_FALSE(s.stalled);
+  }
+
+  SECTION("past it: stalled, no deadline, no attempt; abandoning releases") {
+    auto refused = run_checkout(s, abandon_checkout{"not yet"}, at_ms(base + 20));
+    REQUIRE_FALSE(refused.accepted());
+    CHECK(refused.error().code == "invalid_transition");
+
+    auto d = run_checkout(s, resume_checkout{bound}, at_ms(base + bound));
+    REQUIRE(d.accepted());
+    REQUIRE(d.events().size() == 1);
+    CHECK(std::holds_alternative<checkout_stalled>(d.events()[0]));
+    CHECK(s.stalled);
+    CHECK(s.step == checkout_step::charging);
+    CHECK(checkout_decider::answerable(s));
+    CHECK_FALSE(checkout_decider::next_deadline(s, duration{10'000}).has_value());
+    require_no_op(s, resume_checkout{bound}, at_ms(base + bound + 1));
+    require_no_op(s, record_charge_attempt{}, at_ms(base + bound + 1));
+
+    accept(s, abandon_checkout{"provider gone"}, at_ms(base + bound + 2));
+    CHECK(s.step == checkout_step::releasing);
+    REQUIRE(s.failure.has_value());
+    CHECK(s.failure->code == "checkout_abandoned");
+    CHECK_FALSE(s.stalled);
+    accept(s, record_released{}, at_ms(base + bound + 3));
+    CHECK(s.step == checkout_step::failed);
+  }
 }

@@ -1,6 +1,7 @@
 // Every event type survives a JSON round trip through the journal's encoding, and the encoding
 // names the type and schema version. The sample lists are checked to cover every alternative.
 #include "domain/cart.hpp"
+#include "domain/checkout.hpp"
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
@@ -49,7 +50,27 @@ std::vector<order_event> order_samples() {
           order_shipped{"UPS", "1Z999", at},
           order_delivered{at},
           order_cancelled{"customer asked", 2598, at},
-          refund_processed{"re_1", 1000, 1000, at}};
+          refund_processed{"re_1", 1000, 1000, at},
+          refund_requested{"ord/refund/1", 1000, at},
+          refund_closed{"ord/refund/1", "succeeded", "re_1", at},
+          order_restocked{at},
+          order_steps_resumed{at}};
+}
+
+std::vector<checkout_event> checkout_samples() {
+  return {checkout_begun{"cart-1", 3, "ord-1", "cust-1", "ann@example.com", {{"city", "Oslo"}},
+                         {{"MUG", 2, {1299, "USD"}}}, {2598, "USD"}, "tok_ok", "idem-1", at},
+          checkout_cart_claimed{at},
+          checkout_stock_held{at},
+          checkout_order_placed{at},
+          checkout_charge_attempted{2, at},
+          checkout_charged{"ch_1", at},
+          checkout_charge_pending{"timeout", at, at},
+          checkout_refused{{"payment_declined", "no", "", 0, 0}, true, at},
+          checkout_completed{at},
+          checkout_released{at},
+          checkout_resumed{at},
+          checkout_stalled{"not finished within 900 s", at}};
 }
 
 // Equality by encoding: two events are equal when they encode to the same JSON.
@@ -75,6 +96,7 @@ void check_round_trips(const std::vector<Variant>& samples) {
 TEST_CASE("every inventory event round-trips through JSON", "[codec]") { check_round_trips(inventory_samples()); }
 TEST_CASE("every cart event round-trips through JSON", "[codec]") { check_round_trips(cart_samples()); }
 TEST_CASE("every order event round-trips through JSON", "[codec]") { check_round_trips(order_samples()); }
+TEST_CASE("every checkout event round-trips through JSON", "[codec]") { check_round_trips(checkout_samples()); }
 
 TEST_CASE("the wire form is readable JSON with ISO times and enum names", "[codec]") {
   const auto e = encode_event(inventory_event{reservation_advanced{"c", reservation_stage::cart, reservation_stage::checkout, at}});
@@ -140,6 +162,7 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
   check_command_round_trips(std::vector<order_command>{
       place_order{"cart-1", "cust-1", "ann@example.com", {{"city", "Oslo"}}, {{"MUG", 2, {1299, "USD"}}}},
       record_payment{"ch_1", {2598, "USD"}}, start_fulfilment{}, ship_order{"UPS", "1Z"}, deliver_order{},
-      cancel_order{"asked"}, refund_order{500, "re_1"}});
+      cancel_order{"asked"}, request_refund{500, "ord/refund/1"}, record_refund{"ord/refund/1", "re_1"},
+      record_refund_refused{"ord/refund/2", "amount_too_large"}, record_restocked{}, resume_order_steps{}});
   CHECK(encode_command(cart_command{set_line{"MUG", 2, {1299, "USD"}, false}}).type == "SetLine");
 }

@@ -192,3 +192,43 @@ TEST_CASE("SKUs are 1-64 characters of [A-Za-z0-9._-]", "[inventory]") {
   CHECK_FALSE(valid_sku("a/b"));
   CHECK_FALSE(valid_sku("mug blue"));
 }
+
+TEST_CASE("advancing to checkout sets the reservation to the order's quantity", "[inventory][saga]") {
+  auto s = product_with_stock(10);
+  require_accepted<inventory_decider>(s, reserve_stock{"cart-1", 2, std::nullopt});
+
+  SECTION("a racing cart change left it short: the advance takes what the order holds") {
+    auto d = run_inv(s, advance_reservation{"cart-1", reservation_stage::checkout, std::nullopt, 8});
+    REQUIRE(d.accepted());
+    REQUIRE(d.events().size() == 2);
+    CHECK(s.reservations.at("cart-1").quantity == 8);
+    CHECK(s.reservations.at("cart-1").stage == reservation_stage::checkout);
+    CHECK(s.reserved == 8);
+    CHECK_FALSE(check_invariant(s).has_value());
+    require_accepted<inventory_decider>(s, advance_reservation{"cart-1", reservation_stage::payment, std::nullopt});
+    require_accepted<inventory_decider>(s, commit_reservation{"cart-1"});
+    CHECK(s.sold == 8);  // exactly the order's quantity
+    CHECK(s.on_hand == 2);
+  }
+
+  SECTION("or left it long: the advance gives the rest back") {
+    require_accepted<inventory_decider>(s, reserve_stock{"cart-1", 7, std::nullopt});
+    require_accepted<inventory_decider>(s, advance_reservation{"cart-1", reservation_stage::checkout, std::nullopt, 3});
+    CHECK(s.reserved == 3);
+    CHECK(s.available() == 7);
+  }
+
+  SECTION("more than there is: insufficient_stock, nothing changed") {
+    auto d = run_inv(s, advance_reservation{"cart-1", reservation_stage::checkout, std::nullopt, 11});
+    REQUIRE_FALSE(d.accepted());
+    CHECK(d.error().code == "insufficient_stock");
+    CHECK(s.reservations.at("cart-1").stage == reservation_stage::cart);
+    CHECK(s.reserved == 2);
+  }
+
+  SECTION("the same quantity: only the advance") {
+    auto d = run_inv(s, advance_reservation{"cart-1", reservation_stage::checkout, std::nullopt, 2});
+    REQUIRE(d.accepted());
+    CHECK(d.events().size() == 1);
+  }
+}

@@ -104,7 +104,8 @@ TEST_CASE("every illegal step is invalid_transition naming both states", "[order
   require_accepted<order_decider>(cancelled, cancel_order{"x"});
   states.push_back(cancelled);
   auto refunded = paid();
-  require_accepted<order_decider>(refunded, refund_order{{}, "re_1"});
+  require_accepted<order_decider>(refunded, request_refund{{}, "k1"});
+  require_accepted<order_decider>(refunded, record_refund{"k1", "re_1"});
   states.push_back(refunded);
 
   int legal = 0;
@@ -132,38 +133,81 @@ TEST_CASE("every illegal step is invalid_transition naming both states", "[order
   CHECK(legal == 7);  // pay, fulfil, ship, deliver, and cancel from three states
 }
 
-TEST_CASE("cancelling a paid order records the refund due", "[order]") {
+// Asks for a refund under `key` and records the provider's `refund_id` for it.
+void refund(order_state& s, std::optional<std::int64_t> amount, const std::string& key) {
+  require_accepted<order_decider>(s, request_refund{amount, key});
+  require_accepted<order_decider>(s, record_refund{key, "re_" + key});
+}
+
+TEST_CASE("cancelling a paid order makes its refund and restock pending steps", "[order]") {
   auto s = paid();
   auto d = run_order(s, cancel_order{"out of stock"});
   REQUIRE(d.accepted());
   CHECK(std::get<order_cancelled>(d.events()[0]).refund_due == 3098);
   CHECK(s.status == order_status::cancelled);
-  // The refund of a cancelled order keeps it cancelled.
-  require_accepted<order_decider>(s, refund_order{{}, "re_1"});
+  REQUIRE(s.pending_refunds.size() == 1);
+  CHECK(s.pending_refunds[0].key == "order-1/cancel");
+  CHECK(s.pending_refunds[0].amount == 3098);
+  CHECK(s.restock_pending);
+  CHECK_FALSE(order_decider::settled(s));
+  CHECK(order_decider::next_deadline(s, duration{10'000}) == t0.now + duration{10'000});
+  // Nothing more can be refunded while it is pending; the refund keeps the order cancelled.
+  CHECK(code_of(run_order(s, request_refund{{}, "other"})) == "invalid_transition");
+  require_accepted<order_decider>(s, record_refund{"order-1/cancel", "re_1"});
+  require_accepted<order_decider>(s, record_restocked{});
   CHECK(s.status == order_status::cancelled);
   CHECK(s.refunded == 3098);
-  CHECK(code_of(run_order(s, refund_order{{}, "re_2"})) == "invalid_transition");
+  CHECK(order_decider::settled(s));
+  CHECK_FALSE(order_decider::next_deadline(s, duration{10'000}).has_value());
+  // Recorded again (a step run twice): nothing.
+  CHECK(run_order(s, record_refund{"order-1/cancel", "re_1"}).events().empty());
+  CHECK(run_order(s, record_restocked{}).events().empty());
 
   auto unpaid = placed();
   auto u = run_order(unpaid, cancel_order{"changed mind"});
   CHECK(std::get<order_cancelled>(u.events()[0]).refund_due == 0);
-  CHECK(code_of(run_order(unpaid, refund_order{{}, "re_3"})) == "invalid_transition");
+  CHECK(order_decider::settled(unpaid));  // nothing was sold or paid
+  CHECK(code_of(run_order(unpaid, request_refund{{}, "k"})) == "invalid_transition");
+}
+
+TEST_CASE("a refund is asked for once per key and recorded once", "[order][saga]") {
+  auto s = paid();
+  auto asked = run_order(s, request_refund{1000, "k1"});
+  REQUIRE(asked.accepted());
+  REQUIRE(std::holds_alternative<refund_requested>(asked.events().at(0)));
+  CHECK(s.refunded == 0);  // not yet: the provider has not answered
+  CHECK(run_order(s, request_refund{1000, "k1"}).events().empty());  // the same key again
+  // Pending refunds count against what can still be refunded.
+  CHECK(run_order(s, request_refund{2099, "k2"}).error().code == "refund_exceeds_paid");
+  auto refused = run_order(s, record_refund_refused{"k1", "amount_too_large"});
+  REQUIRE(refused.accepted());
+  CHECK(s.pending_refunds.empty());
+  CHECK(s.closed_refunds.back().outcome == "amount_too_large");
+  CHECK(run_order(s, request_refund{1000, "k1"}).events().empty());  // it ended; the key stays spent
 }
 
 TEST_CASE("refunds are partial or full and never exceed what was paid", "[order]") {
   auto s = paid();
-  require_accepted<order_decider>(s, refund_order{1000, "re_1"});
+  refund(s, 1000, "1");
   CHECK(s.status == order_status::paid);
   CHECK(s.refunded == 1000);
-  auto over = run_order(s, refund_order{2099, "re_2"});
+  auto over = run_order(s, request_refund{2099, "2"});
   REQUIRE(code_of(over) == "refund_exceeds_paid");
   CHECK(over.error().extra.at("refundable").as_int64() == 2098);
-  CHECK(code_of(run_order(s, refund_order{0, "re_2"})) == "validation_failed");
-  CHECK(code_of(run_order(s, refund_order{-5, "re_2"})) == "validation_failed");
-  require_accepted<order_decider>(s, refund_order{2098, "re_2"});
+  CHECK(code_of(run_order(s, request_refund{0, "2"})) == "validation_failed");
+  CHECK(code_of(run_order(s, request_refund{-5, "2"})) == "validation_failed");
+  refund(s, 2098, "2");
   CHECK(s.status == order_status::refunded);
   CHECK(s.history.back().status == order_status::refunded);
-  CHECK(code_of(run_order(s, refund_order{1, "re_3"})) == "invalid_transition");
+  CHECK(code_of(run_order(s, request_refund{1, "3"})) == "invalid_transition");
   auto unpaid = placed();
-  CHECK(code_of(run_order(unpaid, refund_order{1, "re_4"})) == "invalid_transition");
+  CHECK(code_of(run_order(unpaid, request_refund{1, "4"})) == "invalid_transition");
+}
+
+TEST_CASE("a free order is paid without a transaction", "[order]") {
+  auto s = order_decider::initial("order-free");
+  require_accepted<order_decider>(s, place_order{"cart-1", "", "a@b.c", {}, {{"GIFT", 1, {0, "USD"}}}});
+  require_accepted<order_decider>(s, record_payment{"", {0, "USD"}});
+  CHECK(s.status == order_status::paid);
+  CHECK(run_order(s, record_payment{"", {0, "USD"}}).events().empty());  // a commit run again
 }
