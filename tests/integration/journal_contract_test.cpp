@@ -316,7 +316,7 @@ TEST_CASE("an unreachable PostgreSQL fails appends fast with storage_unavailable
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
 }
 
-TEMPLATE_TEST_CASE("the head is the last event read_all can return; behind counts what is after a checkpoint",
+TEMPLATE_TEST_CASE("the head is the last event read_all can return, and behind counts what follows a checkpoint",
                    "[journal]", memory_store, postgres_store) {
   TestType store;
   auto j = store.open();
