@@ -5,12 +5,16 @@
 // has read it (within its poll interval).
 //
 // In memory, so it is rebuilt from the start of the journal each time it starts: its
-// subscription keeps no checkpoint (subscription_options::keep_checkpoint = false).
+// subscription keeps no checkpoint (subscription_options::keep_checkpoint = false), and the node
+// answers /readyz with 503 until that subscription has caught up with the journal's head as it
+// was at start. An event it cannot decode or apply is refused as a permanent failure (parked);
+// nothing else is refused.
 //
 //   request(view, t, deliver_atom, std::vector<stored_event>)  -> ()   (the subscription protocol)
 //   request(view, t, get_atom, view_query<Decider>)            -> view_page<Decider>
 #pragma once
 
+#include "common/log.hpp"
 #include "domain/event_codec.hpp"
 #include "protocols/subscription.hpp"
 
@@ -61,6 +65,10 @@ void apply(view_state<Decider>& st, const protocols::stored_event& e) {
     it = st.entities.emplace(e.stream_id, view_entry<Decider>{e.stream_id, Decider::initial(e.stream_id), 0}).first;
   auto& entry = it->second;
   if (e.version <= entry.version) return;  // delivered again after a restart of the subscription
+  if (e.version != entry.version + 1)
+    // The journal's versions have no holes, so the feed skipped events: say so loudly.
+    log::error("read model missed events", {{"view", std::string(Decider::stream_type)}, {"stream_id", e.stream_id},
+                                            {"expected_version", entry.version + 1}, {"version", e.version}});
   entry.state = Decider::evolve(std::move(entry.state),
                                 domain::decode_event<typename Decider::event>(e.event_type, e.schema_version,
                                                                               boost::json::parse(e.data)));
@@ -75,9 +83,9 @@ caf::behavior entity_view(caf::stateful_actor<view_state<Decider>>* self) {
           try {
             apply(self->state, e);
           } catch (const std::exception& failure) {
-            // Refused: the subscription retries, then parks this event and goes on.
-            return caf::make_error(caf::sec::runtime_error, "cannot apply " + e.event_type + " at position " +
-                                                                std::to_string(e.position) + ": " + failure.what());
+            // It will never apply: the subscription parks this event and goes on.
+            return protocols::permanent_failure("cannot apply " + e.event_type + " at position " +
+                                                std::to_string(e.position) + ": " + failure.what());
           }
         }
         return caf::unit;

@@ -4,6 +4,7 @@
 #include "protocols/dead_letters.hpp"
 #include "protocols/journal.hpp"
 #include "protocols/payment.hpp"
+#include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <boost/json.hpp>
@@ -144,15 +145,51 @@ void healthz(const call_ptr& call) {
   call->respond(json_response(200, {{"status", "ok"}, {"version", call->options().version}}));
 }
 
-// Ready when PostgreSQL answers through a journal reader (Redis joins with the streams issue).
+http_response not_ready(const std::string& detail) {
+  return with_retry_after(problem(503, "not_ready", "Not ready", detail), std::chrono::seconds(1));
+}
+
+// Ready when PostgreSQL answers through a journal reader (Redis joins with the streams issue) and
+// the read models have caught up with the journal as it was when they started: until then the
+// lists would be missing entities.
 void readyz(const call_ptr& call) {
   call->self->request(call->services().readers.front(), std::chrono::seconds(2), protocols::ping_atom::value)
-      .then([call]() { call->respond(json_response(200, {{"status", "ready"}, {"postgres", "ok"}})); },
-            [call](caf::error& e) {
-              call->respond(with_retry_after(
-                  problem(503, "not_ready", "Not ready", "PostgreSQL does not answer: " + call->self->system().render(e)),
-                  std::chrono::seconds(1)));
-            });
+      .then(
+          [call]() {
+            const auto& feeds = call->services().read_model_feeds;
+            auto ready = [call] {
+              call->respond(json_response(200, {{"status", "ready"}, {"postgres", "ok"}, {"read_models", "caught_up"}}));
+            };
+            if (feeds.empty()) return ready();
+            struct pending {
+              std::size_t waiting;
+              std::vector<std::string> behind;
+            };
+            auto state = std::make_shared<pending>(pending{feeds.size(), {}});
+            auto done = [call, state, ready] {
+              if (--state->waiting > 0) return;
+              if (state->behind.empty()) return ready();
+              std::string detail = "read models are catching up with the journal:";
+              for (const auto& b : state->behind) detail += " " + b;
+              call->respond(not_ready(detail));
+            };
+            for (const auto& feed : feeds)
+              call->self->request(feed, std::chrono::seconds(2), caf::get_atom::value)
+                  .then(
+                      [state, done](protocols::subscription_status& s) {
+                        if (!s.caught_up)
+                          state->behind.push_back(s.name + " (at position " + std::to_string(s.at.position) +
+                                                  ", head " + std::to_string(s.head.position) + ")");
+                        done();
+                      },
+                      [state, done](caf::error&) {
+                        state->behind.push_back("(a read model did not answer)");
+                        done();
+                      });
+          },
+          [call](caf::error& e) {
+            call->respond(not_ready("PostgreSQL does not answer: " + call->self->system().render(e)));
+          });
 }
 
 // Restarts of every child, as its supervisor counts them.

@@ -28,6 +28,7 @@ struct gateway_options {
 // `idempotency` store, Idempotency-Key headers are ignored. `product_view` is the catalog's
 // read model (entity_view.hpp), `order_view` the orders'; `subscriptions` by name take back their
 // dead letters; `payments` is the payment client (refunds, and its breaker for /admin/breakers).
+// /readyz answers 503 until every subscription in `read_model_feeds` has caught up.
 struct gateway_services {
   entity_regions regions;
   std::vector<caf::actor> readers;
@@ -37,6 +38,7 @@ struct gateway_services {
   caf::actor order_view;
   caf::actor payments;
   std::map<std::string, caf::actor> subscriptions;
+  std::vector<caf::actor> read_model_feeds;
   std::function<caf::actor()> supervision_root;
 };
 

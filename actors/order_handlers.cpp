@@ -82,7 +82,7 @@ caf::behavior order_handlers(caf::event_based_actor* self, caf::actor reader, ca
                       batch->effects[id] = effects_in(id, stream.events, *wanted);  // `batch` keeps it
                     } catch (const std::exception& e) {  // an event this build cannot read
                       batch->failed = true;
-                      batch->promise.deliver(caf::make_error(caf::sec::runtime_error, e.what()));
+                      batch->promise.deliver(protocols::permanent_failure(e.what()));
                       return;
                     }
                     store_when_complete(self, store, timeout, batch);

@@ -2,11 +2,25 @@
 // hands each batch to a handler (protocols/subscription.hpp), storing the checkpoint after every
 // acknowledged batch. Read models and event handlers (emails, warehouse, analytics) sit behind it.
 //
-// A refused delivery is tried again with backoff. When a batch keeps being refused, the
-// subscription goes on one event at a time up to that batch's end, and an event refused
-// `max_attempts` times on its own is parked in the dead-letter office and skipped, so one
-// poison event cannot stall a handler forever. retry_atom with such a letter delivers it again:
+// Failures (protocols/subscription.hpp):
+// - transient (a failed read or checkpoint save, a handler that times out or reports that its
+//   store or reader did not answer): the batch is tried again with backoff (retry_after,
+//   doubling, at most 32 times it), for as long as it takes. Nothing is skipped; the lag shows
+//   in /metrics.
+// - permanent (the handler marks its own decode/apply error so): a batch is split and tried one
+//   event at a time up to its end; the event that is refused on its own is parked in the
+//   dead-letter office, and the checkpoint moves past it only once the office has confirmed
+//   that it stored the letter (until then parking is retried, with backoff).
+// retry_atom with such a letter delivers it again:
 //   request(subscription, t, retry_atom, dead_letter) -> () once the handler took it
+//
+// Progress: at start the subscription asks the journal for its head and is `caught_up` once it
+// has handled everything up to it. Every `status_interval` it asks again and publishes
+//   commerce_subscription_position{subscription}      the position of the last event handled
+//   commerce_subscription_lag_events{subscription}    events not handled yet (up to 100,000)
+//   commerce_subscription_lag_seconds{subscription}   age of the oldest of them
+//   commerce_subscription_caught_up{subscription}     1 once caught up with the head seen at start
+//   request(subscription, t, get_atom) -> protocols::subscription_status
 #pragma once
 
 #include <caf/actor.hpp>
@@ -21,9 +35,9 @@ struct subscription_options {
   std::string name;  // the checkpoint's key: one per handler, stable across restarts
   std::size_t batch = 256;
   std::chrono::milliseconds poll_interval{100};  // when caught up
-  std::chrono::milliseconds retry_after{1000};   // after a failed read or save; first delivery retry
-  int max_attempts = 5;                          // deliveries of a batch, then of a single event
+  std::chrono::milliseconds retry_after{1000};   // first retry after a transient failure
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds status_interval{1000};  // how often the head and lag are refreshed
   // false for a handler that keeps nothing durable (an in-memory read model): it starts from
   // the beginning of the journal every time, and no checkpoint is stored.
   bool keep_checkpoint = true;

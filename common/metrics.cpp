@@ -106,7 +106,7 @@ std::string registry::render() const {
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
     for (const auto& [l, c] : f.counters) out += name + l + " " + std::to_string(c->value()) + "\n";
-    for (const auto& [l, g] : f.gauges) out += name + l + " " + std::to_string(g->value()) + "\n";
+    for (const auto& [l, g] : f.gauges) out += name + l + " " + number(g->double_value()) + "\n";
     for (const auto& [l, h] : f.histograms) {
       const auto counts = h->cumulative_counts();
       for (std::size_t i = 0; i < h->bounds().size(); ++i)

@@ -32,13 +32,16 @@ class counter {
   std::atomic<std::uint64_t> value_{0};
 };
 
+// Holds a double (whole numbers render without a fraction); set() and value() for counts.
 class gauge {
  public:
-  void set(std::int64_t v) { value_.store(v, std::memory_order_relaxed); }
-  std::int64_t value() const { return value_.load(std::memory_order_relaxed); }
+  void set(std::int64_t v) { value_.store(static_cast<double>(v), std::memory_order_relaxed); }
+  void set_double(double v) { value_.store(v, std::memory_order_relaxed); }
+  std::int64_t value() const { return static_cast<std::int64_t>(value_.load(std::memory_order_relaxed)); }
+  double double_value() const { return value_.load(std::memory_order_relaxed); }
 
  private:
-  std::atomic<std::int64_t> value_{0};
+  std::atomic<double> value_{0};
 };
 
 class histogram {

@@ -9,6 +9,7 @@
 //   request(reader, t, load_atom, stream_type, stream_id, from_version, use_snapshot) -> recovered_stream
 //   request(reader, t, read_atom, checkpoint, limit)             -> std::vector<stored_event>
 //   request(reader, t, load_atom, subscription)                  -> checkpoint ({0, 0} when none)
+//   request(reader, t, head_atom, checkpoint)                    -> journal_head (how far behind it is)
 //   request(reader, t, due_atom, until_ms, limit)                -> std::vector<due_timer>
 //   request(reader, t, ping_atom)                                -> () once PostgreSQL answers
 // A reader that cannot reach the store answers with an error (sec::runtime_error).
@@ -32,6 +33,7 @@ using load_atom = caf::atom_constant<caf::atom("load")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using due_atom = caf::atom_constant<caf::atom("due")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using head_atom = caf::atom_constant<caf::atom("head")>;
 
 // An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
 // causation_id, command_id).
@@ -107,6 +109,16 @@ struct checkpoint {
   std::int64_t position = 0;
 };
 
+// Where the global order ends now, as read_all sees it (the last event it could return;
+// {0, 0} for an empty journal), and how far a subscription at some checkpoint is behind: the
+// events after that checkpoint (counted up to a cap) and when the oldest of them was recorded
+// (0 when there are none).
+struct journal_head {
+  checkpoint head;
+  std::int64_t behind = 0;
+  std::int64_t oldest_unread_ms = 0;
+};
+
 // A durable timer that is due: the timer service sends it to its entity, then clears it.
 struct due_timer {
   std::string stream_type;
@@ -159,6 +171,11 @@ typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
   return f(caf::meta::type_name("checkpoint"), x.transaction_id, x.position);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_head& x) {
+  return f(caf::meta::type_name("journal_head"), x.head, x.behind, x.oldest_unread_ms);
 }
 
 template <class Inspector>

@@ -20,6 +20,7 @@ using protocols::append_status;
 using protocols::event_record;
 using protocols::checkpoint;
 using protocols::due_timer;
+using protocols::journal_head;
 using protocols::snapshot;
 using protocols::stored_event;
 using protocols::timer_change;
@@ -52,6 +53,9 @@ class journal {
   // event that commits later can never land behind a checkpoint already passed (the gap
   // Akka JDBC #96 and Marten #3321 fell into).
   virtual std::vector<stored_event> read_all(const checkpoint& after, std::size_t limit) = 0;
+  // The last event read_all could return now, and how far `after` is behind it: the events
+  // read_all would return after it, counted up to `count_limit`, and the oldest one's time.
+  virtual journal_head head(const checkpoint& after, std::size_t count_limit) = 0;
   virtual std::optional<checkpoint> load_checkpoint(const std::string& subscription) = 0;
   virtual void save_checkpoint(const std::string& subscription, const checkpoint& at) = 0;
 

@@ -26,6 +26,10 @@ caf::behavior journal_reader(caf::event_based_actor*, std::shared_ptr<journal> s
       [store](protocols::read_atom, const checkpoint& after, std::uint64_t limit) {
         return answer_or_error(read_failed, [&] { return store->read_all(after, limit); });
       },
+      [store](protocols::head_atom, const checkpoint& after) {
+        // A cap keeps the count cheap however far behind a subscription is.
+        return answer_or_error(read_failed, [&] { return store->head(after, 100'000); });
+      },
       [store](protocols::load_atom, const std::string& subscription) {
         return answer_or_error(read_failed, [&] { return store->load_checkpoint(subscription).value_or(checkpoint{}); });
       },

@@ -90,6 +90,23 @@ std::vector<stored_event> memory_journal::read_all(const checkpoint& after, std:
   return out;
 }
 
+journal_head memory_journal::head(const checkpoint& after, std::size_t count_limit) {
+  std::lock_guard lock(mutex_);
+  const auto horizon = open_transactions_.empty() ? next_transaction_ : *open_transactions_.begin();
+  auto key = [](const stored_event& e) { return std::pair(e.transaction_id, e.position); };
+  journal_head out;
+  for (const auto& e : events_) {
+    if (e.transaction_id >= horizon) continue;
+    if (key(e) > std::pair(out.head.transaction_id, out.head.position)) out.head = {e.transaction_id, e.position};
+    if (key(e) > std::pair(after.transaction_id, after.position) &&
+        static_cast<std::size_t>(out.behind) < count_limit) {
+      ++out.behind;
+      if (out.oldest_unread_ms == 0 || e.recorded_at_ms < out.oldest_unread_ms) out.oldest_unread_ms = e.recorded_at_ms;
+    }
+  }
+  return out;
+}
+
 std::optional<checkpoint> memory_journal::load_checkpoint(const std::string& subscription) {
   std::lock_guard lock(mutex_);
   auto it = checkpoints_.find(subscription);

@@ -52,13 +52,29 @@ constexpr const char* load_snapshot_sql =
 
 // pg_snapshot_xmin is the oldest transaction still running: everything below it has committed
 // or aborted, so nothing can appear later behind the returned rows.
+// ORDER BY names the table's column on purpose: a bare `transaction_id` would be the output
+// column `transaction_id::text` (an output name wins in ORDER BY), sorting "1000" before "999",
+// and a page ending at "1000" would move the checkpoint past every 3-digit transaction unread.
+// Read models rebuilt from the start lost whole entities that way (issue 14).
 constexpr const char* read_all_sql = R"sql(
-SELECT position, stream_type, stream_id, version, event_type, schema_version, data::text, metadata::text,
-       (extract(epoch FROM recorded_at) * 1000)::bigint, transaction_id::text
-FROM events
-WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, position LIMIT $3)sql";
+SELECT e.position, e.stream_type, e.stream_id, e.version, e.event_type, e.schema_version, e.data::text,
+       e.metadata::text, (extract(epoch FROM e.recorded_at) * 1000)::bigint, e.transaction_id::text AS transaction_text
+FROM events e
+WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
+  AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY e.transaction_id, e.position LIMIT $3)sql";
+
+// The same horizon as read_all, once for the whole statement.
+constexpr const char* head_sql = R"sql(
+WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+last AS (SELECT e.transaction_id, e.position FROM events e, horizon h WHERE e.transaction_id < h.xmin
+         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1),
+unread AS (SELECT e.recorded_at FROM events e, horizon h
+           WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint) AND e.transaction_id < h.xmin
+           ORDER BY e.transaction_id, e.position LIMIT $3)
+SELECT COALESCE((SELECT transaction_id::text FROM last), '0'), COALESCE((SELECT position FROM last), 0),
+       (SELECT count(*) FROM unread),
+       COALESCE((SELECT (extract(epoch FROM min(recorded_at)) * 1000)::bigint FROM unread), 0))sql";
 
 constexpr const char* load_checkpoint_sql =
     "SELECT transaction_id::text, position FROM subscription_checkpoints WHERE name = $1";
@@ -163,6 +179,7 @@ pg_conn* postgres_journal::connected() {
       {"save_snapshot", save_snapshot_sql},
       {"load_snapshot", load_snapshot_sql},
       {"read_all", read_all_sql},
+      {"head", head_sql},
       {"load_checkpoint", load_checkpoint_sql},
       {"save_checkpoint", save_checkpoint_sql},
       {"due_timers", due_timers_sql},
@@ -316,6 +333,16 @@ std::vector<stored_event> postgres_journal::read_all(const checkpoint& after, st
                    PQgetvalue(r.get(), row, 6), PQgetvalue(r.get(), row, 7), int_at(r.get(), row, 8),
                    int_at(r.get(), row, 9)});
   return out;
+}
+
+journal_head postgres_journal::head(const checkpoint& after, std::size_t count_limit) {
+  PGconn* conn = connected();
+  const std::string tx = std::to_string(after.transaction_id), position = std::to_string(after.position),
+                    max = limit_text(count_limit);
+  const char* params[] = {tx.c_str(), position.c_str(), max.c_str()};
+  result_ptr r(PQexecPrepared(conn, "head", 3, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot read the journal's head");
+  return {{int_at(r.get(), 0, 0), int_at(r.get(), 0, 1)}, int_at(r.get(), 0, 2), int_at(r.get(), 0, 3)};
 }
 
 std::optional<checkpoint> postgres_journal::load_checkpoint(const std::string& subscription) {

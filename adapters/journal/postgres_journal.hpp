@@ -24,6 +24,7 @@ class postgres_journal : public journal {
   void save_snapshot(const snapshot& s) override;
   std::optional<snapshot> load_snapshot(const std::string& stream_type, const std::string& stream_id) override;
   std::vector<stored_event> read_all(const checkpoint& after, std::size_t limit) override;
+  journal_head head(const checkpoint& after, std::size_t count_limit) override;
   std::optional<checkpoint> load_checkpoint(const std::string& subscription) override;
   void save_checkpoint(const std::string& subscription, const checkpoint& at) override;
   std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) override;

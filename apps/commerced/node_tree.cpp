@@ -146,10 +146,13 @@ void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>
 
 // In-memory read models rebuilt from the journal at start; a view and its subscription restart
 // together, since the subscription holds the view and a new view needs the journal again.
+// Their subscriptions' names; /readyz waits for these to catch up.
+constexpr const char* read_model_names[] = {"product_view", "order_view"};
+
 supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
   auto spec = escalating_group("read_models", restart_strategy::one_for_all);
-  add_read_model(spec, directory, "product_view", actors::spawn_product_view, &node_directory::handles::product_view);
-  add_read_model(spec, directory, "order_view", actors::spawn_order_view, &node_directory::handles::order_view);
+  add_read_model(spec, directory, read_model_names[0], actors::spawn_product_view, &node_directory::handles::product_view);
+  add_read_model(spec, directory, read_model_names[1], actors::spawn_order_view, &node_directory::handles::order_view);
   return spec;
 }
 
@@ -221,9 +224,11 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   gateway_options.cart_reservation_ttl = config.cart_reservation_ttl;
   root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
     auto gateway = directory->with([&](node_directory::handles& h) {
+      std::vector<caf::actor> read_model_feeds;
+      for (const auto* name : read_model_names) read_model_feeds.push_back(h.subscriptions.at(name));
       h.gateway = actors::spawn_gateway(system, gateway_options,
                                         {h.regions, h.readers, h.dead_letters, h.idempotency, h.product_view,
-                                         h.order_view, h.payments, h.subscriptions,
+                                         h.order_view, h.payments, h.subscriptions, std::move(read_model_feeds),
                                          [directory] { return directory->root(); }});
       return h.gateway;
     });

@@ -1,9 +1,12 @@
 // A catch-up subscription over the in-memory journal: every event once and in order, the
-// checkpoint kept across a restart, a failed delivery redelivered, an open transaction waited for.
+// checkpoint kept across a restart, a failed delivery redelivered (a transient failure for as
+// long as it takes, never parked), an open transaction waited for, a permanently refused event
+// parked once the office confirms, and when it has caught up.
 #include "actors/subscription.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/memory_journal.hpp"
+#include "protocols/dead_letters.hpp"
 #include "protocols/subscription.hpp"
 
 #include "actor_fixture.hpp"
@@ -11,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -19,8 +23,8 @@ using protocols::stored_event;
 
 namespace {
 
-// Collects what it is given; refuses the first `failures` deliveries, and every batch holding
-// an event of type `poison`.
+// Collects what it is given; refuses the first `failures` deliveries (transiently: "busy"), and
+// every batch holding an event of type `poison` (for good).
 struct collected {
   std::mutex mutex;
   std::vector<std::string> types;
@@ -39,7 +43,7 @@ caf::behavior collector(caf::event_based_actor*, std::shared_ptr<collected> into
         std::lock_guard lock(into->mutex);
         if (into->deliveries++ < into->failures) return caf::make_error(caf::sec::runtime_error, "handler busy");
         for (const auto& e : events)
-          if (e.event_type == into->poison) return caf::make_error(caf::sec::runtime_error, "cannot handle " + e.event_type);
+          if (e.event_type == into->poison) return protocols::permanent_failure("cannot handle " + e.event_type);
         for (const auto& e : events) into->types.push_back(e.event_type);
         return caf::unit;
       },
@@ -61,8 +65,24 @@ struct fixture : test::actor_system_fixture {
     options.batch = 7;
     options.poll_interval = std::chrono::milliseconds(5);
     options.retry_after = std::chrono::milliseconds(1);
-    options.max_attempts = 3;
+    options.status_interval = std::chrono::milliseconds(10);
     running = actors::spawn_subscription(*system, reader, writer, handler, office, options);
+  }
+  protocols::subscription_status status() {
+    caf::scoped_actor self{*system};
+    protocols::subscription_status out;
+    self->request(running, std::chrono::seconds(5), caf::get_atom::value)
+        .receive([&](protocols::subscription_status& s) { out = std::move(s); },
+                 [&](caf::error& e) { FAIL(system->render(e)); });
+    return out;
+  }
+  std::vector<protocols::dead_letter> letters_in(const caf::actor& at) {
+    caf::scoped_actor self{*system};
+    std::vector<protocols::dead_letter> letters;
+    self->request(at, std::chrono::seconds(5), caf::get_atom::value)
+        .receive([&](std::vector<protocols::dead_letter>& l) { letters = std::move(l); },
+                 [&](caf::error& e) { FAIL(system->render(e)); });
+    return letters;
   }
   void unsubscribe() { caf::anon_send_exit(running, caf::exit_reason::user_shutdown); }
   void append(const std::string& stream, int count) {
@@ -141,7 +161,7 @@ TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and 
   REQUIRE(letters.size() == 1);
   CHECK(letters[0].target == "subscription/projector");
   CHECK(letters[0].message_type == "a-3");
-  CHECK(letters[0].attempts == 3);
+  CHECK(letters[0].attempts == 1);
   CHECK(letters[0].reason.find("cannot handle a-3") != std::string::npos);
 
   {
@@ -154,4 +174,95 @@ TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and 
   CHECK(delivered);
   CHECK(seen->types.back() == "a-3");
   CHECK(seen->size() == 7);
+}
+
+TEST_CASE_METHOD(fixture, "a transient failure is retried with backoff for as long as it takes, never parked",
+                 "[subscription][faults]") {
+  seen->failures = 9;  // more than any attempt budget: a store that is down for a while
+  append("a", 3);
+  subscribe();
+  REQUIRE(wait_for(3));
+  CHECK(seen->types == std::vector<std::string>{"a-1", "a-2", "a-3"});
+  CHECK(seen->deliveries == 10);
+  CHECK(letters_in(office).empty());
+}
+
+TEST_CASE_METHOD(fixture, "while it is refused transiently the subscription is behind and not caught up",
+                 "[subscription][faults]") {
+  seen->failures = 1'000'000;
+  append("a", 4);
+  subscribe();
+  for (int i = 0; i < 200 && status().behind != 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto s = status();
+  CHECK_FALSE(s.caught_up);
+  CHECK(s.behind == 4);
+  CHECK(s.at.position == 0);
+  CHECK(s.head.position == 4);
+  CHECK(seen->size() == 0);
+  CHECK(letters_in(office).empty());
+}
+
+TEST_CASE_METHOD(fixture, "a subscription reports when it has caught up with the journal's head at its start",
+                 "[subscription]") {
+  append("a", 20);
+  subscribe();
+  REQUIRE(wait_for(20));
+  bool caught_up = false;
+  for (int i = 0; i < 200 && !(caught_up = status().caught_up); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(caught_up);
+  CHECK(status().at.position == 20);
+}
+
+namespace {
+
+// An office that refuses to store anything until it is opened; then it stores as the real one.
+struct gated_office_state {
+  std::vector<protocols::dead_letter> letters;
+  std::shared_ptr<std::atomic<bool>> open;
+  int refused = 0;
+};
+
+caf::behavior gated_office(caf::stateful_actor<gated_office_state>* self, std::shared_ptr<std::atomic<bool>> open) {
+  self->state.open = std::move(open);
+  return {
+      [self](caf::put_atom, protocols::dead_letter& letter) -> caf::result<std::int64_t> {
+        if (!*self->state.open) {
+          ++self->state.refused;
+          return caf::make_error(caf::sec::runtime_error, "dead letters cannot be stored");
+        }
+        letter.id = static_cast<std::int64_t>(self->state.letters.size()) + 1;
+        self->state.letters.push_back(letter);
+        return letter.id;
+      },
+      [self](caf::get_atom) { return self->state.letters; },
+  };
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(fixture, "a poison event is skipped only after the office confirmed it stored the letter",
+                 "[subscription][faults]") {
+  auto open = std::make_shared<std::atomic<bool>>(false);
+  auto flaky = system->spawn(gated_office, open);
+  seen->poison = "a-3";
+  append("a", 5);
+  actors::subscription_options options;
+  options.name = "projector";
+  options.batch = 7;
+  options.poll_interval = std::chrono::milliseconds(5);
+  options.retry_after = std::chrono::milliseconds(1);
+  running = actors::spawn_subscription(*system, reader, writer, handler, flaky, options);
+  REQUIRE(wait_for(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  CHECK(seen->size() == 2);  // a-4 and a-5 wait: a-3 is not parked yet
+  CHECK(letters_in(flaky).empty());
+  *open = true;
+  REQUIRE(wait_for(4));
+  CHECK(seen->types == std::vector<std::string>{"a-1", "a-2", "a-4", "a-5"});
+  const auto letters = letters_in(flaky);
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].message_type == "a-3");
+  CHECK(letters[0].attempts > 1);  // parking was tried again
+  caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
 }

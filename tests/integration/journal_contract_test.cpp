@@ -315,3 +315,64 @@ TEST_CASE("an unreachable PostgreSQL fails appends fast with storage_unavailable
   CHECK_THROWS_AS(j.append({request("a", 0, {event("E1")})}), storage_unavailable);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
 }
+
+TEMPLATE_TEST_CASE("the head is the last event read_all can return, and behind counts what follows a checkpoint",
+                   "[journal]", memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  const auto empty = j->head({}, 100);
+  CHECK(empty.head.position == 0);
+  CHECK(empty.behind == 0);
+  CHECK(empty.oldest_unread_ms == 0);
+
+  j->append({request("a", 0, {event("A1"), event("A2")})});
+  j->append({request("b", 0, {event("B1")})});
+  const auto all = j->read_all({}, 100);
+  REQUIRE(all.size() == 3);
+  const auto h = j->head({}, 100);
+  CHECK(h.head.transaction_id == all[2].transaction_id);
+  CHECK(h.head.position == all[2].position);
+  CHECK(h.behind == 3);
+  CHECK(h.oldest_unread_ms == all[0].recorded_at_ms);
+  CHECK(j->head({}, 2).behind == 2);  // counted up to the cap
+  CHECK(j->head({all[0].transaction_id, all[0].position}, 100).behind == 2);
+  const auto at_end = j->head({all[2].transaction_id, all[2].position}, 100);
+  CHECK(at_end.behind == 0);
+  CHECK(at_end.oldest_unread_ms == 0);
+
+  // An open older transaction hides what committed after it, from the head as from read_all.
+  auto slow = store.append_uncommitted("slow");
+  j->append({request("c", 0, {event("C1")})});
+  CHECK(j->head({}, 100).head.position == all[2].position);
+  slow();
+  CHECK(j->head({}, 100).behind == 5);
+}
+
+// Issue 14: read_all sorted by the transaction id's text, so "1000" came before "999" and a
+// page ending in the 4-digit ids moved the checkpoint past every 3-digit one, never read.
+// Transaction ids are written here directly (below every running one, so all visible) to
+// straddle a change in the number of digits.
+TEST_CASE("read_all orders transaction ids as numbers, across a change in their number of digits",
+          "[journal][postgres]") {
+  postgres_store store;
+  postgres::connection conn(store.db.conninfo());
+  std::int64_t version = 0;
+  for (const auto tx : {97, 98, 99, 100, 101, 102})
+    conn.exec("INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data, transaction_id) "
+              "VALUES ('product', 'MUG', " + std::to_string(++version) + ", 'E" + std::to_string(tx) + "', 1, '{}', '" +
+              std::to_string(tx) + "')");
+  auto j = store.open();
+  checkpoint at;
+  std::vector<std::int64_t> seen;
+  for (int page = 0; page < 10; ++page) {
+    const auto events = j->read_all(at, 2);
+    if (events.empty()) break;
+    for (const auto& e : events) {
+      seen.push_back(e.transaction_id);
+      at = {e.transaction_id, e.position};
+    }
+  }
+  CHECK(seen == std::vector<std::int64_t>{97, 98, 99, 100, 101, 102});
+  CHECK(j->head({}, 100).head.transaction_id == 102);
+  CHECK(j->head({98, 2}, 100).behind == 4);
+}
