@@ -152,7 +152,11 @@ postgres_journal::~postgres_journal() {
 }
 
 void postgres_journal::fail(const std::string& what, const PGresult* result) {
-  const bool reachable = conn_ && PQstatus(conn_) == CONNECTION_OK;
+  // An error result without a SQLSTATE comes from libpq itself (send or receive failed), and
+  // libpq does not always mark the connection bad for it.
+  const bool client_side = result && PQresultStatus(result) == PGRES_FATAL_ERROR &&
+                           !PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const bool reachable = conn_ && PQstatus(conn_) == CONNECTION_OK && !client_side;
   const char* result_message = result ? PQresultErrorMessage(result) : "";
   const std::string reason = *result_message ? result_message : conn_ ? PQerrorMessage(conn_) : "not connected";
   const bool data_refused = reachable && refused_data(result);
@@ -329,7 +333,12 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
 
   // From here a lost connection leaves the outcome open: COMMIT may have reached the server
   // and committed. Only the server can tell, so ask it instead of guessing "failed".
-  const auto lost = [&] { return PQstatus(conn) != CONNECTION_OK; };
+  // Only an error the server reported (it carries a SQLSTATE) proves the transaction aborted;
+  // anything libpq reports by itself (a failed send or receive) leaves the outcome open, and
+  // libpq does not always mark the connection bad for it.
+  const auto lost = [&](const PGresult* r) {
+    return PQstatus(conn) != CONNECTION_OK || !r || !PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  };
   bool settled = false;
   const auto settle = [&](const std::string& why) {
     PQfinish(conn_);
@@ -337,15 +346,12 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
     settle_commit(xid, backend_pid, why);  // throws unless committed
     settled = true;
   };
-  if (!sent) {
-    if (!lost()) fail("cannot commit the append batch");
-    settle("cannot send the commit");
-  }
+  if (!sent) settle(std::string("cannot send the commit: ") + PQerrorMessage(conn));
   for (std::size_t k = 0; k < version_of.size() && !settled; ++k) {
     result_ptr r(PQgetResult(conn));
     result_ptr end(PQgetResult(conn));
     if (!succeeded(r.get())) {
-      if (lost()) settle("connection lost before the commit's answer");
+      if (lost(r.get())) settle(std::string("connection lost before the commit's answer: ") + PQerrorMessage(conn));
       else fail("append batch follow-up failed", r.get());
     } else if (version_of[k]) {
       outcome[*version_of[k]].version = int_at(r.get(), 0, 0);
@@ -354,7 +360,7 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
   if (!settled) {
     result_ptr commit(PQgetResult(conn));
     if (!succeeded(commit.get())) {
-      if (lost()) settle("connection lost before the commit's answer");
+      if (lost(commit.get())) settle(std::string("connection lost before the commit's answer: ") + PQerrorMessage(conn));
       else fail("commit failed", commit.get());
     }
   }

@@ -144,7 +144,7 @@ TEST_CASE_METHOD(actor_system_fixture, "an outage fails appends fast, and the wr
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(actor_system_fixture, "an unstorable append is refused alone; its batch companions land",
+TEST_CASE_METHOD(actor_system_fixture, "an unstorable append is refused alone, its batch companions land",
                  "[journal_writer]") {
   auto store = std::make_shared<gated_journal>();
   auto writer = spawn_journal_writer(*system, store);

@@ -313,7 +313,7 @@ TEMPLATE_TEST_CASE("concurrent writers with out-of-order commits: a reader sees 
   CHECK(positions.size() == writers * appends * 2 + 1);
 }
 
-TEMPLATE_TEST_CASE("one unstorable event in a batch is refused alone; the other 100 land", "[journal][invalid]",
+TEMPLATE_TEST_CASE("one unstorable event in a batch is refused alone, the other 100 land", "[journal][invalid]",
                    memory_store, postgres_store) {
   TestType store;
   auto j = store.open();
