@@ -43,22 +43,31 @@ http_response replayed(const stored_response& s) {
 }
 
 // From now on the call's answer goes through the store first.
-void keep_answer(const call_ptr& call, const caf::actor& store, const std::string& key) {
-  call->respond = [self = call->self, store, key, respond = std::move(call->respond),
+void keep_answer(const call_ptr& call, const caf::actor& store, const std::string& key, const std::string& owner) {
+  call->respond = [self = call->self, store, key, owner, respond = std::move(call->respond),
                    timeout = call->options().request_timeout](http_response r) {
     if (!worth_keeping(r)) {
-      caf::anon_send(store, caf::delete_atom::value, key);
+      caf::anon_send(store, caf::delete_atom::value, key, owner);
       return respond(std::move(r));
     }
     auto stored = to_stored(r);
-    self->request(store, timeout, caf::put_atom::value, key, std::move(stored))
-        .then([respond, r]() { respond(r); },
-              [self, respond, r, key](caf::error& e) {
-                // The work is done and the client should learn how it went; the key stays
-                // claimed until it goes stale, so a repeat meanwhile is told it is in progress.
-                log::warn("idempotency key not stored", {{"key", key}, {"error", self->system().render(e)}});
-                respond(r);
-              });
+    self->request(store, timeout, caf::put_atom::value, key, owner, std::move(stored))
+        .then(
+            [respond, r, key](bool kept) {
+              // Not kept: this request's claim went stale and a retry took it over; the
+              // retry's answer is the one the key keeps.
+              if (!kept) log::warn("idempotency key taken over; this answer not stored", {{"key", key}});
+              respond(r);
+            },
+            [self, store, respond, r, key, owner](caf::error& e) {
+              // The work is done and the client should learn how it went. The claim is
+              // released (if the store can still be reached), so a retry with the key runs the
+              // request again rather than hearing "in progress" until the claim goes stale;
+              // the entities make the repeat harmless (docs/architecture.md, The gateway).
+              log::warn("idempotency key not stored; claim released", {{"key", key}, {"error", self->system().render(e)}});
+              caf::anon_send(store, caf::delete_atom::value, key, owner);
+              respond(r);
+            });
   };
 }
 
@@ -76,7 +85,7 @@ void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&)) {
           [call, handle, store, key](protocols::idempotency_claim& claim) {
             switch (claim.outcome) {
               case claim_outcome::started:
-                keep_answer(call, store, key);
+                keep_answer(call, store, key, claim.owner);
                 return handle(call);
               case claim_outcome::replay:
                 return call->respond(replayed(claim.response));

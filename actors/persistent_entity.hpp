@@ -383,6 +383,13 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
     case append_status::storage_unavailable:
       reply(done.command, st, entity_status::storage_unavailable);
       break;
+    case append_status::invalid:
+      // Retrying cannot help: the same command makes the same events. Nothing changed.
+      reply(done.command, st, entity_status::rejected,
+            domain::rejection{std::string(domain::codes::validation_failed),
+                              "the journal refused to store this change: text with \\u0000 or invalid UTF-8",
+                              {}});
+      break;
   }
   drain(self);
 }

@@ -142,6 +142,24 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"postgres.user", [](node_config& c, auto&, auto& s) { c.postgres.user = s.value; }},
       {"postgres.password", [](node_config& c, auto&, auto& s) { c.postgres.password = s.value; }},
       {"postgres.connect_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.connect_timeout = to_duration<ms>(k, s); }},
+      {"postgres.attempt_timeout", [](node_config& c, auto& k, auto& s) {
+         c.postgres.attempt_timeout = to_duration<ms>(k, s);
+         if (c.postgres.attempt_timeout < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
+       }},
+      {"postgres.keepalives_idle", [](node_config& c, auto& k, auto& s) {
+         c.postgres.keepalives_idle = to_duration<ms>(k, s);
+         if (c.postgres.keepalives_idle < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
+       }},
+      {"postgres.keepalives_interval", [](node_config& c, auto& k, auto& s) {
+         c.postgres.keepalives_interval = to_duration<ms>(k, s);
+         if (c.postgres.keepalives_interval < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
+       }},
+      {"postgres.keepalives_count", [](node_config& c, auto& k, auto& s) {
+         c.postgres.keepalives_count = static_cast<int>(to_unsigned(k, s, 100));
+         if (c.postgres.keepalives_count == 0) bad_value(k, s, "at least 1");
+       }},
+      {"postgres.tcp_user_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.tcp_user_timeout = to_duration<ms>(k, s); }},
+      {"postgres.statement_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.statement_timeout = to_duration<ms>(k, s); }},
       {"redis.host", [](node_config& c, auto&, auto& s) { c.redis.host = s.value; }},
       {"redis.port", [](node_config& c, auto& k, auto& s) { c.redis.port = to_port(k, s); }},
       {"journal.max_batch", [](node_config& c, auto& k, auto& s) {
@@ -198,8 +216,17 @@ std::string quote(const std::string& v) {
 }  // namespace
 
 std::string postgres_config::conninfo() const {
+  // libpq counts these in whole seconds; round up, so that 1500ms never becomes 1s. A zero
+  // (a config not loaded from the defaults) leaves libpq's own default.
+  const auto whole_seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 999) / 1000); };
   std::string s = "host=" + quote(host) + " port=" + std::to_string(port) + " dbname=" + quote(database) +
-                  " user=" + quote(user) + " connect_timeout=5 application_name=commerced";
+                  " user=" + quote(user) + " application_name=commerced keepalives=1";
+  if (attempt_timeout.count() > 0) s += " connect_timeout=" + whole_seconds(attempt_timeout);
+  if (keepalives_idle.count() > 0) s += " keepalives_idle=" + whole_seconds(keepalives_idle);
+  if (keepalives_interval.count() > 0) s += " keepalives_interval=" + whole_seconds(keepalives_interval);
+  if (keepalives_count > 0) s += " keepalives_count=" + std::to_string(keepalives_count);
+  if (tcp_user_timeout.count() > 0) s += " tcp_user_timeout=" + std::to_string(tcp_user_timeout.count());
+  s += " options='-c statement_timeout=" + std::to_string(statement_timeout.count()) + "'";
   if (!password.empty()) s += " password=" + quote(password);
   return s;
 }

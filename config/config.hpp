@@ -31,8 +31,18 @@ struct postgres_config {
   std::string user;
   std::string password;
   std::chrono::milliseconds connect_timeout{};
+  // Each connection: how long one attempt to connect may take; TCP keepalives (idle time
+  // before the first probe, time between probes, probes lost before the connection is dead);
+  // how long sent data may stay unacknowledged; the server's statement_timeout (0: none).
+  // Together they bound how long a half-open connection can hold a blocked caller.
+  std::chrono::milliseconds attempt_timeout{};
+  std::chrono::milliseconds keepalives_idle{};
+  std::chrono::milliseconds keepalives_interval{};
+  int keepalives_count = 0;
+  std::chrono::milliseconds tcp_user_timeout{};
+  std::chrono::milliseconds statement_timeout{};
 
-  // A libpq connection string (keyword = value form, values quoted).
+  // A libpq connection string (keyword = value form, values quoted) with the settings above.
   std::string conninfo() const;
 };
 

@@ -1,10 +1,16 @@
 // The idempotency-key protocol (API.md, Conventions): the gateway claims a POST's key before
 // running it and stores the answer afterwards, so a repeat gets the first answer back.
 //
-//   request(store, t, claim_atom, key, fingerprint)       -> idempotency_claim
-//   request(store, t, put_atom, key, stored_response)     -> () once durable
-//   anon_send(store, delete_atom, key)                     forget a claim whose request failed
-//                                                          (5xx), so that a retry runs again
+//   request(store, t, claim_atom, key, fingerprint)              -> idempotency_claim
+//   request(store, t, put_atom, key, owner, stored_response)     -> bool: true once durable;
+//                                                                 false if the claim is no
+//                                                                 longer `owner`'s (it went
+//                                                                 stale and a retry took it
+//                                                                 over): nothing stored
+//   anon_send(store, delete_atom, key, owner)                     forget `owner`'s claim whose
+//                                                                 request failed (5xx) or whose
+//                                                                 answer could not be stored,
+//                                                                 so that a retry runs again
 // `fingerprint` is the request as the client sent it (method, target, body); the store keeps a
 // hash of it. A claim left in progress longer than the store's stale limit (a node died while
 // running it) may be claimed again. A storage failure comes back as sec::runtime_error.
@@ -37,6 +43,7 @@ enum class claim_outcome : std::uint8_t {
 struct idempotency_claim {
   claim_outcome outcome = claim_outcome::started;
   stored_response response;
+  std::string owner;  // when started: the claim's random token, for put and delete
 };
 
 template <class Inspector>
@@ -46,7 +53,7 @@ typename Inspector::result_type inspect(Inspector& f, stored_response& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_claim& x) {
-  return f(caf::meta::type_name("idempotency_claim"), x.outcome, x.response);
+  return f(caf::meta::type_name("idempotency_claim"), x.outcome, x.response, x.owner);
 }
 
 }  // namespace commerce::protocols

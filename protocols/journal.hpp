@@ -64,6 +64,8 @@ enum class append_status : std::uint8_t {
   appended,             // durable; `version` is the stream's new version
   conflict,             // another writer got there first; `version` is the actual one
   storage_unavailable,  // nothing stored; try again later (answer 503)
+  invalid,              // refused as given (text PostgreSQL cannot store: \u0000 in JSON, invalid
+                        // UTF-8); nothing stored, and the same request will never be taken
 };
 
 struct append_result {
@@ -132,6 +134,7 @@ inline std::string to_string(append_status s) {
     case append_status::appended: return "appended";
     case append_status::conflict: return "conflict";
     case append_status::storage_unavailable: return "storage_unavailable";
+    case append_status::invalid: return "invalid";
   }
   return "unknown";
 }

@@ -31,13 +31,21 @@ class storage_unavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Why no journal can store `request` as given, or nothing: text that is not valid UTF-8 or
+// holds a NUL byte (PostgreSQL text cannot), JSON with the escape \u0000 (jsonb cannot). Both
+// journals answer such a request `invalid` on its own instead of failing its whole batch.
+std::optional<std::string> refused_content(const append_request& request);
+
 class journal {
  public:
   virtual ~journal() = default;
 
   // All requests in one transaction, each with its timer changes. A conflicting request stores
-  // nothing and does not stop the others. Results are `appended` or `conflict`. Throws
-  // storage_unavailable when the store is unreachable (then nothing is stored).
+  // nothing and does not stop the others; nor does one the store refuses (`invalid`: see
+  // refused_content; PostgreSQL also refuses invalid JSON). Results are `appended`, `conflict`
+  // or `invalid`. Throws storage_unavailable when the store is unreachable (then nothing is
+  // stored) — except after a refusal split the batch and part of it was already committed:
+  // then the parts not stored are answered `storage_unavailable` instead.
   virtual std::vector<append_result> append(const std::vector<append_request>& batch) = 0;
 
   // Events of one stream with version >= from_version, in order, at most `limit`.

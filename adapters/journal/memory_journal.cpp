@@ -1,9 +1,27 @@
 #include "adapters/journal/memory_journal.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <chrono>
 
 namespace commerce::adapters {
+namespace {
+
+// What PostgreSQL would refuse: see refused_content, and jsonb takes valid JSON only.
+bool storable(const append_request& request) {
+  if (refused_content(request)) return false;
+  for (const auto& e : request.events) {
+    boost::json::error_code ec;
+    boost::json::parse(e.data, ec);
+    if (ec) return false;
+    boost::json::parse(e.metadata, ec);
+    if (ec) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 append_result memory_journal::append_locked(const append_request& request, std::int64_t transaction) {
   auto& stream = streams_[{request.stream_type, request.stream_id}];
@@ -32,7 +50,8 @@ std::vector<append_result> memory_journal::append(const std::vector<append_reque
   const auto transaction = next_transaction_++;
   std::vector<append_result> results;
   results.reserve(batch.size());
-  for (const auto& request : batch) results.push_back(append_locked(request, transaction));
+  for (const auto& request : batch)
+    results.push_back(storable(request) ? append_locked(request, transaction) : append_result{append_status::invalid, 0});
   return results;
 }
 

@@ -1,8 +1,11 @@
 #include "adapters/journal/postgres_journal.hpp"
 
 #include "adapters/postgres/libpq.hpp"
+#include "common/log.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <limits>
 #include <map>
 #include <optional>
@@ -126,11 +129,11 @@ class array_literal {
 // The requests of a batch split into rounds in which no stream appears twice, so that rows
 // returned by one INSERT map back to their request by stream. Nearly always one round: an
 // entity has one append in flight, so a stream twice in a batch means two writers raced.
-std::vector<std::vector<std::size_t>> rounds_of(const std::vector<append_request>& batch) {
+std::vector<std::vector<std::size_t>> rounds_of(const std::vector<const append_request*>& batch) {
   std::vector<std::vector<std::size_t>> rounds;
   std::map<std::pair<std::string_view, std::string_view>, std::size_t> seen;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto round = seen[{batch[i].stream_type, batch[i].stream_id}]++;
+    const auto round = seen[{batch[i]->stream_type, batch[i]->stream_id}]++;
     if (round == rounds.size()) rounds.emplace_back();
     rounds[round].push_back(i);
   }
@@ -144,6 +147,18 @@ std::string limit_text(std::size_t limit) {
 
 std::int64_t int_at(const PGresult* r, int row, int column) { return std::stoll(PQgetvalue(r, row, column)); }
 
+// The statement failed on what it was given — class 22, data exception (\u0000 in jsonb,
+// invalid UTF-8, invalid JSON), or 54, program limit exceeded — not on the store.
+class refused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+bool refused_data(const PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  return state && (std::string_view(state).substr(0, 2) == "22" || std::string_view(state).substr(0, 2) == "54");
+}
+
 }  // namespace
 
 postgres_journal::postgres_journal(std::string conninfo) : conninfo_(std::move(conninfo)) {}
@@ -152,14 +167,21 @@ postgres_journal::~postgres_journal() {
   if (conn_) PQfinish(conn_);
 }
 
-void postgres_journal::fail(const std::string& what) {
-  const bool reachable = conn_ && PQstatus(conn_) == CONNECTION_OK;
-  const std::string reason = conn_ ? PQerrorMessage(conn_) : "not connected";
+void postgres_journal::fail(const std::string& what, const PGresult* result) {
+  // An error result without a SQLSTATE comes from libpq itself (send or receive failed), and
+  // libpq does not always mark the connection bad for it.
+  const bool client_side = result && PQresultStatus(result) == PGRES_FATAL_ERROR &&
+                           !PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const bool reachable = conn_ && PQstatus(conn_) == CONNECTION_OK && !client_side;
+  const char* result_message = result ? PQresultErrorMessage(result) : "";
+  const std::string reason = *result_message ? result_message : conn_ ? PQerrorMessage(conn_) : "not connected";
+  const bool data_refused = reachable && refused_data(result);
   // Either way the connection is dropped: the server rolls back the open transaction, and the
   // next call starts from a clean connection instead of untangling a half-read pipeline.
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
   if (!reachable) throw storage_unavailable(what + ": " + reason);
+  if (data_refused) throw refused(what + ": " + reason);
   throw std::runtime_error(what + ": " + reason);
 }
 
@@ -186,23 +208,73 @@ pg_conn* postgres_journal::connected() {
       {"clear_timer", clear_timer_sql}};
   for (const auto& [name, sql] : statements) {
     result_ptr r(PQprepare(conn_, name, sql, 0, nullptr));
-    if (!succeeded(r.get())) fail(std::string("cannot prepare ") + name);
+    if (!succeeded(r.get())) fail(std::string("cannot prepare ") + name, r.get());
   }
   return conn_;
 }
 
 std::vector<append_result> postgres_journal::append(const std::vector<append_request>& batch) {
-  if (batch.empty()) return {};
-  PGconn* conn = connected();
+  std::vector<append_result> results(batch.size());
+  // What PostgreSQL would refuse is answered here, without a round trip and without failing
+  // the rest of the batch with it.
+  std::vector<std::size_t> storable;
+  storable.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (auto why = refused_content(batch[i])) {
+      log::warn("journal append refused", {{"stream", batch[i].stream_type + "/" + batch[i].stream_id},
+                                            {"reason", *why}});
+      results[i] = {append_status::invalid, 0};
+    } else {
+      storable.push_back(i);
+    }
+  }
+  bool committed_some = false;
+  append_isolating(batch, storable, results, committed_some);
+  return results;
+}
 
-  // Round trip 1: BEGIN, one INSERT per round, sync.
-  const auto rounds = rounds_of(batch);
+void postgres_journal::append_isolating(const std::vector<append_request>& batch, const std::vector<std::size_t>& part,
+                                        std::vector<append_result>& results, bool& committed_some) {
+  if (part.empty()) return;
+  try {
+    append_transaction(batch, part, results);
+    committed_some = true;
+  } catch (const refused& e) {
+    // Something the check above does not know (invalid JSON, say) failed the whole statement.
+    // Halving finds the culprit in a few transactions; everything else is appended.
+    if (part.size() == 1) {
+      const auto& r = batch[part[0]];
+      log::warn("journal append refused", {{"stream", r.stream_type + "/" + r.stream_id}, {"reason", e.what()}});
+      results[part[0]] = {append_status::invalid, 0};
+      return;
+    }
+    const auto middle = part.begin() + static_cast<std::ptrdiff_t>(part.size() / 2);
+    append_isolating(batch, {part.begin(), middle}, results, committed_some);
+    append_isolating(batch, {middle, part.end()}, results, committed_some);
+  } catch (const storage_unavailable&) {
+    if (!committed_some) throw;  // nothing of the batch stored: the caller answers them all
+    for (auto i : part) results[i] = {append_status::storage_unavailable, 0};
+  }
+}
+
+void postgres_journal::append_transaction(const std::vector<append_request>& batch, const std::vector<std::size_t>& part,
+                                          std::vector<append_result>& results) {
+  PGconn* conn = connected();
+  const auto request = [&](std::size_t j) -> const append_request& { return batch[part[j]]; };
+
+  // Round trip 1: BEGIN, the transaction's id (to settle an ambiguous commit), one INSERT per
+  // round, sync.
+  std::vector<append_request const*> requests;
+  requests.reserve(part.size());
+  for (auto i : part) requests.push_back(&batch[i]);
+  const auto rounds = rounds_of(requests);
   if (!PQenterPipelineMode(conn)) fail("cannot enter pipeline mode");
-  bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+  bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) &&
+              PQsendQueryParams(conn, "SELECT pg_current_xact_id()::text", 0, nullptr, nullptr, nullptr, nullptr, 0);
   for (const auto& round : rounds) {
     array_literal types, ids, expected, versions, event_types, schemas, data, metadata;
-    for (auto i : round) {
-      const auto& r = batch[i];
+    for (auto j : round) {
+      const auto& r = request(j);
       for (std::size_t k = 0; k < r.events.size(); ++k) {
         types.add(r.stream_type);
         ids.add(r.stream_id);
@@ -220,44 +292,52 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
   }
   if (!sent || !PQpipelineSync(conn)) fail("cannot send the append batch");
 
-  std::vector<std::vector<std::string>> inserted(batch.size());  // positions, per request
+  std::vector<std::vector<std::string>> inserted(part.size());  // positions, per request
   result_ptr begin(PQgetResult(conn));
   result_ptr begin_end(PQgetResult(conn));  // each query's results end with a null
-  if (!succeeded(begin.get())) fail("append failed");
+  if (!succeeded(begin.get())) fail("append failed", begin.get());
+  result_ptr xid_result(PQgetResult(conn));
+  result_ptr xid_end(PQgetResult(conn));
+  if (!succeeded(xid_result.get()) || PQntuples(xid_result.get()) != 1) fail("append failed", xid_result.get());
+  const std::string xid = PQgetvalue(xid_result.get(), 0, 0);
+  const int backend_pid = PQbackendPID(conn);
   for (const auto& round : rounds) {
     result_ptr r(PQgetResult(conn));
     result_ptr end(PQgetResult(conn));
-    if (!succeeded(r.get())) fail("append failed");
+    if (!succeeded(r.get())) fail("append failed", r.get());
     std::map<std::pair<std::string_view, std::string_view>, std::size_t> request_of;
-    for (auto i : round) request_of[{batch[i].stream_type, batch[i].stream_id}] = i;
+    for (auto j : round) request_of[{request(j).stream_type, request(j).stream_id}] = j;
     for (int row = 0; row < PQntuples(r.get()); ++row)
       inserted[request_of.at({PQgetvalue(r.get(), row, 1), PQgetvalue(r.get(), row, 2)})].emplace_back(
           PQgetvalue(r.get(), row, 0));
   }
   result_ptr sync(PQgetResult(conn));
-  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("append batch out of step");
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) fail("append batch out of step", sync.get());
 
   // Round trip 2: undo partial appends of conflicting requests and learn their actual versions;
   // write the timer changes of the appended ones; commit.
   // libpq copies parameters when a statement is queued, so they may be temporaries.
-  std::vector<append_result> results(batch.size());
+  std::vector<append_result> outcome(part.size());
   // Per statement sent: the request whose actual version it reads, or none.
   std::vector<std::optional<std::size_t>> version_of;
-  for (std::size_t i = 0; i < batch.size() && sent; ++i) {
-    const char* stream[] = {batch[i].stream_type.c_str(), batch[i].stream_id.c_str()};
-    if (inserted[i].size() != batch[i].events.size()) {
+  if (commit_hook_) commit_hook_(conn, false);
+  for (std::size_t j = 0; j < part.size() && sent; ++j) {
+    const auto& r = request(j);
+    const char* stream[] = {r.stream_type.c_str(), r.stream_id.c_str()};
+    if (inserted[j].size() != r.events.size()) {
       std::string list = "{";
-      for (const auto& p : inserted[i]) list += (list.size() > 1 ? "," : "") + p;
+      for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;
       list += "}";
       const char* undo[] = {list.c_str()};
       sent = PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) &&
              PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
       version_of.push_back(std::nullopt);
-      version_of.push_back(i);
+      version_of.push_back(j);
+      outcome[j] = {append_status::conflict, -1};  // the version follows
       continue;
     }
-    results[i] = {append_status::appended, batch[i].expected_version + static_cast<std::int64_t>(batch[i].events.size())};
-    for (const auto& t : batch[i].timers) {
+    outcome[j] = {append_status::appended, r.expected_version + static_cast<std::int64_t>(r.events.size())};
+    for (const auto& t : r.timers) {
       const auto due = std::to_string(t.due_at_ms);
       const char* params[] = {stream[0], stream[1], t.name.c_str(), due.c_str()};
       sent = sent && (t.due_at_ms > 0 ? PQsendQueryPrepared(conn, "set_timer", 4, params, nullptr, nullptr, 0)
@@ -266,21 +346,101 @@ std::vector<append_result> postgres_journal::append(const std::vector<append_req
     }
   }
   sent = sent && PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) && PQpipelineSync(conn);
-  if (!sent) fail("cannot commit the append batch");
+  if (commit_hook_) commit_hook_(conn, true);
 
-  for (const auto& request : version_of) {
+  // From here a lost connection leaves the outcome open: COMMIT may have reached the server
+  // and committed. Only the server can tell, so ask it instead of guessing "failed".
+  // Only an error the server reported (it carries a SQLSTATE) proves the transaction aborted;
+  // anything libpq reports by itself (a failed send or receive) leaves the outcome open, and
+  // libpq does not always mark the connection bad for it.
+  const auto lost = [&](const PGresult* r) {
+    return PQstatus(conn) != CONNECTION_OK || !r || !PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  };
+  bool settled = false;
+  const auto settle = [&](const std::string& why) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    settle_commit(xid, backend_pid, why);  // throws unless committed
+    settled = true;
+  };
+  if (!sent) settle(std::string("cannot send the commit: ") + PQerrorMessage(conn));
+  for (std::size_t k = 0; k < version_of.size() && !settled; ++k) {
     result_ptr r(PQgetResult(conn));
     result_ptr end(PQgetResult(conn));
-    if (!succeeded(r.get())) fail("append batch follow-up failed");
-    if (request) results[*request] = {append_status::conflict, int_at(r.get(), 0, 0)};
+    if (!succeeded(r.get())) {
+      if (lost(r.get())) settle(std::string("connection lost before the commit's answer: ") + PQerrorMessage(conn));
+      else fail("append batch follow-up failed", r.get());
+    } else if (version_of[k]) {
+      outcome[*version_of[k]].version = int_at(r.get(), 0, 0);
+    }
   }
-  result_ptr commit(PQgetResult(conn));
-  if (!succeeded(commit.get())) fail("commit failed");
-  result_ptr end(PQgetResult(conn));
-  result_ptr sync2(PQgetResult(conn));
-  if (!sync2 || PQresultStatus(sync2.get()) != PGRES_PIPELINE_SYNC) fail("commit out of step");
-  if (!PQexitPipelineMode(conn)) fail("cannot leave pipeline mode");
-  return results;
+  if (!settled) {
+    result_ptr commit(PQgetResult(conn));
+    if (!succeeded(commit.get())) {
+      if (lost(commit.get())) settle(std::string("connection lost before the commit's answer: ") + PQerrorMessage(conn));
+      else fail("commit failed", commit.get());
+    }
+  }
+  if (!settled) {
+    // Committed: whatever happens to the connection now, the outcome is known.
+    result_ptr end(PQgetResult(conn));
+    result_ptr sync2(PQgetResult(conn));
+    if (!sync2 || PQresultStatus(sync2.get()) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(conn)) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+    }
+  }
+  // After settling, a conflicting request's actual version may be unread; it is read now.
+  for (std::size_t j = 0; j < part.size(); ++j) {
+    if (outcome[j].status == append_status::conflict && outcome[j].version < 0) {
+      try {
+        const auto& r = request(j);
+        const char* stream[] = {r.stream_type.c_str(), r.stream_id.c_str()};
+        result_ptr v(PQexecPrepared(connected(), "version", 2, stream, nullptr, nullptr, 0));
+        outcome[j].version = succeeded(v.get()) ? int_at(v.get(), 0, 0) : 0;
+      } catch (const std::exception&) {
+        outcome[j].version = 0;  // an entity reloads on conflict anyway; the number is a hint
+      }
+    }
+    results[part[j]] = outcome[j];
+  }
+}
+
+void postgres_journal::settle_commit(const std::string& xid, int backend_pid, const std::string& why) {
+  // A few quick tries only: while the server is down nobody can tell, and the writer must not
+  // stall every entity waiting for it.
+  const auto xid32 = std::to_string(std::stoull(xid) & 0xffffffffULL);
+  const char* xid_param[] = {xid.c_str()};
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    std::string status;
+    try {
+      PGconn* conn = connected();
+      result_ptr r(PQexecParams(conn, "SELECT pg_xact_status($1::xid8)", 1, nullptr, xid_param, nullptr, nullptr, 0));
+      if (!succeeded(r.get())) fail("cannot ask for the commit's outcome", r.get());
+      status = PQgetisnull(r.get(), 0, 0) ? "unknown" : PQgetvalue(r.get(), 0, 0);
+      if (status == "in progress") {
+        // The old session still holds it (the server has not noticed the loss yet): end it,
+        // so that the transaction settles one way or the other.
+        const auto pid = std::to_string(backend_pid);
+        const char* params[] = {pid.c_str(), xid32.c_str()};
+        result_ptr ended(PQexecParams(conn,
+                                      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE pid = $1::int AND backend_xid::text = $2",
+                                      2, nullptr, params, nullptr, nullptr, 0));
+        continue;
+      }
+    } catch (const std::exception&) {
+      continue;  // unreachable for now; try again shortly
+    }
+    if (status == "committed") {
+      log::warn("journal commit answer lost; the batch committed", {{"transaction", xid}, {"error", why}});
+      return;
+    }
+    throw storage_unavailable(why + "; transaction " + xid + " did not commit (" + status + ")");
+  }
+  log::error("journal commit outcome unknown", {{"transaction", xid}, {"error", why}});
+  throw storage_unavailable(why + "; whether transaction " + xid + " committed is unknown");
 }
 
 std::vector<stored_event> postgres_journal::read_stream(const std::string& stream_type, const std::string& stream_id,

@@ -5,9 +5,11 @@
 
 #include "adapters/journal/journal.hpp"
 
+#include <functional>
 #include <memory>
 
 struct pg_conn;
+struct pg_result;
 
 namespace commerce::adapters {
 
@@ -31,12 +33,31 @@ class postgres_journal : public journal {
   void clear_timer(const due_timer& timer) override;
   void ping() override;
 
+  // Test seam: called with the connection just before the commit round trip is sent
+  // (`commit_sent` false) and just after (true), so that a test can cut the connection exactly
+  // where a commit's outcome becomes unknown.
+  using commit_hook = std::function<void(pg_conn*, bool commit_sent)>;
+  void set_commit_hook(commit_hook hook) { commit_hook_ = std::move(hook); }
+
  private:
   pg_conn* connected();
-  [[noreturn]] void fail(const std::string& what);
+  // Throws storage_unavailable when the connection is lost, an internal `refused` when the
+  // statement failed on the data it was given (SQLSTATE class 22 or 54), else runtime_error.
+  [[noreturn]] void fail(const std::string& what, const pg_result* result = nullptr);
+  // Appends batch[part...], splitting the part to isolate requests PostgreSQL refuses.
+  void append_isolating(const std::vector<append_request>& batch, const std::vector<std::size_t>& part,
+                        std::vector<append_result>& results, bool& committed_some);
+  // Appends batch[part...] in one transaction.
+  void append_transaction(const std::vector<append_request>& batch, const std::vector<std::size_t>& part,
+                          std::vector<append_result>& results);
+  // The connection was lost after COMMIT may have been sent: asks a new connection whether
+  // transaction `xid` committed. Returns if it did, throws storage_unavailable if it did not or
+  // cannot be told.
+  void settle_commit(const std::string& xid, int backend_pid, const std::string& why);
 
   std::string conninfo_;
   pg_conn* conn_ = nullptr;
+  commit_hook commit_hook_;
 };
 
 }  // namespace commerce::adapters

@@ -8,6 +8,9 @@ constexpr const char* lock_key = "7306183025";
 }  // namespace
 
 std::vector<int> migrate(connection& db) {
+  // A schema change may take long, and so may waiting for another node's: the connection's
+  // statement_timeout (postgres.statement_timeout) is for the hot path, not for this.
+  db.exec("SET statement_timeout = 0");
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
           " version integer PRIMARY KEY,"
           " name text NOT NULL,"

@@ -143,3 +143,28 @@ TEST_CASE_METHOD(actor_system_fixture, "an outage fails appends fast, and the wr
   CHECK(store->read_stream("cart", "a", 1, 10).empty());  // nothing of the failed append was kept
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_METHOD(actor_system_fixture, "an unstorable append is refused alone, its batch companions land",
+                 "[journal_writer]") {
+  auto store = std::make_shared<gated_journal>();
+  auto writer = spawn_journal_writer(*system, store);
+  caf::scoped_actor self{*system};
+  for (int i = 0; i < 101; ++i) {
+    auto r = one_event("cart-" + std::to_string(i));
+    if (i == 50) r.events[0].data = R"({"currency":"US\u0000D"})";
+    self->send(writer, append_atom::value, r);
+  }
+  store->open();
+  int appended = 0, invalid = 0;
+  for (int i = 0; i < 101; ++i)
+    self->receive(
+        [&](const append_result& r) {
+          if (r.status == commerce::protocols::append_status::appended) ++appended;
+          if (r.status == commerce::protocols::append_status::invalid) ++invalid;
+        },
+        caf::after(std::chrono::seconds(10)) >> [&] { FAIL("no answer from the journal writer"); });
+  CHECK(appended == 100);
+  CHECK(invalid == 1);
+  CHECK(store->read_stream("cart", "cart-50", 1, 10).empty());
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+}

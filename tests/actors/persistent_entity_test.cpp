@@ -148,6 +148,19 @@ TEST_CASE("a rejection answers the caller and stores nothing", "[entity]") {
   CHECK(again.version == 3);
 }
 
+TEST_CASE("an event the journal cannot store is a rejection, not an outage", "[entity][invalid]") {
+  node n;
+  // Boost.JSON writes a NUL character as \u0000, which PostgreSQL's jsonb refuses.
+  auto refused = n.product("MUG-0", define_product{std::string("Mu\0g", 4), {1200, "EUR"}, "kitchen"});
+  CHECK(refused.status == entity_status::rejected);
+  REQUIRE(refused.rejection.has_value());
+  CHECK(refused.rejection->code == "validation_failed");
+  CHECK(refused.version == 0);
+  CHECK(n.store->read_stream("product", "MUG-0", 1, 10).empty());
+  // The entity is unharmed and takes the next command.
+  CHECK(n.product("MUG-0", mug).status == entity_status::accepted);
+}
+
 TEST_CASE("commands sent together are decided one after another, in order", "[entity]") {
   node n;
   n.product("MUG-1", mug);

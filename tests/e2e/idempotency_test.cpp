@@ -73,6 +73,27 @@ TEST_CASE_METHOD(api, "a key still being run answers 409 idempotency_in_progress
   CHECK(call("POST", "/v1/carts", eur_cart, keyed("orphaned")).headers.at("idempotent-replayed") == "true");
 }
 
+TEST_CASE_METHOD(api, "an answer that cannot be stored releases the claim: the retry runs again", "[e2e][idempotency]") {
+  // The store refuses to complete these keys, as it would while PostgreSQL is failing.
+  commerce::adapters::postgres::connection db_connection(db.conninfo());
+  db_connection.exec(R"sql(
+    CREATE FUNCTION refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+    CREATE TRIGGER refuse_completion BEFORE UPDATE ON idempotency_keys FOR EACH ROW
+      WHEN (NEW.state = 'completed' AND NEW.key LIKE 'unstorable-%') EXECUTE FUNCTION refuse_completion())sql");
+  const auto first = call("POST", "/v1/carts", eur_cart, keyed("unstorable-1"));
+  CHECK(first.status == 201);  // the work is done and the client hears so
+  // Not "409 in progress" for a minute: the claim is gone and the request runs again.
+  const auto retry = call("POST", "/v1/carts", eur_cart, keyed("unstorable-1"));
+  CHECK(retry.status == 201);
+  CHECK(retry.headers.count("idempotent-replayed") == 0);
+  // The retry's claim is released too (asynchronously, so give it a moment).
+  std::string left = "1";
+  for (int i = 0; i < 100 && left != "0"; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(20)))
+    left = db_connection.query_value("SELECT count(*) FROM idempotency_keys WHERE key = 'unstorable-1'");
+  CHECK(left == "0");
+}
+
 TEST_CASE_METHOD(api, "concurrent requests with one key create one cart", "[e2e][idempotency]") {
   std::mutex mutex;
   std::set<std::string> carts;

@@ -10,6 +10,10 @@
 
 #include <boost/json.hpp>
 
+#include <libpq-fe.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -309,6 +313,59 @@ TEMPLATE_TEST_CASE("concurrent writers with out-of-order commits: a reader sees 
   CHECK(positions.size() == writers * appends * 2 + 1);
 }
 
+TEMPLATE_TEST_CASE("one unstorable event in a batch is refused alone, the other 100 land", "[journal][invalid]",
+                   memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  // jsonb refuses the escape \u0000 (22P05): once, the whole group commit failed with it.
+  const std::string nul_escape = R"({"name":"Mu\u0000g"})";
+  std::vector<append_request> batch;
+  for (int i = 0; i < 101; ++i)
+    batch.push_back(i == 50 ? request("bad", 0, {event("E", nul_escape)})
+                            : request("good-" + std::to_string(i), 0, {event("E")}));
+  const auto r = j->append(batch);
+  REQUIRE(r.size() == 101);
+  for (int i = 0; i < 101; ++i) {
+    INFO("request " << i);
+    CHECK(r[static_cast<std::size_t>(i)].status == (i == 50 ? append_status::invalid : append_status::appended));
+    if (i != 50) CHECK(j->read_stream("cart", "good-" + std::to_string(i), 1, 10).size() == 1);
+  }
+  CHECK(j->read_stream("cart", "bad", 1, 10).empty());
+  // Nothing of the refused request lingers: the stream takes a good first event afterwards.
+  CHECK(j->append({request("bad", 0, {event("E")})})[0].status == append_status::appended);
+}
+
+TEMPLATE_TEST_CASE("what PostgreSQL cannot store is refused as invalid by both journals", "[journal][invalid]",
+                   memory_store, postgres_store) {
+  TestType store;
+  auto j = store.open();
+  auto with_metadata = [](std::string metadata) {
+    append_request r = request("m", 0, {event("E")});
+    r.events[0].metadata = std::move(metadata);
+    return r;
+  };
+  const std::vector<std::pair<std::string, append_request>> refused = {
+      {"\\u0000 in data", request("x", 0, {event("E", R"({"a":"\u0000"})")})},
+      {"invalid UTF-8 in metadata", with_metadata("{\"correlation_id\":\"\xff\xfe\"}")},
+      {"a surrogate encoded in UTF-8", with_metadata("{\"c\":\"\xed\xa0\x80\"}")},
+      {"a NUL byte in data", request("x", 0, {event("E", std::string("{\"a\":\"\0\"}", 9))})},
+      {"invalid UTF-8 in a stream id", request("x\xc3", 0, {event("E")})},
+      {"data that is not JSON", request("x", 0, {event("E", R"({"a":)")})},
+  };
+  int k = 0;
+  for (const auto& [what, bad] : refused) {
+    INFO(what);
+    const auto n = std::to_string(k++);
+    const auto r = j->append({request("before-" + n, 0, {event("E")}), bad, request("after-" + n, 0, {event("E")})});
+    REQUIRE(r.size() == 3);
+    CHECK(r[0].status == append_status::appended);
+    CHECK(r[1].status == append_status::invalid);
+    CHECK(r[2].status == append_status::appended);
+  }
+  // An escaped backslash before u0000 is no NUL: stored as any text.
+  CHECK(j->append({request("y", 0, {event("E", R"({"a":"\\u0000"})")})})[0].status == append_status::appended);
+}
+
 TEST_CASE("an unreachable PostgreSQL fails appends fast with storage_unavailable", "[journal][postgres]") {
   postgres_journal j("host=127.0.0.1 port=1 user=commerce dbname=postgres connect_timeout=2");
   const auto started = std::chrono::steady_clock::now();
@@ -375,4 +432,62 @@ TEST_CASE("read_all orders transaction ids as numbers, across a change in their 
   CHECK(seen == std::vector<std::int64_t>{97, 98, 99, 100, 101, 102});
   CHECK(j->head({}, 100).head.transaction_id == 102);
   CHECK(j->head({98, 2}, 100).behind == 4);
+
+namespace {
+
+// Cuts a libpq connection as a network failure would: the socket under it is replaced by an
+// unconnected one, so the server sees the connection close and libpq's next read fails.
+void cut(PGconn* conn) {
+  const int dead = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(dead >= 0);
+  REQUIRE(::dup2(dead, PQsocket(conn)) >= 0);
+  ::close(dead);
+}
+
+std::int64_t stored_count(postgres::connection& sql, const std::string& stream_prefix) {
+  return std::stoll(sql.query_value("SELECT count(*) FROM events WHERE stream_id LIKE '" + stream_prefix + "%'"));
+}
+
+}  // namespace
+
+TEST_CASE("a commit whose answer is lost is settled by asking the server: it landed", "[journal][postgres][ambiguous]") {
+  postgres_store store;
+  postgres::connection sql(store.db.conninfo());
+  postgres_journal j(store.db.conninfo());
+  j.append({request("warm-up", 0, {event("E")})});
+  j.set_commit_hook([&](PGconn* conn, bool commit_sent) {
+    if (!commit_sent) return;
+    // The COMMIT is on its way; wait until it has landed, then lose its answer.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (stored_count(sql, "landed-") < 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    cut(conn);
+  });
+  std::vector<append_result> r;
+  REQUIRE_NOTHROW(r = j.append({request("landed-1", 0, {event("E")}), request("landed-2", 0, {event("E"), event("F")}),
+                                request("warm-up", 0, {event("E")})}));
+  j.set_commit_hook({});
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].status == append_status::appended);
+  CHECK(r[1].status == append_status::appended);
+  CHECK(r[1].version == 2);
+  CHECK(r[2].status == append_status::conflict);
+  CHECK(r[2].version == 1);
+  CHECK(stored_count(sql, "landed-") == 3);
+  // The journal goes on over a new connection.
+  CHECK(j.append({request("landed-1", 1, {event("G")})})[0].status == append_status::appended);
+}
+
+TEST_CASE("a commit lost before it reached the server is settled as not stored", "[journal][postgres][ambiguous]") {
+  postgres_store store;
+  postgres::connection sql(store.db.conninfo());
+  postgres_journal j(store.db.conninfo());
+  j.set_commit_hook([&](PGconn* conn, bool commit_sent) {
+    if (!commit_sent) cut(conn);
+  });
+  CHECK_THROWS_AS(j.append({request("lost-1", 0, {event("E")}), request("lost-2", 0, {event("E")})}),
+                  storage_unavailable);
+  j.set_commit_hook({});
+  CHECK(stored_count(sql, "lost-") == 0);
+  CHECK(j.append({request("lost-1", 0, {event("E")})})[0].status == append_status::appended);
 }

@@ -86,3 +86,26 @@ TEST_CASE("durations take us, ms, s, m and h", "[config]") {
   CHECK(parse_duration("1h") == 1h);
   for (const char* bad : {"", "10", "ms", "-5s", "5 s", "5d", "1.5s"}) CHECK_FALSE(parse_duration(bad).has_value());
 }
+
+TEST_CASE("PostgreSQL connections carry keepalives, TCP and statement timeouts", "[config][postgres]") {
+  const auto c = load(std::nullopt, fake_env({}));
+  CHECK(c.postgres.attempt_timeout == 5s);
+  CHECK(c.postgres.keepalives_idle == 10s);
+  CHECK(c.postgres.keepalives_interval == 2s);
+  CHECK(c.postgres.keepalives_count == 3);
+  CHECK(c.postgres.tcp_user_timeout == 10s);
+  CHECK(c.postgres.statement_timeout == 30s);
+  const auto conninfo = c.postgres.conninfo();
+  for (const char* setting : {"connect_timeout=5", "keepalives=1", "keepalives_idle=10", "keepalives_interval=2",
+                              "keepalives_count=3", "tcp_user_timeout=10000", "options='-c statement_timeout=30000'"}) {
+    INFO(setting);
+    CHECK(conninfo.find(std::string(" ") + setting) != std::string::npos);
+  }
+  const auto tuned = load(std::nullopt, fake_env({{"COMMERCED_POSTGRES_STATEMENT_TIMEOUT", "1500ms"},
+                                                  {"COMMERCED_POSTGRES_KEEPALIVES_IDLE", "1500ms"},
+                                                  {"COMMERCED_POSTGRES_TCP_USER_TIMEOUT", "0s"}}));
+  CHECK(tuned.postgres.conninfo().find("statement_timeout=1500'") != std::string::npos);
+  CHECK(tuned.postgres.conninfo().find("keepalives_idle=2 ") != std::string::npos);  // whole seconds, rounded up
+  CHECK(tuned.postgres.conninfo().find("tcp_user_timeout") == std::string::npos);   // 0: the system's default
+  CHECK_THROWS_AS(load(std::nullopt, fake_env({{"COMMERCED_POSTGRES_KEEPALIVES_COUNT", "0"}})), config_error);
+}
