@@ -119,7 +119,7 @@ TEST_CASE_METHOD(api, "every answer says nosniff", "[e2e][security][headers]") {
   CHECK(bad.headers.at("x-content-type-options") == "nosniff");
 }
 
-TEST_CASE_METHOD(api, "a body that is not application/json is 415; bodiless POSTs need no type", "[e2e][security][media]") {
+TEST_CASE_METHOD(api, "a body that is not application/json is 415, a bodiless POST needs no type", "[e2e][security][media]") {
   for (const std::string type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
     INFO(type);
     const auto r = call("POST", "/v1/carts", eur_cart, {{"Content-Type", type}});
