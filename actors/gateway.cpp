@@ -357,6 +357,11 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
     r.headers.emplace_back("Allow", found.allowed);
     return respond(std::move(r));
   }
+  // Path parameters become entity ids, which the journal keeps as text: ids of ours and SKUs
+  // are printable ASCII, so anything else names nothing.
+  for (const auto& [name, value] : found.params)
+    if (!printable_ascii(value, false))
+      return respond(problem(404, "not_found", "Not found", "no " + name + " of that shape exists"));
   auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond)});
   const auto& handler = found.matched->handler;
   if (handler.admin)

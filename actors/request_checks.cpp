@@ -56,11 +56,16 @@ std::optional<http_response> refuse_bad_metadata_headers(const http_request& req
       if (seen) return invalid_header(name, "must be given once");
       seen = true;
       if (value.size() > 255) return invalid_header(name, "must be 1 to 255 characters");
-      for (const unsigned char c : value)
-        if (c < 0x20 || c > 0x7e) return invalid_header(name, "must be printable ASCII (0x20-0x7E)");
+      if (!printable_ascii(value)) return invalid_header(name, "must be printable ASCII (0x20-0x7E)");
     }
   }
   return std::nullopt;
+}
+
+bool printable_ascii(std::string_view text, bool spaces) {
+  for (const unsigned char c : text)
+    if (c < (spaces ? 0x20 : 0x21) || c > 0x7e) return false;
+  return true;
 }
 
 bool valid_utf8(std::string_view text) {

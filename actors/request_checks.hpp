@@ -24,6 +24,9 @@ std::optional<http_response> refuse_media_type(const http_request& request);
 // (or empty) headers pass.
 std::optional<http_response> refuse_bad_metadata_headers(const http_request& request);
 
+// Whether every byte of `text` is printable ASCII (0x20-0x7E; 0x21-0x7E without spaces).
+bool printable_ascii(std::string_view text, bool spaces = true);
+
 // Whether `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool valid_utf8(std::string_view text);
 

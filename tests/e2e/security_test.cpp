@@ -188,6 +188,18 @@ TEST_CASE_METHOD(api, "U+0000 and ill-formed UTF-8 are refused at the edge, nami
   CHECK(inventory("MUG").at("reserved") == 1);
 }
 
+TEST_CASE_METHOD(api, "ids in the path that are not printable ASCII name nothing", "[e2e][security][strings]") {
+  for (const std::string id : {std::string("cart_\xff\xfe"), std::string("ord_caf\xc3\xa9_1")}) {
+    http_connection raw(node.port());
+    raw.send_raw("GET /v1/carts/" + id + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = raw.read_reply();
+    INFO(r.body);
+    CHECK((r.status == 404 || r.status == 400));  // Beast may refuse the bytes itself
+    CHECK(r.headers.at("content-type") == "application/problem+json");
+  }
+  CHECK(call("POST", "/v1/carts", eur_cart).status == 201);
+}
+
 TEST_CASE_METHOD(api, "unknown methods and paths fold into fixed metric labels", "[e2e][security][metrics]") {
   const auto series = [&] {
     const auto text = call("GET", "/metrics").body;

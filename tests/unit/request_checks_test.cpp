@@ -77,6 +77,15 @@ TEST_CASE("Idempotency-Key and X-Request-Id are printable ASCII, at most 255 byt
   CHECK(field_of(*twice) == "X-Request-Id");
 }
 
+TEST_CASE("printable ASCII, with or without spaces", "[edge]") {
+  CHECK(printable_ascii("cart_0f~!"));
+  CHECK(printable_ascii("a b"));
+  CHECK_FALSE(printable_ascii("a b", false));
+  CHECK_FALSE(printable_ascii("caf\xc3\xa9"));
+  CHECK_FALSE(printable_ascii(std::string("a\0", 2)));
+  CHECK_FALSE(printable_ascii("\x7f"));
+}
+
 TEST_CASE("UTF-8 is checked strictly", "[edge]") {
   CHECK(valid_utf8(""));
   CHECK(valid_utf8("plain ASCII"));
