@@ -44,7 +44,7 @@ TEST_CASE("JSON media types, with parameters and in any case", "[edge]") {
   CHECK_FALSE(is_json_media_type("application/+json"));
 }
 
-TEST_CASE("a body that is not declared JSON is 415; no body and no type passes", "[edge]") {
+TEST_CASE("a body that is not declared JSON is 415, no body and no type passes", "[edge]") {
   CHECK_FALSE(refuse_media_type(post("")));
   CHECK_FALSE(refuse_media_type(post("{}", {{"content-type", "application/json"}})));
   for (const auto& refused : {refuse_media_type(post("{}")), refuse_media_type(post("{}", {{"content-type", "text/plain"}})),
