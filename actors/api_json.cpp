@@ -1,5 +1,6 @@
 #include "actors/api_json.hpp"
 
+#include "actors/request_checks.hpp"
 #include "common/problem.hpp"
 #include "domain/time.hpp"
 
@@ -8,11 +9,63 @@
 
 namespace commerce::actors {
 
-body_reader::body_reader(std::string_view body, std::initializer_list<std::string_view> allowed) {
+namespace {
+
+bool acceptable_string(std::string_view s) { return s.find('\0') == std::string_view::npos && valid_utf8(s); }
+
+// A key as it can be named in a problem: U+0000 written as \u0000 and, in a key that is not
+// UTF-8, every byte above 0x7F as \xNN.
+std::string printable_key(std::string_view key) {
+  static const char* hex = "0123456789abcdef";
+  const bool utf8 = valid_utf8(key);
+  std::string out;
+  for (const unsigned char c : key) {
+    if (c == 0) out += "\\u0000";
+    else if (c >= 0x80 && !utf8) out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
+// The path of the first string that PostgreSQL could not keep, if any.
+std::optional<std::string> unacceptable_string(const boost::json::value& v, const std::string& path) {
+  if (v.is_string()) {
+    if (!acceptable_string(v.as_string())) return path;
+  } else if (v.is_array()) {
+    const auto& a = v.as_array();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (auto bad = unacceptable_string(a[i], path + "[" + std::to_string(i) + "]")) return bad;
+  } else if (v.is_object()) {
+    for (const auto& member : v.as_object()) {
+      const auto name = (path.empty() ? "" : path + ".") + printable_key(member.key());
+      if (!acceptable_string(member.key())) return name;
+      if (auto bad = unacceptable_string(member.value(), name)) return bad;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<http_response> parse_checked(std::string_view body, boost::json::value& value) {
   boost::json::error_code ec;
-  auto value = boost::json::parse(body.empty() ? std::string_view("{}") : body, ec);
-  if (ec) {
-    error_ = problem(400, "invalid_json", "Invalid JSON", "the body is not valid JSON: " + ec.message());
+  value = boost::json::parse(body, ec);
+  if (ec) return problem(400, "invalid_json", "Invalid JSON", "the body is not valid JSON: " + ec.message());
+  if (auto field = unacceptable_string(value, ""))
+    return rejection_response(domain::invalid_field(
+        field->empty() ? "body" : *field, "must be UTF-8 text without U+0000 (NUL) characters"));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http_response> refuse_bad_json(std::string_view body) {
+  boost::json::value ignored;
+  return parse_checked(body, ignored);
+}
+
+body_reader::body_reader(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  boost::json::value value;
+  if (auto refused = parse_checked(body.empty() ? std::string_view("{}") : body, value)) {
+    error_ = std::move(refused);
     return;
   }
   if (!value.is_object()) {

@@ -44,6 +44,12 @@ class body_reader {
   std::optional<http_response> error_;
 };
 
+// Every JSON body passes this before anything reads or keeps it: it must parse (else 400
+// invalid_json), and no string in it, key or value, may hold U+0000 (PostgreSQL's jsonb and
+// text refuse it) or ill-formed UTF-8 (else 422 validation_failed naming the field, e.g.
+// "shipping_address.city" or "lines[2].sku"). nullopt when the body is fine.
+std::optional<http_response> refuse_bad_json(std::string_view body);
+
 // The problem+json answer for a domain rejection (its status from the code).
 http_response rejection_response(const domain::rejection& r);
 

@@ -1,6 +1,8 @@
 #include "actors/gateway.hpp"
 
 #include "actors/gateway_call.hpp"
+#include "actors/request_checks.hpp"
+#include "common/secure.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/journal.hpp"
 #include "protocols/payment.hpp"
@@ -8,6 +10,10 @@
 #include "supervision/supervisor.hpp"
 
 #include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
 
 namespace commerce::actors {
 
@@ -85,22 +91,21 @@ http_response with_retry_after(http_response r, std::chrono::milliseconds wait) 
 
 namespace {
 
-// Comparing every byte keeps the time of a wrong guess independent of where it differs.
-bool same_token(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() != b.size();
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
+// The digests are compared, not the tokens: the time of a wrong guess depends neither on where
+// it differs nor on its length or the real token's.
+bool same_token(std::string_view given, std::string_view expected) { return secure::same_secret(given, expected); }
 
 std::optional<http_response> refuse_unauthorized(const gateway_call& call) {
   const auto& header = call.request.header("authorization");
   const std::string bearer = "Bearer ";
-  if (header.compare(0, bearer.size(), bearer) != 0) {
+  if (header.size() < bearer.size() || !std::equal(bearer.begin(), bearer.end(), header.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      })) {
     auto r = problem(401, "unauthorized", "Unauthorized", "this call needs Authorization: Bearer <admin token>");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  if (!same_token(header.substr(bearer.size()), call.options().admin_token))
+  if (!same_token(std::string_view(header).substr(bearer.size()), call.options().admin_token))
     return problem(403, "forbidden", "Forbidden", "the bearer token is not the admin token");
   return std::nullopt;
 }
@@ -358,9 +363,11 @@ gateway_routes make_routes() {
   return routes;
 }
 
-// Counts the answer and its latency by route pattern, method and status.
-http_responder measured(std::string route, std::string method, http_responder respond) {
-  return [route = std::move(route), method = std::move(method), started = std::chrono::steady_clock::now(),
+// Counts the answer and its latency by route pattern, method and status. Every label comes from
+// a fixed set (the route table's patterns or "unmatched", method_label(), the status codes the
+// gateway answers), so no request can create a series of its own.
+http_responder measured(std::string route, std::string_view method, http_responder respond) {
+  return [route = std::move(route), method = std::string(method_label(method)), started = std::chrono::steady_clock::now(),
           respond = std::move(respond)](http_response r) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     auto& registry = metrics::registry::global();
@@ -383,15 +390,32 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {
-    auto r = problem(405, "method_not_allowed", "Method not allowed", request.method + " is not allowed here");
+    auto r = problem(405, "method_not_allowed", "Method not allowed", request.method.substr(0, 32) + " is not allowed here");
     r.headers.emplace_back("Allow", found.allowed);
     return respond(std::move(r));
   }
+  // Path parameters become entity ids, which the journal keeps as text: ids of ours and SKUs
+  // are printable ASCII, so anything else names nothing.
+  for (const auto& [name, value] : found.params)
+    if (!printable_ascii(value, false))
+      return respond(problem(404, "not_found", "Not found", "no " + name + " of that shape exists"));
   auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond)});
-  if (found.matched->handler.admin)
+  const auto& handler = found.matched->handler;
+  if (handler.admin)
     if (auto refused = refuse_unauthorized(*call)) return call->respond(std::move(*refused));
-  if (call->request.method == "POST") return run_idempotently(call, found.matched->handler.handle);
-  found.matched->handler.handle(call);
+  // What the request would carry into the idempotency store and the journal is checked here,
+  // before either sees it: PostgreSQL refuses U+0000 and ill-formed UTF-8, and one such value
+  // would fail a whole group-commit batch.
+  const auto& method = call->request.method;
+  if (method != "GET" && method != "HEAD")
+    if (auto refused = refuse_bad_metadata_headers(call->request)) return call->respond(std::move(*refused));
+  if (handler.json_body && (method == "POST" || method == "PUT" || method == "PATCH")) {
+    if (auto refused = refuse_media_type(call->request)) return call->respond(std::move(*refused));
+    if (!call->request.body.empty())
+      if (auto refused = refuse_bad_json(call->request.body)) return call->respond(std::move(*refused));
+  }
+  if (method == "POST") return run_idempotently(call, handler.handle);
+  handler.handle(call);
 }
 
 caf::behavior gateway(caf::stateful_actor<gateway_state>* self, gateway_options options, gateway_services services) {

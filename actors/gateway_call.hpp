@@ -14,7 +14,6 @@
 #include <caf/all.hpp>
 
 #include <memory>
-#include <random>
 #include <string>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_request)
@@ -25,7 +24,6 @@ namespace commerce::actors {
 struct gateway_state {
   gateway_options options;
   gateway_services services;
-  std::mt19937_64 random{std::random_device{}()};
   metrics::gauge& mailbox = metrics::mailbox_size("gateway");
   static inline const char* name = "gateway";
 };
@@ -47,6 +45,10 @@ using call_ptr = std::shared_ptr<gateway_call>;
 struct route_handler {
   bool admin = false;  // needs the admin bearer token
   void (*handle)(const call_ptr&);
+  // POST/PUT/PATCH bodies are JSON: another Content-Type is 415, and the body is checked
+  // (request_checks.hpp, refuse_bad_json) before the handler runs. False for a route that
+  // takes another type and checks it itself.
+  bool json_body = true;
 };
 using gateway_routes = http_router<route_handler>;
 

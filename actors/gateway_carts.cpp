@@ -8,6 +8,7 @@
 // So a line is never marked reserved unless the SKU's actor holds that much for the cart, and
 // nothing stays reserved for nobody beyond cart.reservation_ttl.
 #include "actors/gateway_call.hpp"
+#include "common/secure.hpp"
 #include "domain/cart.hpp"
 #include "domain/inventory.hpp"
 
@@ -22,20 +23,17 @@ void answer_cart(const call_ptr& call, int status, const cart_reply& reply) {
   call->respond(with_etag(json_response(status, cart_view(reply.state, reply.version)), reply.version));
 }
 
-std::string new_cart_id(const call_ptr& call) {
-  static const char* hex = "0123456789abcdef";
-  std::string id = "cart_";
-  auto bits = call->self->state.random();
-  for (int i = 0; i < 16; ++i, bits >>= 4) id += hex[bits & 15];
-  return id;
-}
+// "cart_" and 128 bits from OpenSSL's CSPRNG in hex: a cart id is the only key to a cart (and,
+// through the ids derived from it, to its order), so one customer must not guess another's.
+// Hex has no '_', so "ord_<suffix>_<version>" still splits at its first '_'.
+std::string new_cart_id() { return "cart_" + secure::random_hex(16); }
 
 // POST /v1/carts {"currency", "customer_id"?, "email"?}
 void create(const call_ptr& call) {
   body_reader body(call->request.body, {"currency", "customer_id", "email"});
   create_cart command{body.text("currency", 3), body.text("email", 254, false), body.text("customer_id", 128, false)};
   if (body.error()) return call->respond(*body.error());
-  const auto id = new_cart_id(call);
+  const auto id = new_cart_id();
   command_entity<cart_decider>(call, call->services().regions.cart, id, std::move(command), std::nullopt,
                                [call](cart_reply& reply) {
     auto r = with_etag(json_response(201, cart_view(reply.state, reply.version)), reply.version);

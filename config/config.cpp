@@ -95,6 +95,10 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
        }},
       {"http.shutdown_grace", [](node_config& c, auto& k, auto& s) { c.http.shutdown_grace = to_duration<ms>(k, s); }},
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
+      {"admin.token_file", [](node_config& c, auto& k, auto& s) {
+         if (s.value.empty()) bad_value(k, s, "a file path");
+         c.admin_token_file = s.value;
+       }},
       {"cart.reservation_ttl", [](node_config& c, auto& k, auto& s) { c.cart_reservation_ttl = to_duration<ms>(k, s); }},
       {"idempotency.retention", [](node_config& c, auto& k, auto& s) { c.idempotency_retention = to_duration<ms>(k, s); }},
       {"checkout.resume_after", [](node_config& c, auto& k, auto& s) {

@@ -83,6 +83,8 @@ struct messaging_config {
 struct node_config {
   http_config http;
   std::string admin_token;
+  // Where a generated admin token is written (mode 0600) when admin_token is empty.
+  std::string admin_token_file;
   std::chrono::milliseconds cart_reservation_ttl{};
   std::chrono::milliseconds idempotency_retention{};
   std::chrono::milliseconds checkout_resume_after{};

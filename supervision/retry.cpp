@@ -1,5 +1,6 @@
 #include "supervision/retry.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace commerce::supervision {
@@ -14,18 +15,19 @@ std::optional<std::chrono::milliseconds> retry_delay(const retry_policy& policy,
                                                      int attempts_made, double uniform01) {
   if (!retryable(failure) || attempts_made >= policy.max_attempts) return std::nullopt;
   const bool says_when = failure.kind == failure_kind::http_status && (failure.status == 429 || failure.status == 503);
-  if (says_when && failure.retry_after) return *failure.retry_after;
+  if (says_when && failure.retry_after) return std::min(*failure.retry_after, max_retry_after);
   return backoff_delay(policy.backoff, attempts_made - 1, uniform01);
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  long long seconds = 0;
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  unsigned long long seconds = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (value.empty() || error != std::errc() || end != value.data() + value.size() || seconds < 0 ||
-      seconds > 86'400)
-    return std::nullopt;
+  const auto cap = static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::seconds>(max_retry_after).count());
+  if (error == std::errc::result_out_of_range || (error == std::errc() && seconds > cap)) return max_retry_after;
+  if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
   return std::chrono::seconds(seconds);
 }
 

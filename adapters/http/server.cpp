@@ -174,6 +174,9 @@ class session : public std::enable_shared_from_this<session> {
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
     out->set(bhttp::field::server, "commerced");
     out->set(bhttp::field::content_type, response.content_type);
+    // Every answer: a browser must take the declared type, never guess one from the body (a
+    // JSON answer echoing a client's text must not run as HTML or script).
+    out->set("X-Content-Type-Options", "nosniff");
     for (auto& [name, value] : response.headers) out->set(name, value);
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive_);
@@ -222,7 +225,7 @@ class session : public std::enable_shared_from_this<session> {
 std::string over_capacity_answer() {
   const auto r = problem(503, "too_many_connections", "Service unavailable", "too many open connections; try again");
   return "HTTP/1.1 503 Service Unavailable\r\nServer: commerced\r\nContent-Type: " + r.content_type +
-         "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" +
+         "\r\nX-Content-Type-Options: nosniff\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" +
          r.body;
 }
 

@@ -7,11 +7,14 @@
 #include "apps/commerced/node_tree.hpp"
 #include "common/log.hpp"
 #include "common/problem.hpp"
+#include "common/secure.hpp"
 #include "common/stop_signals.hpp"
 #include "config/config.hpp"
 
 #include <caf/all.hpp>
 
+#include <climits>
+#include <cstdlib>
 #include <signal.h>
 #include <unistd.h>
 
@@ -20,7 +23,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <random>
 #include <string>
 
 #ifndef COMMERCE_VERSION
@@ -70,12 +72,15 @@ std::optional<arguments> parse_arguments(int argc, char** argv) {
   return args;
 }
 
-std::string random_token() {
-  std::random_device random;
-  std::string token;
-  const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) token += hex[random() % 16];
-  return token;
+// A token of 128 bits from the CSPRNG, written where only the node's user can read it. The log
+// names the file, never the token: logs are shipped and kept where more people can read them.
+void generate_admin_token(config::node_config& node) {
+  node.admin_token = secure::random_hex(16);
+  secure::write_private_file(node.admin_token_file, node.admin_token + "\n");
+  char resolved[PATH_MAX];
+  const std::string shown = ::realpath(node.admin_token_file.c_str(), resolved) ? resolved : node.admin_token_file;
+  log::info("generated an admin token (set admin.token or COMMERCED_ADMIN_TOKEN to choose one)",
+            {{"admin_token_file", shown}});
 }
 
 void configure_actor_system(caf::actor_system_config& cfg, const config::node_config& node) {
@@ -168,11 +173,7 @@ int main(int argc, char** argv) {
     log::level level;
     log::parse_level(node.log_level, level);
     log::set_level(level);
-    if (node.admin_token.empty()) {
-      node.admin_token = random_token();
-      log::info("generated admin token (set admin.token or COMMERCED_ADMIN_TOKEN to choose one)",
-                {{"admin_token", node.admin_token}});
-    }
+    if (node.admin_token.empty()) generate_admin_token(node);
     return run(node);
   } catch (const config::config_error& e) {
     log::error("bad configuration", {{"error", e.what()}});

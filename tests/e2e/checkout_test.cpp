@@ -162,30 +162,30 @@ TEST_CASE("an order goes through its lifecycle; illegal steps name both states",
   REQUIRE(paid.status == 201);
   const auto order = "/v1/orders/" + id_of(paid);
 
-  const auto early = s.n.call("POST", order + "/deliver");
+  const auto early = s.n.as_admin("POST", order + "/deliver");
   check_problem(early, 409, "invalid_transition");
   CHECK(json(early).at("from") == "paid");
   CHECK(json(early).at("to") == "delivered");
-  CHECK(json(s.n.call("POST", order + "/fulfil")).at("status") == "fulfilling");
-  check_problem(s.n.call("POST", order + "/ship", R"({"carrier":"UPS"})"), 422, "validation_failed");
-  const auto shipped = s.n.call("POST", order + "/ship", R"({"carrier":"UPS","tracking":"1Z999"})");
+  CHECK(json(s.n.as_admin("POST", order + "/fulfil")).at("status") == "fulfilling");
+  check_problem(s.n.as_admin("POST", order + "/ship", R"({"carrier":"UPS"})"), 422, "validation_failed");
+  const auto shipped = s.n.as_admin("POST", order + "/ship", R"({"carrier":"UPS","tracking":"1Z999"})");
   REQUIRE(shipped.status == 200);
   CHECK(json(shipped).at("status") == "shipped");
   CHECK(json(shipped).at("shipment").at("tracking") == "1Z999");
-  check_problem(s.n.call("POST", order + "/cancel"), 409, "invalid_transition");  // too late to cancel
-  CHECK(json(s.n.call("POST", order + "/deliver")).at("status") == "delivered");
+  check_problem(s.n.as_admin("POST", order + "/cancel"), 409, "invalid_transition");  // too late to cancel
+  CHECK(json(s.n.as_admin("POST", order + "/deliver")).at("status") == "delivered");
 
-  const auto partial = s.n.call("POST", order + "/refund", R"({"amount":1000})");
+  const auto partial = s.n.as_admin("POST", order + "/refund", R"({"amount":1000})");
   REQUIRE(partial.status == 200);
   CHECK(json(partial).at("status") == "delivered");
   CHECK(json(partial).at("payment").at("refunded").at("amount") == 1000);
-  check_problem(s.n.call("POST", order + "/refund", R"({"amount":5000})"), 422, "refund_exceeds_paid");
-  const auto rest = s.n.call("POST", order + "/refund");
+  check_problem(s.n.as_admin("POST", order + "/refund", R"({"amount":5000})"), 422, "refund_exceeds_paid");
+  const auto rest = s.n.as_admin("POST", order + "/refund");
   REQUIRE(rest.status == 200);
   CHECK(json(rest).at("status") == "refunded");
   CHECK(json(rest).at("payment").at("refunded").at("amount") == 2400);
   CHECK(json(rest).at("payment").at("refunds").as_array().size() == 2);
-  check_problem(s.n.call("POST", order + "/refund"), 409, "invalid_transition");
+  check_problem(s.n.as_admin("POST", order + "/refund"), 409, "invalid_transition");
   CHECK(s.sandbox.charges().at(0).at("amount_refunded") == 2400);
 
   std::vector<std::string> statuses;
@@ -203,7 +203,7 @@ TEST_CASE("cancelling a paid order restocks and refunds it, once however often i
   CHECK(s.stock("mug", "available") == 6);
   const auto order = "/v1/orders/" + id_of(paid);
   for (int i = 0; i < 2; ++i) {
-    const auto cancelled = s.n.call("POST", order + "/cancel", R"({"reason":"changed my mind"})");
+    const auto cancelled = s.n.as_admin("POST", order + "/cancel", R"({"reason":"changed my mind"})");
     INFO(cancelled.body);
     REQUIRE(cancelled.status == 200);
     CHECK(json(cancelled).at("status") == "cancelled");
@@ -227,10 +227,10 @@ TEST_CASE("orders are listed by customer and status", "[e2e][checkout][orders]")
     return id_of(r);
   };
   const auto a1 = buy("alice"), a2 = buy("alice"), b1 = buy("bob");
-  REQUIRE(s.n.call("POST", "/v1/orders/" + a2 + "/fulfil").status == 200);
+  REQUIRE(s.n.as_admin("POST", "/v1/orders/" + a2 + "/fulfil").status == 200);
   auto ids = [&](const std::string& query) {
     for (int i = 0; i < 100; ++i) {  // the list is a read model: it catches up within its poll interval
-      const auto r = s.n.call("GET", "/v1/orders?" + query);
+      const auto r = s.n.as_admin("GET", "/v1/orders?" + query);
       REQUIRE(r.status == 200);
       std::vector<std::string> out;
       const auto page = json(r);
@@ -248,7 +248,7 @@ TEST_CASE("orders are listed by customer and status", "[e2e][checkout][orders]")
   CHECK(ids("customer_id=bob") == std::vector<std::string>{b1});
   CHECK(ids("customer_id=alice&status=fulfilling") == std::vector<std::string>{a2});
   CHECK(ids("status=paid").size() == 2);
-  check_problem(s.n.call("GET", "/v1/orders?status=lost"), 422, "validation_failed");
+  check_problem(s.n.as_admin("GET", "/v1/orders?status=lost"), 422, "validation_failed");
 }
 
 TEST_CASE("a cart whose reservations lapsed is reserved again at checkout, or told the stock is gone",

@@ -42,11 +42,11 @@ TEST_CASE("order events reach the warehouse, the customer and analytics once eac
   // Order a: paid, fulfilled, shipped, delivered, partly refunded. Order b: paid, then cancelled.
   const auto a = buy(2), b = buy(1);
   const auto order_a = "/v1/orders/" + a;
-  REQUIRE(c->request("POST", order_a + "/fulfil").status == 200);
-  REQUIRE(c->request("POST", order_a + "/ship", R"({"carrier":"DHL","tracking":"JD01"})").status == 200);
-  REQUIRE(c->request("POST", order_a + "/deliver").status == 200);
-  REQUIRE(c->request("POST", order_a + "/refund", R"({"amount":500})").status == 200);
-  REQUIRE(c->request("POST", "/v1/orders/" + b + "/cancel", R"({"reason":"changed my mind"})").status == 200);
+  REQUIRE(c->request("POST", order_a + "/fulfil", "", admin).status == 200);
+  REQUIRE(c->request("POST", order_a + "/ship", R"({"carrier":"DHL","tracking":"JD01"})", admin).status == 200);
+  REQUIRE(c->request("POST", order_a + "/deliver", "", admin).status == 200);
+  REQUIRE(c->request("POST", order_a + "/refund", R"({"amount":500})", admin).status == 200);
+  REQUIRE(c->request("POST", "/v1/orders/" + b + "/cancel", R"({"reason":"changed my mind"})", admin).status == 200);
 
   const std::multimap<std::string, std::string> expected{
       {a, "order_confirmation"}, {a, "order_shipped"}, {a, "order_delivered"}, {a, "refund_processed"},

@@ -28,6 +28,8 @@ class http_connection {
   // True when the server has closed the connection (read returns 0).
   bool closed_by_peer();
 
+  // Sends Content-Type: application/json with a body (and with any POST or PUT) unless `headers`
+  // name a Content-Type; an empty one sends none.
   http_reply request(const std::string& method, const std::string& target, const std::string& body = "",
                      const std::map<std::string, std::string>& headers = {});
 

@@ -42,6 +42,7 @@ TEST_CASE("the compiled-in defaults are the documented ones", "[config]") {
   CHECK(c.cart_reservation_ttl == 10min);
   CHECK(c.idempotency_retention == 24h);
   CHECK(c.admin_token.empty());
+  CHECK(c.admin_token_file == "var/admin_token");
   CHECK(c.scheduler_max_threads == 2);
   CHECK(c.scheduler_moderate_sleep == 0us);
   CHECK(c.postgres.port == 55432);

@@ -36,12 +36,24 @@ TEST_CASE("retry delays back off, stop at the budget, and honour Retry-After on 
 }
 
 TEST_CASE("Retry-After is read in delta-seconds", "[retry]") {
-  CHECK(parse_retry_after("120") == 120s);
+  CHECK(parse_retry_after("45") == 45s);
   CHECK(parse_retry_after(" 0 ") == 0s);
   CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"));
   CHECK_FALSE(parse_retry_after("-1"));
   CHECK_FALSE(parse_retry_after("1.5"));
   CHECK_FALSE(parse_retry_after(""));
+}
+
+TEST_CASE("a provider's Retry-After is honoured up to 60 s, never longer", "[retry]") {
+  CHECK(parse_retry_after("60") == 60s);
+  CHECK(parse_retry_after("61") == 60s);
+  CHECK(parse_retry_after("120") == 60s);
+  CHECK(parse_retry_after("86400") == 60s);
+  CHECK(parse_retry_after("99999999999999999999999") == 60s);  // beyond 64 bits: capped, not refused
+  CHECK_FALSE(parse_retry_after("+5"));
+  const retry_policy policy{3, {100ms, 5s, 2.0, 0.0, {}}};
+  call_failure hours{failure_kind::http_status, 429, std::chrono::milliseconds(std::chrono::hours(5))};
+  CHECK(retry_delay(policy, hours, 1, 0.0) == 60s);  // however the wait got there
 }
 
 TEST_CASE("a breaker opens after N failures in the window, half-opens after the cool-down, closes on success",
