@@ -53,6 +53,9 @@ namespace commerce::actors {
 
 struct entity_settings {
   std::chrono::milliseconds passivate_after{std::chrono::minutes(2)};
+  // An entity without events was only asked about (an unknown id): it holds nothing worth
+  // keeping, so it goes after this instead, and a flood of random ids costs little memory.
+  std::chrono::milliseconds passivate_unknown_after{500};
   std::int64_t snapshot_every = 100;  // events between snapshots; 0: never
   std::chrono::milliseconds journal_timeout{std::chrono::seconds(10)};
   int max_command_attempts = 3;  // a command that faults this often is dead-lettered
@@ -465,10 +468,6 @@ void drain(entity_actor<Decider>* self) {
     handle(self, std::move(next));  // may restart the entity, putting a faulted command back in front
   }
   if (st.stash.empty()) std::vector<pending_command<Decider>>().swap(st.stash);  // idle entities stay small
-  const bool idle = st.recovered && !st.append && st.stash.empty() && st.watchers.empty();
-  // An entity with no events was only asked about (an unknown id): it holds nothing, so it goes
-  // at once instead of after passivate_after. A flood of random ids then costs no memory.
-  if (idle && st.version == 0 && st.running_step.expired()) passivate(self);
   if (st.passivating && !st.append && st.stash.empty()) self->quit();
 }
 
@@ -530,7 +529,8 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
   st.state = Decider::initial(st.id);
   st.last_message = std::chrono::steady_clock::now();
   recover(self, true);
-  self->delayed_send(self, st.runtime->kind.settings.passivate_after, idle_atom::value);
+  self->delayed_send(self, std::min(st.runtime->kind.settings.passivate_after, st.runtime->kind.settings.passivate_unknown_after),
+                     idle_atom::value);
   return {
       [self](protocols::entity_command<Decider>& c) {
         pending_command<Decider> p{std::move(c.command), std::move(c.meta), self->make_response_promise()};
@@ -559,7 +559,8 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
       [self](idle_atom) {
         auto& st = self->state;
         const auto idle_for = std::chrono::steady_clock::now() - st.last_message;
-        const auto limit = st.runtime->kind.settings.passivate_after;
+        const auto& settings = st.runtime->kind.settings;
+        const auto limit = st.version == 0 ? settings.passivate_unknown_after : settings.passivate_after;
         if (idle_for < limit || st.append || !st.stash.empty() || !st.watchers.empty()) {
           self->delayed_send(self, std::max<std::chrono::steady_clock::duration>(limit - idle_for, limit / 10),
                              idle_atom::value);

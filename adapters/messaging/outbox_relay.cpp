@@ -18,13 +18,18 @@ namespace {
 namespace json = boost::json;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 
+// Oldest first, skipping the ones backing off after failed attempts.
 const std::string unsent_sql =
     "SELECT id, key, template, recipient, data::text FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "
-    "ORDER BY id LIMIT $1";
+    "AND (next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY id LIMIT $1";
 const std::string sent_sql = "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1";
 const std::string failed_sql =
     "UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1";
-const std::string attempted_sql = "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1";
+// One second more for each failed attempt, at most 30 s (the relay's own backoff when the
+// provider is down altogether).
+const std::string attempted_sql =
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+    "next_attempt_at = now() + interval '1 second' * least(attempts + 1, 30) WHERE id = $1";
 const std::string pending_sql = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL";
 
 enum class send_outcome { sent, rejected, failed_attempt };
@@ -36,7 +41,9 @@ class relay {
 
   enum class progress { caught_up, more_waiting, stalled };
 
-  // Sends one batch of what is waiting, oldest first; a round stops at the first failed send.
+  // Sends one batch of what is waiting, oldest first. A round stops at the first failed send
+  // (the provider is likely down); that one backs off on its own, so the next round starts
+  // with the ones behind it instead of being held up by it.
   // Throws when the database cannot be reached.
   progress round() {
     const auto limit = std::to_string(options_.batch);

@@ -138,6 +138,12 @@ struct payment_sandbox::impl {
     const auto* template_name = body.if_contains("template");
     if (!to || !to->is_string() || !template_name || !template_name->is_string())
       return stripe_error(400, "invalid_request_error", "parameter_missing", "to and template are required");
+    // A mailbox that is never reachable: 503 every time (not remembered), so that tests can
+    // show one failing notification does not hold up the others.
+    const std::string_view recipient(to->as_string());
+    constexpr std::string_view unreachable = "@unreachable.example";
+    if (recipient.size() >= unreachable.size() && recipient.substr(recipient.size() - unreachable.size()) == unreachable)
+      return stripe_error(503, "api_error", "mailbox_unreachable", "the recipient's mailbox cannot be reached");
     json::object message{{"id", "msg_" + std::to_string(messages.size() + 1)},
                          {"to", *to},
                          {"template", *template_name},

@@ -7,6 +7,7 @@
 //        tok_flaky 503 for the first two attempts of each key, then 200 · tok_slow 200 after 3 s
 //        (409 idempotency_key_in_use for the same key meanwhile) · tok_hang charges and never answers ·
 //        tok_crash charges and then the sandbox exits without answering (the connection resets)
+//        Messages to an address at unreachable.example are answered 503, every time.
 //   POST /v1/refunds  {"charge", "amount"?}   Idempotency-Key; never more than was charged
 //   GET  /charges     every charge made, oldest first, with what was refunded
 //

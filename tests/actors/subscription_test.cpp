@@ -143,7 +143,7 @@ TEST_CASE_METHOD(fixture, "a subscription waits for an older open transaction in
   CHECK(seen->types == std::vector<std::string>{"a-1", "slow-1", "b-1"});
 }
 
-TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and skipped; a retry delivers it",
+TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and skipped, a retry delivers it",
                  "[subscription][faults]") {
   seen->poison = "a-3";
   append("a", 5);

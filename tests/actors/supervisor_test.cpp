@@ -165,7 +165,7 @@ TEST_CASE_METHOD(fixture, "rest_for_one restarts the child and those started aft
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_METHOD(fixture, "transient children are restarted only after abnormal exits; temporary never",
+TEST_CASE_METHOD(fixture, "transient children are restarted only after abnormal exits, temporary never",
                  "[supervisor]") {
   auto sup = start(spec(restart_strategy::one_for_one,
                         {child("t", restart_type::transient), child("tmp", restart_type::temporary)}));

@@ -263,7 +263,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   check_problem(as_admin("DELETE", "/admin/dead-letters/999"), 404, "not_found");
 }
 
-TEST_CASE_METHOD(api, "readyz answers 200 only while PostgreSQL answers; healthz regardless", "[e2e][operations][outage]") {
+TEST_CASE_METHOD(api, "readyz answers 200 only while PostgreSQL answers, healthz regardless", "[e2e][operations][outage]") {
   const auto ready = call("GET", "/readyz");
   REQUIRE(ready.status == 200);
   CHECK(json(ready).at("status") == "ready");

@@ -22,7 +22,7 @@ std::string id_of(const http_reply& r) { return std::string(json(r).at("id").as_
 
 }  // namespace
 
-TEST_CASE_METHOD(api, "the same key and body replay the first answer; a different body is refused", "[e2e][idempotency]") {
+TEST_CASE_METHOD(api, "the same key and body replay the first answer, a different body is refused", "[e2e][idempotency]") {
   const auto first = call("POST", "/v1/carts", eur_cart, keyed("k-1"));
   REQUIRE(first.status == 201);
   CHECK(first.headers.count("idempotent-replayed") == 0);
@@ -55,7 +55,7 @@ TEST_CASE_METHOD(api, "a replayed stock adjustment is applied once", "[e2e][idem
   CHECK(inventory("BAG").at("on_hand") == 7);
 }
 
-TEST_CASE_METHOD(api, "a key still being run answers 409 idempotency_in_progress; a stale claim is taken over", "[e2e][idempotency]") {
+TEST_CASE_METHOD(api, "a key still being run answers 409 idempotency_in_progress, a stale claim is taken over", "[e2e][idempotency]") {
   // A claim as a node leaves it while it runs the request: the same request's hash, no answer yet.
   commerce::adapters::postgres::connection db_connection(db.conninfo());
   const auto claim = [&](const std::string& key, const std::string& age) {

@@ -128,3 +128,22 @@ TEST_CASE("notifications wait in the outbox while the messaging provider is down
   CHECK(confirmed == orders);
   CHECK(s.sandbox.messages().empty());  // the payment provider got none of them
 }
+
+TEST_CASE("a notification the provider keeps failing does not hold up the ones behind it", "[e2e][checkout][order_events]") {
+  shop s;
+  s.n.product("mug", 10);
+  const auto poisoned = s.n.call("POST", "/v1/carts/" + s.cart_with("mug", 1) + "/checkout",
+                                 R"({"email":"nobody@unreachable.example","shipping_address":{"city":"Berlin"},)"
+                                 R"("payment":{"token":"tok_ok"}})");
+  REQUIRE(poisoned.status == 201);
+  // Wait until its first attempt failed, so it is first in line.
+  long long failed = -1;
+  for (int i = 0; i < 100 && failed <= 0; ++i, std::this_thread::sleep_for(50ms))
+    failed = metric(s.n.call("GET", "/metrics").body, R"(commerce_messages_total{outcome="failed_attempt"})");
+  REQUIRE(failed > 0);
+  const auto later = s.checkout(s.cart_with("mug", 1), "tok_ok");
+  REQUIRE(later.status == 201);
+  const auto messages = s.sandbox.messages_once(1);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].at("data").at("order_id") == id_of(later).c_str());
+}

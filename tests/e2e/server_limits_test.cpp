@@ -58,7 +58,7 @@ TEST_CASE("slow clients are cut off after the read timeout and never block the o
   CHECK(http_call(node.port(), "GET", "/healthz").status == 200);
 }
 
-TEST_CASE("connections over the cap get 503 and are closed; freed slots are reused", "[e2e][limits]") {
+TEST_CASE("connections over the cap get 503 and are closed, freed slots are reused", "[e2e][limits]") {
   scratch_database db;
   node_process node(on(db, {{"COMMERCED_HTTP_MAX_CONNECTIONS", "20"}}));
   std::vector<std::unique_ptr<http_connection>> open;

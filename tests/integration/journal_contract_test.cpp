@@ -432,6 +432,7 @@ TEST_CASE("read_all orders transaction ids as numbers, across a change in their 
   CHECK(seen == std::vector<std::int64_t>{97, 98, 99, 100, 101, 102});
   CHECK(j->head({}, 100).head.transaction_id == 102);
   CHECK(j->head({98, 2}, 100).behind == 4);
+}
 
 namespace {
 

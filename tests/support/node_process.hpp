@@ -22,6 +22,7 @@ class node_process {
   node_process& operator=(const node_process&) = delete;
 
   std::uint16_t port() const { return port_; }
+  int pid() const { return pid_; }
   // Sends SIGTERM without waiting.
   void terminate();
   // Sends SIGTERM and waits; returns the exit status (or 128 + signal).

@@ -36,7 +36,7 @@ TEST_CASE("cart creation is validated", "[cart]") {
   CHECK(code_of(run_cart(s, set_line{"SKU", 1, {100, "USD"}, true})) == "not_found");
 }
 
-TEST_CASE("lines keep the price captured when added; the subtotal follows", "[cart]") {
+TEST_CASE("lines keep the price captured when added, the subtotal follows", "[cart]") {
   auto s = open_cart();
   require_accepted<cart_decider>(s, set_line{"MUG", 2, {1299, "USD"}, true});
   require_accepted<cart_decider>(s, set_line{"TEA", 1, {500, "USD"}, true});
@@ -118,7 +118,7 @@ TEST_CASE("checkout needs an open cart with items", "[cart]") {
   CHECK_FALSE(cart_decider::next_deadline(s, duration{1000}).has_value());
 }
 
-TEST_CASE("a cancelled checkout reopens the cart; a completed one converts it", "[cart]") {
+TEST_CASE("a cancelled checkout reopens the cart, a completed one converts it", "[cart]") {
   auto s = open_cart();
   require_accepted<cart_decider>(s, set_line{"MUG", 1, {1299, "USD"}, true});
   require_accepted<cart_decider>(s, begin_checkout{"co-1"});
@@ -136,7 +136,7 @@ TEST_CASE("a cancelled checkout reopens the cart; a completed one converts it", 
   CHECK(code_of(run_cart(s, cancel_checkout{"co-2", "late"})) == "cart_not_open");
 }
 
-TEST_CASE("an abandoned cart reopens on activity; an expired one is closed", "[cart]") {
+TEST_CASE("an abandoned cart reopens on activity, an expired one is closed", "[cart]") {
   auto s = open_cart();
   require_accepted<cart_decider>(s, set_line{"MUG", 1, {1299, "USD"}, true});
   require_accepted<cart_decider>(s, abandon_cart{});

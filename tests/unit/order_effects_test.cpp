@@ -29,7 +29,7 @@ order_state placed(std::vector<order_effects>& effects) {
 
 }  // namespace
 
-TEST_CASE("a paid order gets a pick list, a confirmation and a sales fact; creation alone has none",
+TEST_CASE("a paid order gets a pick list, a confirmation and a sales fact, creation alone has none",
           "[order_effects]") {
   std::vector<order_effects> effects;
   auto s = placed(effects);

@@ -13,7 +13,7 @@ call_failure status(int code, std::optional<std::chrono::milliseconds> retry_aft
 }
 }  // namespace
 
-TEST_CASE("timeouts, connection errors, 5xx and 429 are retried; other 4xx are final", "[retry]") {
+TEST_CASE("timeouts, connection errors, 5xx and 429 are retried, other 4xx are final", "[retry]") {
   CHECK(retryable({failure_kind::timeout}));
   CHECK(retryable({failure_kind::connection_error}));
   for (int code : {409, 429, 500, 502, 503, 504}) CHECK(retryable(status(code)));  // 409: the key still in flight
@@ -77,7 +77,7 @@ TEST_CASE("a breaker opens after N failures in the window, half-opens after the 
   CHECK(breaker.allow(t0 + 33s));
 }
 
-TEST_CASE("a failed trial opens the breaker for another cool-down; old failures leave the window", "[breaker]") {
+TEST_CASE("a failed trial opens the breaker for another cool-down, old failures leave the window", "[breaker]") {
   circuit_breaker breaker({2, 10s, 30s});
   const circuit_breaker::time_point t0{};
   breaker.record_failure(t0);
