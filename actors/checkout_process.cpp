@@ -209,7 +209,11 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
                                                             {"step", std::string(to_string(c.step))},
                                                             {"detail", stalled.detail}});
   if (!ctx->services->dead_letters) return;
-  auto command = domain::encode_command(checkout_command{abandon_checkout{"stalled: " + stalled.detail}});
+  // Not charged: retrying releases it. Charged: retrying resumes it (abandoning would keep the
+  // customer's money), once the operator has fixed what held it up.
+  const bool charged = !c.transaction_id.empty();
+  auto command = domain::encode_command(charged ? checkout_command{resume_checkout{}}
+                                                : checkout_command{abandon_checkout{"stalled: " + stalled.detail}});
   protocols::dead_letter letter;
   letter.target = std::string(checkout_decider::stream_type) + "/" + c.id;
   letter.message_type = std::move(command.type);
@@ -217,7 +221,8 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
       {"id", c.id}, {"command", std::move(command.data)}, {"meta", boost::json::object{}},
       {"state", boost::json::value_from(c)}});
   letter.reason = "checkout stalled at step " + std::string(to_string(c.step)) + ": " + stalled.detail +
-                  "; retry releases its stock, order and cart, discard leaves them held";
+                  (charged ? "; it has charged: retry resumes it to finish"
+                           : "; retry releases its stock, order and cart, discard leaves them held");
   letter.attempts = c.charge_attempts;
   letter.first_failed_ms = letter.last_failed_ms = stalled.at.ms_since_epoch;
   caf::anon_send(ctx->services->dead_letters, caf::put_atom::value, std::move(letter));

@@ -44,7 +44,10 @@ void restock(const step_ptr& ctx) {
               }
               if (--*left == 0 && *fine) ctx->tell(record_restocked{});
             },
-            [left](caf::error&) { --*left; });  // the deadline runs it again
+            [ctx, left, fine](caf::error&) {  // no answer: not recorded, the deadline runs it again
+              *fine = false;
+              if (--*left == 0) log::warn("order restock incomplete", {{"order", ctx->order.id}});
+            });
 }
 
 void refund(const step_ptr& ctx, const pending_refund& pending) {

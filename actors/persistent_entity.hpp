@@ -138,6 +138,7 @@ struct entity_state {
   std::vector<pending_command<Decider>> stash;
   std::vector<caf::response_promise> watchers;  // entity_watch, until settled
   std::weak_ptr<const void> running_step;        // a process step not yet reported nor ended
+  std::vector<typename Decider::event> unreacted;  // appended while a step ran: the next react gets them
   std::chrono::steady_clock::time_point last_message;
   static inline const char* name = "persistent_entity";
 };
@@ -313,11 +314,18 @@ void state_changed(entity_actor<Decider>* self, const std::vector<typename Decid
       w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {}});
     st.watchers.clear();
   }
-  if (!kind.react || !st.running_step.expired()) return;
+  if (!kind.react) return;
+  if (!st.running_step.expired()) {  // not lost: the next react sees them as just appended
+    st.unreacted.insert(st.unreacted.end(), appended.begin(), appended.end());
+    return;
+  }
+  auto events = std::move(st.unreacted);
+  st.unreacted.clear();
+  events.insert(events.end(), appended.begin(), appended.end());
   auto busy = std::make_shared<const char>();
   st.running_step = busy;
   std::weak_ptr<const void> step = busy;
-  kind.react(self, st.state, appended, std::move(busy), [self, step](typename Decider::command c) {
+  kind.react(self, st.state, events, std::move(busy), [self, step](typename Decider::command c) {
     auto& st = self->state;
     if (!st.running_step.owner_before(step) && !step.owner_before(st.running_step)) st.running_step.reset();  // reported
     pending_command<Decider> p{std::move(c), {}, caf::response_promise{}};
@@ -561,7 +569,8 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         const auto idle_for = std::chrono::steady_clock::now() - st.last_message;
         const auto& settings = st.runtime->kind.settings;
         const auto limit = st.version == 0 ? settings.passivate_unknown_after : settings.passivate_after;
-        if (idle_for < limit || st.append || !st.stash.empty() || !st.watchers.empty()) {
+        if (idle_for < limit || !st.recovered || st.append || !st.stash.empty() || !st.watchers.empty() ||
+            !st.running_step.expired()) {
           self->delayed_send(self, std::max<std::chrono::steady_clock::duration>(limit - idle_for, limit / 10),
                              idle_atom::value);
           return;

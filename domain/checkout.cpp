@@ -49,8 +49,8 @@ result decide_unavailable(const checkout_state& s, const record_charge_unavailab
 // A resume past the checkout's bound stalls it instead: an alert and a dead letter for an
 // operator, and no more retries that could hold stock silently forever.
 result decide_resume(const checkout_state& s, const resume_checkout& c, const context& ctx) {
-  if (finished(s.step) || s.stalled) return result::nothing();
-  if (c.give_up_after_ms > 0 && (ctx.now - s.started_at).count() >= c.give_up_after_ms)
+  if (finished(s.step) || (s.stalled && c.give_up_after_ms > 0)) return result::nothing();
+  if (c.give_up_after_ms > 0 && (ctx.now - s.bound_from).count() >= c.give_up_after_ms)
     return checkout_stalled{"not finished within " + std::to_string(c.give_up_after_ms / 1000) + " s, at step " +
                                 std::string(to_string(s.step)),
                             ctx.now};
@@ -63,6 +63,8 @@ result decide_abandon(const checkout_state& s, const abandon_checkout& c, const 
   if (finished(s.step) || s.step == step::releasing) return result::nothing();
   if (!s.stalled)
     return rejection{std::string(codes::invalid_transition), "only a stalled checkout can be abandoned", {}};
+  if (!s.transaction_id.empty())  // releasing would keep the customer's money for nothing
+    return rejection{std::string(codes::invalid_transition), "the checkout has charged: resume it to finish", {}};
   const bool holds = s.step != step::claiming_cart;
   return checkout_refused{{"checkout_abandoned", "abandoned by an operator: " + c.reason, "", 0, 0}, holds, ctx.now};
 }
@@ -153,7 +155,7 @@ checkout_state checkout_decider::evolve(state s, const event& e) {
                    s.payment_token = x.payment_token;
                    s.client_key = x.client_key;
                    s.step = step::claiming_cart;
-                   s.started_at = s.updated_at = x.at;
+                   s.started_at = s.bound_from = s.updated_at = x.at;
                  },
                  [&](const checkout_cart_claimed& x) {
                    s.step = step::holding_stock;
@@ -205,6 +207,8 @@ checkout_state checkout_decider::evolve(state s, const event& e) {
                    s.updated_at = x.at;
                  },
                  [&](const checkout_resumed& x) {
+                   if (s.stalled) s.bound_from = x.at;  // an operator resumed it: a new bound
+                   s.stalled = false;
                    s.retry_payment_at.reset();
                    s.updated_at = x.at;
                  },

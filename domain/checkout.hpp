@@ -84,6 +84,7 @@ struct checkout_state {
   std::optional<checkout_failure> failure;
   bool stalled = false;  // past its bound: waits for an operator (abandon_checkout) instead of retrying
   timestamp started_at;
+  timestamp bound_from;  // its bound counts from here: the start, or an operator's resume
   timestamp updated_at;  // of the last step
 
   std::string charge_key() const { return id + "/charge"; }
@@ -91,7 +92,8 @@ struct checkout_state {
 BOOST_DESCRIBE_STRUCT(checkout_state, (), (id, exists, cart_id, cart_version, order_id, customer_id, email,
                                            shipping_address, lines, total, payment_token, client_key, step,
                                            order_placed, charge_attempts, charge_open, payment_retries,
-                                           retry_payment_at, transaction_id, failure, stalled, started_at, updated_at))
+                                           retry_payment_at, transaction_id, failure, stalled, started_at, bound_from,
+                                           updated_at))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -134,12 +136,14 @@ struct record_committed { static constexpr std::string_view type_name = "RecordC
 struct record_released { static constexpr std::string_view type_name = "RecordReleased"; };
 // Runs the current step again: the durable deadline of a checkout that made no progress, or a
 // client asking again about a checkout waiting to charge. Past `give_up_after_ms` since it
-// started (0: never), the checkout stalls instead.
+// started (0: never), the checkout stalls instead. Without a bound (an operator delivering the
+// stall's dead letter again) it also resumes a stalled checkout, whose bound starts anew.
 struct resume_checkout {
   static constexpr std::string_view type_name = "ResumeCheckout";
   std::int64_t give_up_after_ms = 0;
 };
-// An operator's decision about a stalled checkout: release what it holds (stock, order, cart).
+// An operator's decision about a stalled checkout that has not charged: release what it holds
+// (stock, order, cart). A charged one cannot be abandoned; it is resumed to finish.
 struct abandon_checkout {
   static constexpr std::string_view type_name = "AbandonCheckout";
   std::string reason;

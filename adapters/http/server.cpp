@@ -73,7 +73,10 @@ class session : public std::enable_shared_from_this<session> {
   // On the I/O thread, when the server stops: a connection waiting for its next request is
   // closed now; one whose request is being handled is closed after its answer.
   void drain() {
-    if (!busy_) close();
+    if (busy_) return;
+    beast::error_code ignored;  // nothing unread to linger for, and its read is still pending
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
   }
 
  private:

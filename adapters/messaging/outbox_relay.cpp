@@ -41,9 +41,9 @@ class relay {
 
   enum class progress { caught_up, more_waiting, stalled };
 
-  // Sends one batch of what is waiting, oldest first. A round stops at the first failed send
-  // (the provider is likely down); that one backs off on its own, so the next round starts
-  // with the ones behind it instead of being held up by it.
+  // Sends one batch of what is waiting, oldest first. A row the provider answers with a
+  // failure backs off on its own and the round goes on with the rows behind it; a provider
+  // that does not answer at all stops the round (the relay backs off as a whole).
   // Throws when the database cannot be reached.
   progress round() {
     const auto limit = std::to_string(options_.batch);
@@ -80,7 +80,7 @@ class relay {
     db_.run(attempted_sql, {id.c_str(), why.c_str()});
     log::warn("notification not sent, will retry", {{"key", key}, {"error", why}});
     count(send_outcome::failed_attempt);
-    return false;
+    return status != 0;  // it answered: only this row failed
   }
 
   // The HTTP client is asynchronous; this actor is detached, so it waits for the answer.

@@ -505,7 +505,7 @@ TEST_CASE("the checkout state survives the snapshot's JSON round trip", "[checko
   const auto json = boost::json::value_from(s);
   INFO(boost::json::serialize(json));
   REQUIRE(json.is_object());
-  CHECK(json.as_object().size() == 23);  // every described member is written
+  CHECK(json.as_object().size() == 24);  // every described member is written
   const auto back = boost::json::value_to<checkout_state>(boost::json::parse(boost::json::serialize(json)));
   CHECK(boost::json::value_from(back) == json);
 
@@ -640,4 +640,22 @@ TEST_CASE("a checkout past its bound stalls for an operator, who may abandon it"
     accept(s, record_released{}, at_ms(base + bound + 3));
     CHECK(s.step == checkout_step::failed);
   }
+}
+
+TEST_CASE("a stalled checkout that has charged is resumed, never abandoned", "[checkout][saga]") {
+  constexpr std::int64_t bound = 60'000;
+  auto s = committing();
+  accept(s, resume_checkout{bound}, at_ms(base + bound + 10));
+  REQUIRE(s.stalled);
+  auto abandon = run_checkout(s, abandon_checkout{"operator"}, at_ms(base + bound + 20));
+  REQUIRE_FALSE(abandon.accepted());
+  CHECK(abandon.error().code == "invalid_transition");
+  // The operator's resume (no bound) un-stalls it, with a new bound from now.
+  accept(s, resume_checkout{}, at_ms(base + bound + 30));
+  CHECK_FALSE(s.stalled);
+  CHECK(s.step == checkout_step::committing);
+  CHECK(s.bound_from == timestamp{base + bound + 30});
+  auto d = run_checkout(s, resume_checkout{bound}, at_ms(base + bound + 40));
+  REQUIRE(d.accepted());
+  CHECK(std::holds_alternative<checkout_resumed>(d.events().at(0)));  // within its new bound
 }
