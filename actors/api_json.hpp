@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace commerce::actors {
 
@@ -43,6 +44,15 @@ class body_reader {
   boost::json::object body_;
   std::optional<http_response> error_;
 };
+
+// POST /v1/carts/{id}/checkout's body: {"email"?, "shipping_address": {...}, "payment": {"token"}}.
+struct checkout_body {
+  std::string email;
+  boost::json::object shipping_address;
+  std::string token;
+};
+// The body, or the 400/422 answer that refuses it.
+std::variant<checkout_body, http_response> read_checkout_body(std::string_view text);
 
 // The problem+json answer for a domain rejection (its status from the code).
 http_response rejection_response(const domain::rejection& r);
