@@ -86,3 +86,13 @@ TEST_CASE("durations take us, ms, s, m and h", "[config]") {
   CHECK(parse_duration("1h") == 1h);
   for (const char* bad : {"", "10", "ms", "-5s", "5 s", "5d", "1.5s"}) CHECK_FALSE(parse_duration(bad).has_value());
 }
+
+// Found by fuzz/config_fuzz.cpp: 12 digits of hours overflowed the microseconds (UB).
+TEST_CASE("durations longer than ten years are refused, not overflowed", "[config]") {
+  CHECK(parse_duration("87600h") == 87600h);
+  CHECK(parse_duration("315360000s") == 87600h);
+  for (const char* long_one : {"87601h", "999999999999h", "999999999999m", "315360000001s", "999999999999s"})
+    CHECK_FALSE(parse_duration(long_one).has_value());
+  CHECK(parse_duration("999999999999us") == 999999999999us);
+  CHECK_FALSE(parse_duration("999999999999ms").has_value());
+}
