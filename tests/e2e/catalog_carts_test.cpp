@@ -208,7 +208,7 @@ TEST_CASE_METHOD(api, "a cart's reservations expire after the TTL and re-reserve
 // Reservations that outlive the race: with the suite's 1 s TTL, a loaded machine (or a
 // sanitized build) took long enough that early reservations lapsed and later carts got them.
 struct api_long_ttl : api_node {
-  api_long_ttl() : api_node({{"COMMERCED_CART_RESERVATION_TTL", "10m"}}) {}
+  api_long_ttl() : api_node(std::map<std::string, std::string>{{"COMMERCED_CART_RESERVATION_TTL", "10m"}}) {}
 };
 
 TEST_CASE_METHOD(api_long_ttl, "200 concurrent carts racing for the last 100 units: exactly 100 reserved", "[e2e][carts]") {
