@@ -150,6 +150,22 @@ boost::json::object body_reader::object(std::string_view field, bool required) {
   return v->as_object();
 }
 
+std::variant<checkout_body, http_response> read_checkout_body(std::string_view text) {
+  body_reader body(text, {"email", "shipping_address", "payment"});
+  checkout_body out{body.text("email", 254, false), body.object("shipping_address"), ""};
+  const auto payment = body.object("payment");
+  if (body.error()) return *body.error();
+  const auto* token = payment.if_contains("token");
+  if (!token || !token->is_string() || token->as_string().empty() || token->as_string().size() > 255 ||
+      payment.size() != 1)
+    return rejection_response(
+        domain::invalid_field("payment.token", "payment must be {\"token\": a string of 1-255 characters}"));
+  out.token = std::string(token->as_string());
+  if (!out.email.empty() && out.email.find('@') == std::string::npos)
+    return rejection_response(domain::invalid_field("email", "must be an e-mail address"));
+  return out;
+}
+
 http_response rejection_response(const domain::rejection& r) {
   namespace codes = domain::codes;
   int status = 409;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace commerce::actors {
 
@@ -49,6 +50,15 @@ class body_reader {
 // text refuse it) or ill-formed UTF-8 (else 422 validation_failed naming the field, e.g.
 // "shipping_address.city" or "lines[2].sku"). nullopt when the body is fine.
 std::optional<http_response> refuse_bad_json(std::string_view body);
+
+// POST /v1/carts/{id}/checkout's body: {"email"?, "shipping_address": {...}, "payment": {"token"}}.
+struct checkout_body {
+  std::string email;
+  boost::json::object shipping_address;
+  std::string token;
+};
+// The body, or the 400/422 answer that refuses it.
+std::variant<checkout_body, http_response> read_checkout_body(std::string_view text);
 
 // The problem+json answer for a domain rejection (its status from the code).
 http_response rejection_response(const domain::rejection& r);

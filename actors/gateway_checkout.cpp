@@ -84,33 +84,14 @@ rejection not_open(const cart_state& cart) {
   return r;
 }
 
-struct checkout_body {
-  std::string email;
-  boost::json::object shipping_address;
-  std::string token;
-};
-
-// {"email", "shipping_address": {...}, "payment": {"token"}}
+// {"email", "shipping_address": {...}, "payment": {"token"}} (read_checkout_body, api_json).
 std::optional<checkout_body> read_body(const call_ptr& call) {
-  body_reader body(call->request.body, {"email", "shipping_address", "payment"});
-  checkout_body out{body.text("email", 254, false), body.object("shipping_address"), ""};
-  const auto payment = body.object("payment");
-  if (body.error()) {
-    call->respond(*body.error());
+  auto body = read_checkout_body(call->request.body);
+  if (auto* error = std::get_if<http_response>(&body)) {
+    call->respond(std::move(*error));
     return std::nullopt;
   }
-  const auto* token = payment.if_contains("token");
-  if (!token || !token->is_string() || token->as_string().empty() || token->as_string().size() > 255 ||
-      payment.size() != 1) {
-    call->respond(rejection_response(invalid_field("payment.token", "payment must be {\"token\": a string of 1-255 characters}")));
-    return std::nullopt;
-  }
-  out.token = std::string(token->as_string());
-  if (!out.email.empty() && out.email.find('@') == std::string::npos) {
-    call->respond(rejection_response(invalid_field("email", "must be an e-mail address")));
-    return std::nullopt;
-  }
-  return out;
+  return std::move(std::get<checkout_body>(body));
 }
 
 void start(const call_ptr& call, const protocols::entity_reply<cart_decider>& cart, checkout_body body) {

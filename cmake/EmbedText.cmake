@@ -2,7 +2,7 @@
 # `extern const char* const <namespace>::<name>`, so defaults and migrations cannot go
 # missing from an installed node.
 function(embed_text out_cpp ns name file)
-  set(script ${CMAKE_BINARY_DIR}/embed_${name}.cmake)
+  set(script ${out_cpp}.cmake)  # per output: the same text may be embedded twice (fuzz/)
   file(WRITE ${script} "
 file(READ \"${file}\" content)
 file(WRITE \"${out_cpp}\" \"namespace ${ns} {\\nextern const char* const ${name};\\nconst char* const ${name} = R\\\"embedded(\${content})embedded\\\";\\n}\\n\")

@@ -68,7 +68,7 @@ std::uint16_t to_port(const std::string& key, const setting& s) {
 template <class Duration>
 Duration to_duration(const std::string& key, const setting& s) {
   auto d = parse_duration(s.value);
-  if (!d) bad_value(key, s, "a duration such as 500ms, 30s or 10m");
+  if (!d) bad_value(key, s, "a duration such as 500ms, 30s or 10m, at most 87600h (10 years)");
   return std::chrono::duration_cast<Duration>(*d);
 }
 
@@ -250,13 +250,17 @@ std::optional<std::chrono::microseconds> parse_duration(const std::string& text)
   if (digits == 0 || digits > 12) return std::nullopt;
   const long long n = std::stoll(text.substr(0, digits));
   const std::string unit = text.substr(digits);
-  using namespace std::chrono;
-  if (unit == "us") return microseconds(n);
-  if (unit == "ms") return duration_cast<microseconds>(milliseconds(n));
-  if (unit == "s") return duration_cast<microseconds>(seconds(n));
-  if (unit == "m") return duration_cast<microseconds>(minutes(n));
-  if (unit == "h") return duration_cast<microseconds>(hours(n));
-  return std::nullopt;
+  long long unit_us = 0;
+  if (unit == "us") unit_us = 1;
+  else if (unit == "ms") unit_us = 1'000;
+  else if (unit == "s") unit_us = 1'000'000;
+  else if (unit == "m") unit_us = 60'000'000;
+  else if (unit == "h") unit_us = 3'600'000'000;
+  else return std::nullopt;
+  // Longer is refused rather than overflowing: 12 digits of hours do not fit in microseconds
+  // (found by fuzz/config_fuzz.cpp), and a timer's deadline in nanoseconds must fit too.
+  if (n > max_duration.count() / unit_us) return std::nullopt;
+  return std::chrono::microseconds(n * unit_us);
 }
 
 node_config load(const std::optional<std::string>& file, const env_lookup& env) {
@@ -270,9 +274,9 @@ node_config load(const std::optional<std::string>& file, const env_lookup& env) 
     parse_ini(text.str(), *file, settings);
   }
   const auto& keys = known_keys();
-  for (const auto& [key, value] : settings)
-    if (std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return k.first == key; }))
-      throw config_error(value.source + ": unknown key '" + key + "'");
+  for (const auto& entry : settings)
+    if (std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return k.first == entry.first; }))
+      throw config_error(entry.second.source + ": unknown key '" + entry.first + "'");
   node_config config;
   for (const auto& [key, apply] : keys) {
     auto it = settings.find(key);

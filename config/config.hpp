@@ -116,7 +116,11 @@ node_config load(const std::optional<std::string>& file, const env_lookup& env =
 // The annotated default file, as compiled in (for `commerced --print-defaults`).
 const char* default_file();
 
-// "500ms", "30s", "10m", "1h", "250us" → duration; nullopt when malformed.
+// The longest duration a key takes: 10 years.
+inline constexpr std::chrono::microseconds max_duration = std::chrono::hours(24 * 365 * 10);
+
+// "500ms", "30s", "10m", "1h", "250us" → duration; nullopt when malformed or longer than
+// max_duration.
 std::optional<std::chrono::microseconds> parse_duration(const std::string& text);
 
 }  // namespace commerce::config

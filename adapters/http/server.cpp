@@ -33,6 +33,36 @@ using tcp = asio::ip::tcp;
 
 class session;
 
+using request_message = bhttp::request<bhttp::string_body>;
+
+// The answer to a request that could not be read, sent before closing; nullopt when the
+// connection just ends (the peer left or was too slow) or on success.
+std::optional<http_response> read_error_answer(const beast::error_code& ec, const server_options& options) {
+  if (ec == bhttp::error::body_limit)
+    return problem(413, "payload_too_large", "Payload too large",
+                   "the body exceeds the limit of " + std::to_string(options.body_limit) + " bytes");
+  if (ec == bhttp::error::header_limit)
+    return problem(431, "headers_too_large", "Request header fields too large",
+                   "the request line and headers exceed " + std::to_string(options.header_limit) + " bytes");
+  if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+    return problem(400, "bad_request", "Bad request", "malformed HTTP: " + ec.message());
+  return std::nullopt;
+}
+
+http_request to_http_request(request_message&& message) {
+  http_request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
 // The open connections, so that stop() can close the idle ones and wait for the busy ones.
 // Sessions run on the I/O thread, but the last reference to one may be dropped on any thread
 // (a responder held by an actor), hence the lock.
@@ -101,29 +131,13 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::body_limit)
-      return fail(problem(413, "payload_too_large", "Payload too large",
-                          "the body exceeds the limit of " + std::to_string(options_.body_limit) + " bytes"));
-    if (ec == bhttp::error::header_limit)
-      return fail(problem(431, "headers_too_large", "Request header fields too large",
-                          "the request line and headers exceed " + std::to_string(options_.header_limit) + " bytes"));
-    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
-      return fail(problem(400, "bad_request", "Bad request", "malformed HTTP: " + ec.message()));
+    if (auto answer = read_error_answer(ec, options_)) return fail(std::move(*answer));
     if (ec) return close();  // the peer left, or was too slow (read_timeout)
 
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
     version_ = message.version();
-    http_request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
+    http_request request = to_http_request(std::move(message));
     busy_ = true;
     // Admission control: beyond max_in_flight the node is overloaded, and a fast 503 beats a
     // request queued behind thousands of others until its client gives up.
@@ -233,6 +247,34 @@ std::string over_capacity_answer() {
 }
 
 }  // namespace
+
+parsed_request parse_request(std::string_view bytes, const server_options& options) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.body_limit(options.body_limit);
+  parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+  parsed_request out;
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    const auto used = parser.put(asio::buffer(bytes.data() + out.consumed, bytes.size() - out.consumed), ec);
+    out.consumed += used;
+    if (ec == bhttp::error::need_more || (!ec && used == 0)) {
+      ec = {};
+      if (used == 0 || out.consumed == bytes.size()) {
+        parser.put_eof(ec);  // no more bytes: what a connection closed by the peer reads
+        break;
+      }
+      continue;
+    }
+    if (ec) break;
+  }
+  if (auto answer = read_error_answer(ec, options)) out.error = std::move(*answer);
+  else if (!ec && parser.is_done()) {
+    auto message = parser.release();
+    out.keep_alive = message.keep_alive();
+    out.request = to_http_request(std::move(message));
+  }
+  return out;
+}
 
 struct server::impl {
   server_options options;

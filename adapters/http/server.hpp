@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace commerce::adapters::http {
 
@@ -23,6 +25,19 @@ struct server_options {
   std::size_t max_in_flight = 1'024;               // requests handed on and not yet answered; more: 503 at once
   std::chrono::milliseconds shutdown_grace{10'000};  // stop() waits this long for answers owed
 };
+
+// One request read from raw bytes the way a connection reads it: Beast's parser with the
+// options' body and header limits, the same error answers (400 malformed, 413 body too large,
+// 431 headers too large) and the same conversion to http_request (header names in lower case).
+// Exactly one of `request` and `error` is set, or neither when the bytes end before a whole
+// request (a connection would wait for more, or close). Used by fuzz/http_request_fuzz.cpp.
+struct parsed_request {
+  std::optional<http_request> request;
+  std::optional<http_response> error;
+  std::size_t consumed = 0;  // bytes of `bytes` that the request took
+  bool keep_alive = false;
+};
+parsed_request parse_request(std::string_view bytes, const server_options& options);
 
 class server {
  public:

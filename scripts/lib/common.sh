@@ -19,6 +19,10 @@ PACKAGES=(build-essential cmake pkg-config ccache libcaf-dev libboost1.81-dev
           libboost-json1.81-dev libhiredis-dev libpq-dev libssl-dev catch2
           postgresql redis-server curl)
 
+# scripts/fuzz's compiler: libFuzzer and the clang sanitizer runtimes (see shared
+# TOOLCHAIN-NOTES: without libclang-rt-16-dev, -fsanitize=address does not link).
+FUZZ_PACKAGES=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
+
 install_packages() {
   local missing=() p
   for p in "${PACKAGES[@]}" "$@"; do
@@ -33,12 +37,13 @@ install_packages() {
     "${missing[@]}" >/dev/null
 }
 
-# Configures once, then builds the given targets (all when none) with -j2: two cores, and
-# CAF/Beast translation units need up to 1.4 GB each. ccache makes rebuilds cheap.
+# Configures once (adding CMAKE_EXTRA_ARGS, an array, if set), then builds the given targets
+# (all when none) with -j2: two cores, and CAF/Beast translation units need up to 1.4 GB
+# each. ccache makes rebuilds cheap.
 build() {
   if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
     say "configuring $BUILD_DIR"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${CMAKE_EXTRA_ARGS[@]+"${CMAKE_EXTRA_ARGS[@]}"} >/dev/null
   fi
   local targets=()
   [[ $# -gt 0 ]] && targets=(--target "$@")

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <poll.h>
 #include <sstream>
 #include <stdexcept>
@@ -40,6 +42,7 @@ void node_process::start(const std::string& binary, std::vector<std::string> arg
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   args.insert(args.begin(), binary);
+  binary_ = binary;
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(pipe_fds[1], STDERR_FILENO);
@@ -74,8 +77,27 @@ node_process::~node_process() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    collect_reports();
   }
   if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+void node_process::collect_reports() {
+  if (log_fd_ < 0) return;
+  char chunk[4096];
+  for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) log_.append(chunk, static_cast<std::size_t>(n));
+  const char* dir = std::getenv("COMMERCE_TEST_SANITIZER_DIR");
+  if (!dir || !*dir) return;
+  for (const char* marker : {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"}) {
+    const auto at = log_.find(marker);
+    if (at == std::string::npos) continue;
+    const auto name = binary_.substr(binary_.find_last_of('/') + 1);
+    std::ofstream(std::string(dir) + "/child-" + name + "." + std::to_string(::getpid()) + "-" +
+                  std::to_string(reinterpret_cast<std::uintptr_t>(this)))
+        << log_.substr(log_.rfind('\n', at) == std::string::npos ? 0 : log_.rfind('\n', at) + 1);
+    return;
+  }
 }
 
 void node_process::read_log_until(const std::string& needle, int timeout_ms) {
@@ -99,8 +121,7 @@ int node_process::stop() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) log_.append(chunk, static_cast<std::size_t>(n));
+  collect_reports();
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -33,6 +33,11 @@ class node_process {
   void start(const std::string& binary, std::vector<std::string> args, const std::map<std::string, std::string>& env,
              const std::string& ready_message);
   void read_log_until(const std::string& needle, int timeout_ms);
+  // After the child exited: reads the rest of its stderr and, under scripts/test --sanitize,
+  // keeps any sanitizer report in it as a file of COMMERCE_TEST_SANITIZER_DIR (UBSan writes to
+  // stderr whatever log_path says, and no test reads a child's stderr to its end).
+  void collect_reports();
+  std::string binary_;
   int pid_ = -1;
   int log_fd_ = -1;
   std::uint16_t port_ = 0;

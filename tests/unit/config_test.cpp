@@ -110,3 +110,13 @@ TEST_CASE("PostgreSQL connections carry keepalives, TCP and statement timeouts",
   CHECK(tuned.postgres.conninfo().find("tcp_user_timeout") == std::string::npos);   // 0: the system's default
   CHECK_THROWS_AS(load(std::nullopt, fake_env({{"COMMERCED_POSTGRES_KEEPALIVES_COUNT", "0"}})), config_error);
 }
+
+// Found by fuzz/config_fuzz.cpp: 12 digits of hours overflowed the microseconds (UB).
+TEST_CASE("durations longer than ten years are refused, not overflowed", "[config]") {
+  CHECK(parse_duration("87600h") == 87600h);
+  CHECK(parse_duration("315360000s") == 87600h);
+  for (const char* long_one : {"87601h", "999999999999h", "999999999999m", "315360000001s", "999999999999s"})
+    CHECK_FALSE(parse_duration(long_one).has_value());
+  CHECK(parse_duration("999999999999us") == 999999999999us);
+  CHECK_FALSE(parse_duration("999999999999ms").has_value());
+}
