@@ -74,7 +74,9 @@ void deliver(const call_ptr& call) {
 // refund the provider refused answers its refusal.
 void answer_when_settled(const call_ptr& call, const std::string& refund_key) {
   const auto& id = call->param("id");
-  call->self->request(call->services().regions.order, call->options().request_timeout, protocols::entity_watch<order_decider>{id})
+  // Half the request's time: the 202 must reach the client before it gives up.
+  call->self->request(call->services().regions.order, call->options().request_timeout / 2,
+                      protocols::entity_watch<order_decider>{id})
       .then(
           [call, refund_key](order_reply& reply) {
             for (const auto& closed : reply.state.closed_refunds) {

@@ -304,9 +304,11 @@ template <class Decider>
 void enqueue(entity_actor<Decider>* self, pending_command<Decider> p);
 
 // The state changed (recovered or appended): answer watchers it settles, run a process step
-// unless one is still running.
+// unless one is still running (then the events wait for the next step). `run_step` is false for
+// a mere watch: a step runs only on a state that is durable and new to it.
 template <class Decider>
-void state_changed(entity_actor<Decider>* self, const std::vector<typename Decider::event>& appended = {}) {
+void state_changed(entity_actor<Decider>* self, const std::vector<typename Decider::event>& appended = {},
+                   bool run_step = true) {
   auto& st = self->state;
   const auto& kind = st.runtime->kind;
   if (!st.watchers.empty() && (!kind.settled || kind.settled(st.state))) {
@@ -314,7 +316,7 @@ void state_changed(entity_actor<Decider>* self, const std::vector<typename Decid
       w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {}});
     st.watchers.clear();
   }
-  if (!kind.react) return;
+  if (!kind.react || !run_step) return;
   if (!st.running_step.expired()) {  // not lost: the next react sees them as just appended
     st.unreacted.insert(st.unreacted.end(), appended.begin(), appended.end());
     return;
@@ -476,6 +478,9 @@ void drain(entity_actor<Decider>* self) {
     handle(self, std::move(next));  // may restart the entity, putting a faulted command back in front
   }
   if (st.stash.empty()) std::vector<pending_command<Decider>>().swap(st.stash);  // idle entities stay small
+  // A step that ended reporting nothing new (its report changed nothing) leaves events that
+  // arrived while it ran: the next step runs on them now, not at the next deadline.
+  if (st.recovered && !st.append && !st.unreacted.empty() && st.running_step.expired()) state_changed(self);
   if (st.passivating && !st.append && st.stash.empty()) self->quit();
 }
 
@@ -554,7 +559,7 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         if (st.watchers.size() >= st.runtime->kind.settings.max_watchers)  // clients that gave up stay here
           return promise.deliver(caf::make_error(caf::sec::request_timeout));
         st.watchers.push_back(std::move(promise));
-        if (st.recovered) state_changed(self);
+        if (st.recovered && !st.append) state_changed(self, {}, false);
       },
       [self](protocols::timer_atom, const std::string&, const std::string&, std::int64_t due_at_ms) {
         const auto& kind = self->state.runtime->kind;

@@ -258,7 +258,9 @@ TEST_CASE("a cancel with the provider down refunds once when it is back, also ac
 }
 
 TEST_CASE("a refund retried without a key while the provider is down refunds once", "[e2e][saga][orders]") {
-  shop s(std::map<std::string, std::string>{{"COMMERCED_CHECKOUT_RESUME_AFTER", "500ms"}});
+  // Its breaker opens while the provider is down; a short cool-down lets the refund go soon after.
+  shop s(std::map<std::string, std::string>{{"COMMERCED_CHECKOUT_RESUME_AFTER", "500ms"},
+                                            {"COMMERCED_PAYMENT_BREAKER_COOL_DOWN", "500ms"}});
   s.n.product("mug", 5);
   const auto paid = s.checkout(s.cart_with("mug", 2), "tok_ok");
   REQUIRE(paid.status == 201);
