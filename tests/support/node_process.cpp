@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -45,6 +46,8 @@ void node_process::start(const std::string& binary, std::vector<std::string> arg
   binary_ = binary;
   pid_ = ::fork();
   if (pid_ == 0) {
+    // Dies with the test: a test that aborts must not leave a node holding ctest's output open.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     ::close(pipe_fds[0]);
     std::vector<char*> envp;
