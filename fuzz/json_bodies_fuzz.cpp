@@ -122,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto amount = body.optional_integer("amount", 1, max_amount);
       if (refused(body.error())) return 0;
       check(!amount || (*amount >= 1 && *amount <= max_amount));
-      decide_and_evolve<order_decider>(order_decider::initial("ord_1"), refund_order{amount, "re_1"});
+      decide_and_evolve<order_decider>(order_decider::initial("ord_1"), request_refund{amount, "ord_1/refund/1"});
       break;
     }
     case 9: {  // POST /v1/orders/{id}/cancel
