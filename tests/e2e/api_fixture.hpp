@@ -69,6 +69,12 @@ struct api_node {
 
 struct api : api_node {};
 
+// A node's settings on a scratch database: `env` plus the database's name.
+inline std::map<std::string, std::string> on(const scratch_database& db, std::map<std::string, std::string> env = {}) {
+  env.emplace("COMMERCED_POSTGRES_DATABASE", db.name());
+  return env;
+}
+
 inline boost::json::value json(const http_reply& r) { return boost::json::parse(r.body); }
 
 // The value of `series` (`name{labels}`) in a /metrics text; -1 when absent.

@@ -20,11 +20,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::map<std::string, std::string> on(const scratch_database& db, std::map<std::string, std::string> env = {}) {
-  env.emplace("COMMERCED_POSTGRES_DATABASE", db.name());
-  return env;
-}
-
 // Under ASan/UBSan (scripts/test --sanitize) everything runs several times slower and RSS
 // counts the sanitizer's shadow memory: loads shrink, deadlines stretch, RSS is not judged.
 bool sanitized() { return std::getenv("COMMERCE_TEST_SANITIZED") != nullptr; }

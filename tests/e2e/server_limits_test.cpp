@@ -18,11 +18,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::map<std::string, std::string> on(const scratch_database& db, std::map<std::string, std::string> env = {}) {
-  env.emplace("COMMERCED_POSTGRES_DATABASE", db.name());
-  return env;
-}
-
 // Freezes the test PostgreSQL until destroyed, so that a write stays in flight.
 struct frozen_postgres {
   std::string control = required_env("COMMERCE_TEST_PG_CONTROL");
