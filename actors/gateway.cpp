@@ -1,11 +1,10 @@
 #include "actors/gateway.hpp"
 
 #include "actors/gateway_call.hpp"
-#include "actors/request_checks.hpp"
+#include "actors/kinds/kind_module.hpp"
+#include "api/request_checks.hpp"
 #include "common/secure.hpp"
-#include "protocols/dead_letters.hpp"
 #include "protocols/journal.hpp"
-#include "protocols/payment.hpp"
 #include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -110,42 +109,6 @@ std::optional<http_response> refuse_unauthorized(const gateway_call& call) {
   return std::nullopt;
 }
 
-boost::json::object tree_json(const supervision::supervision_tree& t) {
-  boost::json::array children;
-  for (const auto& c : t.children) children.push_back(tree_json(c));
-  boost::json::object out{{"id", t.id}, {"type", t.type}, {"state", t.state}, {"restarts", t.restarts}};
-  if (!t.strategy.empty()) out["strategy"] = t.strategy;
-  if (!children.empty()) out["children"] = std::move(children);
-  return out;
-}
-
-boost::json::object letter_json(const protocols::dead_letter& l) {
-  boost::json::error_code ec;
-  auto payload = boost::json::parse(l.payload, ec);
-  return {{"id", l.id},
-          {"target", l.target},
-          {"message_type", l.message_type},
-          {"payload", ec ? boost::json::value(l.payload) : payload},
-          {"reason", l.reason},
-          {"attempts", l.attempts},
-          {"first_failed_at", domain::to_iso8601({l.first_failed_ms})},
-          {"last_failed_at", domain::to_iso8601({l.last_failed_ms})},
-          {"status", l.status}};
-}
-
-const char* status_name(protocols::entity_status s) {
-  using protocols::entity_status;
-  switch (s) {
-    case entity_status::accepted: return "accepted";
-    case entity_status::rejected: return "rejected";
-    case entity_status::conflict: return "conflict";
-    case entity_status::storage_unavailable: return "storage_unavailable";
-    case entity_status::faulted: return "faulted";
-    case entity_status::precondition_failed: return "precondition_failed";
-  }
-  return "unknown";
-}
-
 void healthz(const call_ptr& call) {
   call->respond(json_response(200, {{"status", "ok"}, {"version", call->options().version}}));
 }
@@ -226,120 +189,6 @@ void metrics_text(const call_ptr& call) {
             [answer](caf::error&) { answer(nullptr); });
 }
 
-void admin_actors(const call_ptr& call) {
-  const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
-  if (!root) return call->respond(unavailable("the supervision tree is not running"));
-  call->self->request(root, call->options().request_timeout, caf::get_atom::value)
-      .then([call](supervision::supervision_tree& tree) { call->respond(json_response(200, tree_json(tree))); },
-            [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
-}
-
-// The circuit breakers of the node's outside calls (the payment provider's, for now).
-void breakers(const call_ptr& call) {
-  if (!call->services().payments) return call->respond(json_response(200, {{"items", boost::json::array{}}}));
-  call->self->request(call->services().payments, call->options().request_timeout, caf::get_atom::value)
-      .then(
-          [call](protocols::breaker_report& b) {
-            boost::json::array items{{{"name", b.name}, {"state", b.state}, {"retry_in_ms", b.retry_in_ms}}};
-            call->respond(json_response(200, {{"items", std::move(items)}}));
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
-}
-
-void list_dead_letters(const call_ptr& call) {
-  const auto after = parse_integer(query_param(call->request.target, "cursor")).value_or(0);
-  std::size_t limit = 0;
-  if (!read_page_limit(call, limit)) return;
-  call->self
-      ->request(call->services().dead_letters, call->options().request_timeout, caf::get_atom::value, after,
-                static_cast<std::uint64_t>(limit))
-      .then(
-          [call, limit](std::vector<protocols::dead_letter>& letters) {
-            boost::json::array items;
-            for (const auto& l : letters) items.push_back(letter_json(l));
-            boost::json::object body{{"items", std::move(items)}};
-            body["next_cursor"] = letters.size() == limit
-                                      ? boost::json::value(std::to_string(letters.back().id))
-                                      : boost::json::value(nullptr);
-            call->respond(json_response(200, body));
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
-}
-
-// The office answers an unknown id with sec::invalid_argument.
-http_response office_failure(const call_ptr& call, const caf::error& e) {
-  if (e == caf::sec::invalid_argument) return problem(404, "not_found", "Not found", "no dead letter " + call->param("id"));
-  return unavailable(call->self->system().render(e));
-}
-
-// Marks the letter retried, then delivers it again to its target's region and reports how that went.
-void retry_dead_letter(const call_ptr& call) {
-  const auto id = parse_integer(call->param("id"));
-  if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters, call->options().request_timeout, protocols::retry_atom::value, *id)
-      .then(
-          [call](protocols::dead_letter& letter) {
-            const auto slash = letter.target.find('/');
-            const auto kind = letter.target.substr(0, slash);
-            const auto& services = call->services();
-            auto delivered = [call, letter](const char* status) {
-              auto body = letter_json(letter);
-              body["delivery"] = status;
-              call->respond(json_response(200, body));
-            };
-            auto failed = [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); };
-            if (kind == "subscription") {
-              const auto found = services.subscriptions.find(letter.target.substr(slash + 1));
-              if (found != services.subscriptions.end())
-                return call->self->request(found->second, call->options().request_timeout, protocols::retry_atom::value, letter)
-                    .then([delivered]() { delivered("accepted"); }, failed);
-            } else if (const auto region = services.regions.for_stream_type(kind)) {
-              return call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
-                  .then([delivered](protocols::entity_status status) { delivered(status_name(status)); }, failed);
-            }
-            call->respond(problem(409, "not_redeliverable", "Conflict", "no running target for " + letter.target));
-          },
-          [call](caf::error& e) { call->respond(office_failure(call, e)); });
-}
-
-void discard_dead_letter(const call_ptr& call) {
-  const auto id = parse_integer(call->param("id"));
-  if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters, call->options().request_timeout, caf::delete_atom::value, *id)
-      .then([call](protocols::dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
-            [call](caf::error& e) { call->respond(office_failure(call, e)); });
-}
-
-// GET /v1/{products|carts|orders}/{id}/events?from= : the entity's journal stream.
-void entity_events(const call_ptr& call) {
-  const auto& collection = call->param("collection");
-  const std::string kind = collection == "products" ? "product" : collection == "carts" ? "cart"
-                           : collection == "orders" ? "order" : collection == "checkouts" ? "checkout" : "";
-  if (kind.empty()) return call->respond(problem(404, "not_found", "Not found", "no collection " + collection));
-  const auto from_text = query_param(call->request.target, "from");
-  const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : parse_integer(from_text);
-  if (!from || *from < 1)
-    return call->respond(rejection_response(domain::invalid_field("from", "must be a version of 1 or more")));
-  const auto& readers = call->services().readers;
-  const auto& reader = readers[std::hash<std::string>{}(call->param("id")) % readers.size()];
-  call->self
-      ->request(reader, call->options().request_timeout, protocols::load_atom::value, kind, call->param("id"), *from,
-                false)
-      .then(
-          [call](protocols::recovered_stream& stream) {
-            boost::json::array events;
-            for (const auto& e : stream.events) {
-              boost::json::error_code ec;
-              events.push_back({{"version", e.version},
-                                {"type", e.event_type},
-                                {"data", boost::json::parse(e.data, ec)},
-                                {"at", domain::to_iso8601({e.recorded_at_ms})}});
-            }
-            call->respond(json_response(200, events));
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
-}
-
 gateway_routes make_routes() {
   gateway_routes routes;
   routes.add("GET", "/healthz", {false, healthz});
@@ -350,16 +199,9 @@ gateway_routes make_routes() {
                r.body = openapi_document;
                call->respond(std::move(r));
              }});
-  add_catalog_routes(routes);
-  add_cart_routes(routes);
-  add_checkout_routes(routes);
-  add_order_routes(routes);
-  routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
-  routes.add("GET", "/admin/actors", {true, admin_actors});
-  routes.add("GET", "/admin/breakers", {true, breakers});
-  routes.add("GET", "/admin/dead-letters", {true, list_dead_letters});
-  routes.add("POST", "/admin/dead-letters/{id}/retry", {true, retry_dead_letter});
-  routes.add("DELETE", "/admin/dead-letters/{id}", {true, discard_dead_letter});
+  for (const auto& kind : kind_modules())
+    if (kind.add_routes) kind.add_routes(routes);
+  add_admin_routes(routes);
   return routes;
 }
 

@@ -1,9 +1,10 @@
 // The gateway actor: every HTTP request reaches it as (http_request, http_responder) and is
-// routed through a table of handlers (gateway.cpp, gateway_catalog.cpp, gateway_carts.cpp).
+// routed through a table of handlers: each entity kind's routes (actors/kinds/<kind>/), the
+// operator's (gateway_admin.cpp) and health and metrics (gateway.cpp).
 // Handlers answer through the responder, so they may ask entities first without blocking.
 #pragma once
 
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "common/http_message.hpp"
 
 #include <caf/actor.hpp>
@@ -25,17 +26,16 @@ struct gateway_options {
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
-// `idempotency` store, Idempotency-Key headers are ignored. `product_view` is the catalog's
-// read model (entity_view.hpp), `order_view` the orders'; `subscriptions` by name take back their
-// dead letters; `payments` is the payment client (refunds, and its breaker for /admin/breakers).
+// `idempotency` store, Idempotency-Key headers are ignored. `views` are the kinds' read models of
+// lists (entity_view.hpp); `subscriptions` by name take back their dead letters; `payments` is
+// the payment client (refunds, and its breaker for /admin/breakers).
 // /readyz answers 503 until every subscription in `read_model_feeds` has caught up.
 struct gateway_services {
   entity_regions regions;
   std::vector<caf::actor> readers;
   caf::actor dead_letters;
   caf::actor idempotency;
-  caf::actor product_view;
-  caf::actor order_view;
+  kind_actors views;
   caf::actor payments;
   std::map<std::string, caf::actor> subscriptions;
   std::vector<caf::actor> read_model_feeds;

@@ -3,10 +3,10 @@
 // Includes CAF: only the gateway's .cpp files include it.
 #pragma once
 
-#include "actors/api_json.hpp"
+#include "api/api_json.hpp"
 #include "actors/entity_view.hpp"
 #include "actors/gateway.hpp"
-#include "actors/http_router.hpp"
+#include "api/http_router.hpp"
 #include "common/metrics.hpp"
 #include "common/problem.hpp"
 #include "protocols/entity.hpp"
@@ -52,10 +52,8 @@ struct route_handler {
 };
 using gateway_routes = http_router<route_handler>;
 
-void add_catalog_routes(gateway_routes& routes);
-void add_cart_routes(gateway_routes& routes);
-void add_checkout_routes(gateway_routes& routes);
-void add_order_routes(gateway_routes& routes);
+// The operator's routes (gateway_admin.cpp).
+void add_admin_routes(gateway_routes& routes);
 
 // Runs a POST carrying an Idempotency-Key at most once per key (gateway_idempotency.cpp).
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&));
@@ -78,14 +76,14 @@ bool read_page_limit(const call_ptr& call, std::size_t& limit);
 // The request's If-Match as a version; answers 412 and returns false when it is not one of ours.
 bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version);
 
-// Sends `command` to entity `id` of `region` (only at `expected_version`, if given). Calls
+// Sends `command` to entity `id` of its kind's region (only at `expected_version`, if given). Calls
 // on_accepted(reply) when accepted; otherwise on_refused(the HTTP answer), which by default
 // answers it.
 template <class Decider, class OnAccepted, class OnRefused>
-void command_entity(const call_ptr& call, const caf::actor& region, std::string id, typename Decider::command command,
+void command_entity(const call_ptr& call, std::string id, typename Decider::command command,
                     std::optional<std::int64_t> expected_version, OnAccepted on_accepted, OnRefused on_refused) {
   call->self
-      ->request(region, call->options().request_timeout,
+      ->request(call->services().regions.template of<Decider>(), call->options().request_timeout,
                 protocols::entity_command<Decider>{std::move(id), std::move(command), call->metadata(), expected_version})
       .then(
           [on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
@@ -97,17 +95,17 @@ void command_entity(const call_ptr& call, const caf::actor& region, std::string 
 }
 
 template <class Decider, class OnAccepted>
-void command_entity(const call_ptr& call, const caf::actor& region, std::string id, typename Decider::command command,
+void command_entity(const call_ptr& call, std::string id, typename Decider::command command,
                     std::optional<std::int64_t> expected_version, OnAccepted on_accepted) {
-  command_entity<Decider>(call, region, std::move(id), std::move(command), expected_version, std::move(on_accepted),
+  command_entity<Decider>(call, std::move(id), std::move(command), expected_version, std::move(on_accepted),
                           [call](http_response r) { call->respond(std::move(r)); });
 }
 
-// A page of a read model (entity_view.hpp) as `{"items": [render(state, version)…], "next_cursor"}`;
-// `query` takes ?cursor= and the given limit here.
+// A page of the kind's read model (entity_view.hpp) as `{"items": [render(state, version)…],
+// "next_cursor"}`; `query` takes ?cursor= and the given limit here.
 template <class Decider, class Render>
-void respond_with_page(const call_ptr& call, const caf::actor& view, view_query<Decider> query, std::size_t limit,
-                       Render render) {
+void respond_with_page(const call_ptr& call, view_query<Decider> query, std::size_t limit, Render render) {
+  const auto& view = call->services().views.template of<Decider>();
   if (!view) return call->respond(unavailable("the list's read model is not running"));
   query.after_id = query_param(call->request.target, "cursor");
   query.limit = limit;
@@ -125,8 +123,8 @@ void respond_with_page(const call_ptr& call, const caf::actor& view, view_query<
 
 // Reads entity `id`'s state; a state that does not exist yet answers 404 `what`.
 template <class Decider, class OnState>
-void read_entity(const call_ptr& call, const caf::actor& region, std::string id, std::string what, OnState on_state) {
-  call->self->request(region, call->options().request_timeout, protocols::entity_get<Decider>{std::move(id)})
+void read_entity(const call_ptr& call, std::string id, std::string what, OnState on_state) {
+  call->self->request(call->services().regions.template of<Decider>(), call->options().request_timeout, protocols::entity_get<Decider>{std::move(id)})
       .then(
           [call, what, on_state](protocols::entity_reply<Decider>& reply) mutable {
             if (reply.status != protocols::entity_status::accepted)

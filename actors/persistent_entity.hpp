@@ -1,4 +1,5 @@
-// The one generic persistent entity and the shard region that owns a kind's entities.
+// The one generic persistent entity. Its kind's shard region is in shard_region.hpp, the
+// dead-letter form of its commands in parked_commands.hpp.
 //
 // persistent_entity<Decider> is Akka's EventSourcedBehavior in CAF: it recovers from the latest
 // snapshot and the events after it, then runs command → decide → append → evolve → reply,
@@ -6,8 +7,9 @@
 // an append is in flight wait in a stash, in order. A conflicting append (another writer got
 // there first) reloads the missing events and decides once more. Every `snapshot_every` events
 // it saves a snapshot; after `passivate_after` without messages it asks its region to stop
-// routing to it and stops. Its durable deadline (reservation expiry, …) is written with the
-// events that change it and delivered back by the timer service as the kind's on_deadline command.
+// routing to it and stops. Its durable timers (a cart's reservation expiry, …), each by name,
+// are written with the events that change them and delivered back by the timer service as the
+// command the kind's on_timer makes of the name.
 //
 // Faults are not rejections. An exception while deciding or replaying (a bug, an event this
 // build cannot read) restarts the entity in place, as Akka's restart supervision does: the
@@ -23,13 +25,14 @@
 // more), react is not called again, so an outside call is never sent twice at once.
 // entity_watch waits until the kind's `settled` holds.
 //
-// Heavy (caf/all.hpp): include it only where a kind is registered (entity_kinds.cpp).
+// Heavy (caf/all.hpp): include it only where a kind is registered (kinds/kind_region.hpp).
 #pragma once
 
 #include "actors/entity_services.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "domain/decision.hpp"
+#include "actors/parked_commands.hpp"
 #include "domain/event_codec.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/entity.hpp"
@@ -42,6 +45,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -64,14 +68,25 @@ struct entity_settings {
   supervision::backoff_policy restart_backoff{std::chrono::milliseconds(50), std::chrono::seconds(5)};
 };
 
+// Due times by timer name; a timer not in the set is not set.
+using entity_timers = std::map<std::string, domain::timestamp>;
+// The same as the timers table stores it: ms since the epoch.
+using stored_timers = std::map<std::string, std::int64_t>;
+
+// One timer named `name` when `due` holds a time, else none.
+inline entity_timers timers_named(const std::string& name, std::optional<domain::timestamp> due) {
+  return due ? entity_timers{{name, *due}} : entity_timers{};
+}
+
 // What makes a kind a kind, besides its decider.
 template <class Decider>
 struct entity_kind {
   using state = typename Decider::state;
   entity_settings settings;
-  // The entity's one durable deadline in a state, if any, and the command to run when it comes.
-  std::function<std::optional<domain::timestamp>(const state&)> deadline;
-  std::function<typename Decider::command()> on_deadline;
+  // The entity's durable timers in a state, by name (none: no timers), and the command to run
+  // when one comes; a name it no longer knows (a timer of an older build) is answered at once.
+  std::function<entity_timers(const state&)> timers;
+  std::function<std::optional<typename Decider::command>(const std::string& name)> on_timer;
   // Process managers only: runs the step `state` calls for. `appended` are the events just
   // persisted (empty after recovery or a watch); the step holds `busy` while any part of it
   // runs; `tell` brings its outcome back.
@@ -84,7 +99,6 @@ struct entity_kind {
 
 namespace detail {
 
-inline constexpr const char* deadline_timer = "deadline";
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
@@ -108,6 +122,7 @@ struct pending_command {
   protocols::command_metadata meta;
   caf::response_promise promise;
   std::int64_t timer_due_ms = 0;  // a timer delivery (answered with the status only)
+  std::string timer_name;
   bool retried = false;     // decided again after a conflict
   int faults = 0;           // times it faulted so far
   std::int64_t first_fault_ms = 0;
@@ -119,7 +134,7 @@ struct in_flight_append {
   pending_command<Decider> command;
   typename Decider::state next;
   std::vector<typename Decider::event> events;
-  std::int64_t deadline_ms = 0;
+  stored_timers timers;
 };
 
 template <class Decider>
@@ -129,7 +144,7 @@ struct entity_state {
   typename Decider::state state;
   std::int64_t version = 0;
   std::int64_t snapshot_version = 0;
-  std::int64_t deadline_ms = 0;  // as the timers table has it; 0: none
+  stored_timers timers;  // as the timers table has them
   bool recovered = false;
   bool passivation_asked = false;
   bool passivating = false;
@@ -146,61 +161,23 @@ struct entity_state {
 template <class Decider>
 using entity_actor = caf::stateful_actor<entity_state<Decider>>;
 
-// The kind's deadline in `state` as the timers table stores it: ms since the epoch, 0 for none.
+// The kind's timers in `state` as the timers table stores them.
 template <class Decider>
-std::int64_t deadline_of(const entity_kind<Decider>& kind, const typename Decider::state& state) {
-  const auto due = kind.deadline ? kind.deadline(state) : std::nullopt;
-  return due ? due->ms_since_epoch : 0;
-}
-
-inline boost::json::object metadata_object(const protocols::command_metadata& m) {
-  boost::json::object out;
-  if (!m.command_id.empty()) out["command_id"] = m.command_id;
-  if (!m.correlation_id.empty()) out["correlation_id"] = m.correlation_id;
-  if (!m.causation_id.empty()) out["causation_id"] = m.causation_id;
+stored_timers timers_of(const entity_kind<Decider>& kind, const typename Decider::state& state) {
+  stored_timers out;
+  if (kind.timers)
+    for (const auto& [name, due] : kind.timers(state)) out.emplace(name, due.ms_since_epoch);
   return out;
 }
 
-inline protocols::command_metadata metadata_from(const boost::json::object& o) {
-  const auto text = [&o](const char* key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-  };
-  return {text("command_id"), text("correlation_id"), text("causation_id")};
-}
-
-template <class Decider>
-std::string target_of(const std::string& id) {
-  return std::string(Decider::stream_type) + "/" + id;
-}
-
-// A command as the dead-letter office keeps it: payload {"id", "command", "meta"}.
-template <class Decider>
-protocols::dead_letter parked(const std::string& id, const pending_command<Decider>& p, std::string reason,
-                              std::int64_t now_ms) {
-  auto encoded = domain::encode_command(*p.command);
-  protocols::dead_letter letter;
-  letter.target = target_of<Decider>(id);
-  letter.message_type = std::move(encoded.type);
-  letter.payload = boost::json::serialize(
-      boost::json::object{{"id", id}, {"command", std::move(encoded.data)}, {"meta", metadata_object(p.meta)}});
-  letter.reason = std::move(reason);
-  letter.attempts = p.faults;
-  letter.first_failed_ms = p.first_fault_ms;
-  letter.last_failed_ms = now_ms;
-  return letter;
-}
-
-// The command back out of a dead letter, to deliver it again. Throws if the letter is not one.
-template <class Decider>
-protocols::entity_command<Decider> unparked(const protocols::dead_letter& letter) {
-  const auto payload = boost::json::parse(letter.payload).as_object();
-  protocols::entity_command<Decider> out{std::string(payload.at("id").as_string()),
-                                         domain::decode_command<typename Decider::command>(letter.message_type,
-                                                                                           payload.at("command")),
-                                         {}};
-  if (const auto* meta = payload.if_contains("meta"); meta && meta->is_object()) out.meta = metadata_from(meta->as_object());
-  out.meta.causation_id = "dead-letter:" + std::to_string(letter.id);
+// What the timers table must change to go from `before` to `after`: set or moved timers with
+// their due time, cleared ones with 0.
+inline std::vector<protocols::timer_change> timer_changes(const stored_timers& before, const stored_timers& after) {
+  std::vector<protocols::timer_change> out;
+  for (const auto& [name, due] : after)
+    if (auto it = before.find(name); it == before.end() || it->second != due) out.push_back({name, due});
+  for (const auto& [name, due] : before)
+    if (!after.count(name)) out.push_back({name, 0});
   return out;
 }
 
@@ -242,7 +219,8 @@ void restart(entity_actor<Decider>* self, int attempt) {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   auto& st = self->state;
   st.state = Decider::initial(st.id);
-  st.version = st.snapshot_version = st.deadline_ms = 0;
+  st.version = st.snapshot_version = 0;
+  st.timers.clear();
   st.recovered = false;
   const auto delay = supervision::backoff_delay(st.runtime->kind.settings.restart_backoff, attempt,
                                                 std::uniform_real_distribution<double>(0, 1)(random));
@@ -256,7 +234,8 @@ void give_up_on(entity_actor<Decider>* self, pending_command<Decider>& p, const 
   auto& st = self->state;
   const auto& services = st.runtime->services;
   if (p.command) {
-    auto letter = parked(st.id, p, reason, services.clock().ms_since_epoch);
+    auto letter = parked<Decider>(st.id, *p.command, p.meta, p.faults, p.first_fault_ms, reason,
+                                  services.clock().ms_since_epoch);
     log::error("command dead-lettered", {{"entity", letter.target}, {"command", letter.message_type},
                                          {"attempts", letter.attempts}, {"error", reason}});
     if (services.dead_letters) caf::anon_send(services.dead_letters, caf::put_atom::value, std::move(letter));
@@ -347,7 +326,7 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
     case append_status::appended: {
       st.state = std::move(done.next);
       st.version = result.version;
-      st.deadline_ms = done.deadline_ms;
+      st.timers = std::move(done.timers);
       reply(done.command, st, entity_status::accepted, std::nullopt, done.events);
       state_changed(self, done.events);
       const auto every = st.runtime->kind.settings.snapshot_every;
@@ -377,7 +356,7 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
                 st.append.reset();
                 try {
                   apply_stored(st, missed.events);
-                  st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+                  st.timers = timers_of(st.runtime->kind, st.state);
                 } catch (const std::exception& e) {
                   command_fault(self, std::move(retry), e.what());
                   return;
@@ -416,15 +395,16 @@ void decide_and_append(entity_actor<Decider>* self, pending_command<Decider>& p)
   if (p.expected_version && *p.expected_version != st.version) return reply(p, st, entity_status::precondition_failed);
   auto decision = Decider::decide(st.state, *p.command, domain::context{rt.services.clock()});
   if (!decision.accepted() || decision.events().empty()) {
-    // The timer service deletes the row it delivered once we answer; should the deadline still
+    // The timer service deletes the row it delivered once we answer; should the timer still
     // stand, the next append writes it again.
-    if (p.timer_due_ms != 0 && p.timer_due_ms == st.deadline_ms) st.deadline_ms = 0;
+    if (auto it = st.timers.find(p.timer_name); p.timer_due_ms != 0 && it != st.timers.end() && it->second == p.timer_due_ms)
+      st.timers.erase(it);
     if (!decision.accepted()) return reply(p, st, entity_status::rejected, decision.error());
     return reply(p, st, entity_status::accepted);  // already so: retries are idempotent
   }
 
   auto next = domain::evolve_all<Decider>(st.state, decision.events());
-  const auto deadline_ms = deadline_of(rt.kind, next);
+  auto timers = timers_of(rt.kind, next);
   protocols::append_request request{std::string(Decider::stream_type), st.id, st.version, {}, {}};
   const auto metadata = boost::json::serialize(metadata_object(p.meta));
   for (const auto& e : decision.events()) {
@@ -432,8 +412,8 @@ void decide_and_append(entity_actor<Decider>* self, pending_command<Decider>& p)
     request.events.push_back({std::move(encoded.type), encoded.schema_version, boost::json::serialize(encoded.data),
                               metadata});
   }
-  if (deadline_ms != st.deadline_ms) request.timers.push_back({deadline_timer, deadline_ms});
-  st.append = in_flight_append<Decider>{std::move(p), std::move(next), decision.events(), deadline_ms};
+  request.timers = timer_changes(st.timers, timers);
+  st.append = in_flight_append<Decider>{std::move(p), std::move(next), decision.events(), std::move(timers)};
   self->request(rt.services.writer, rt.kind.settings.journal_timeout, protocols::append_atom::value, std::move(request))
       .then([self](protocols::append_result& result) { append_done(self, result); },
             [self](caf::error&) {
@@ -514,7 +494,7 @@ void recover(entity_actor<Decider>* self, bool use_snapshot) {
             }
             try {
               apply_stored(st, stream.events);
-              st.deadline_ms = deadline_of(st.runtime->kind, st.state);
+              st.timers = timers_of(st.runtime->kind, st.state);
             } catch (const std::exception& e) {
               return recovery_fault(self, e.what());
             }
@@ -561,10 +541,10 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
         st.watchers.push_back(std::move(promise));
         if (st.recovered && !st.append) state_changed(self, {}, false);
       },
-      [self](protocols::timer_atom, const std::string&, const std::string&, std::int64_t due_at_ms) {
+      [self](protocols::timer_atom, const std::string&, const std::string& name, std::int64_t due_at_ms) {
         const auto& kind = self->state.runtime->kind;
-        pending_command<Decider> p{std::nullopt, {}, self->make_response_promise(), due_at_ms};
-        if (kind.on_deadline) p.command = kind.on_deadline();
+        pending_command<Decider> p{std::nullopt, {}, self->make_response_promise(), due_at_ms, name};
+        if (kind.on_timer) p.command = kind.on_timer(name);
         p.meta.causation_id = "timer:" + std::to_string(due_at_ms);
         enqueue(self, std::move(p));
       },
@@ -585,107 +565,6 @@ caf::behavior persistent_entity(entity_actor<Decider>* self, std::string id,
   };
 }
 
-template <class Decider>
-struct region_state {
-  std::shared_ptr<const entity_runtime<Decider>> runtime;
-  std::unordered_map<std::string, caf::actor> entities;
-  std::unordered_map<caf::actor_addr, std::string> ids;  // the same, by actor: DOWN messages name the actor
-  static inline const char* name = "shard_region";
-
-  void forget(const std::string& id) {
-    auto it = entities.find(id);
-    if (it == entities.end()) return;
-    ids.erase(it->second.address());
-    entities.erase(it);
-    runtime->active.set(static_cast<std::int64_t>(entities.size()));
-  }
-};
-
-template <class Decider>
-const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id) {
-  auto& st = self->state;
-  st.runtime->region_mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
-  auto& slot = st.entities[id];
-  if (!slot) {
-    slot = self->spawn(persistent_entity<Decider>, id, st.runtime);
-    self->monitor(slot);
-    st.ids.emplace(slot.address(), id);
-    st.runtime->active.set(static_cast<std::int64_t>(st.entities.size()));
-  }
-  return slot;
-}
-
-template <class Decider>
-caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, entity_kind<Decider> kind,
-                           entity_services services) {
-  self->state.runtime = std::make_shared<const entity_runtime<Decider>>(
-      entity_runtime<Decider>{std::move(kind), std::move(services), caf::actor_cast<caf::actor>(self)});
-  // Entities are not linked (a fault in one must not take the region down), so the region
-  // passes its own shutdown on to them.
-  self->set_exit_handler([self](caf::exit_msg& exit) {
-    for (auto& [id, entity] : self->state.entities) {
-      self->demonitor(entity);  // nobody is left to read their DOWN messages
-      self->send_exit(entity, exit.reason);
-    }
-    self->state.entities.clear();
-    self->state.ids.clear();
-    self->quit(std::move(exit.reason));
-  });
-  // Only an entity that stopped without passivating (a failed recovery, a fault) gets here.
-  self->set_down_handler([self](caf::down_msg& down) {
-    auto& st = self->state;
-    if (auto it = st.ids.find(down.source); it != st.ids.end()) st.forget(std::string(it->second));
-  });
-  return {
-      [self](protocols::entity_command<Decider>& c) {
-        const auto& entity = entity_for(self, c.id);
-        self->delegate(entity, std::move(c));
-      },
-      [self](protocols::entity_get<Decider>& g) {
-        const auto& entity = entity_for(self, g.id);
-        self->delegate(entity, std::move(g));
-      },
-      [self](protocols::entity_watch<Decider>& w) {
-        const auto& entity = entity_for(self, w.id);
-        self->delegate(entity, std::move(w));
-      },
-      [self](protocols::timer_atom timer, const std::string& id, const std::string& name, std::int64_t due_at_ms) {
-        self->delegate(entity_for(self, id), timer, id, name, due_at_ms);
-      },
-      [self](protocols::passivate_atom, const std::string& id) {
-        auto& st = self->state;
-        auto it = st.entities.find(id);
-        if (it != st.entities.end() && it->second == caf::actor_cast<caf::actor>(self->current_sender())) {
-          self->demonitor(it->second);
-          st.forget(id);
-        }
-      },
-      [self](protocols::count_atom) { return self->state.entities.size(); },
-      // An operator's retry of a parked command: deliver it again and answer how it went.
-      [self](protocols::retry_atom, const protocols::dead_letter& letter) -> caf::result<protocols::entity_status> {
-        std::optional<protocols::entity_command<Decider>> command;
-        try {
-          command = unparked<Decider>(letter);
-        } catch (const std::exception& e) {
-          return caf::make_error(caf::sec::runtime_error, "dead letter " + std::to_string(letter.id) +
-                                                              " is not a " + std::string(Decider::stream_type) +
-                                                              " command: " + e.what());
-        }
-        auto promise = self->template make_response_promise<protocols::entity_status>();
-        self->request(entity_for(self, command->id), caf::infinite, std::move(*command))
-            .then([promise](protocols::entity_reply<Decider>& r) mutable { promise.deliver(r.status); },
-                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
-        return promise;
-      },
-  };
-}
-
 }  // namespace detail
-
-// A region for one kind; send it the shard-region protocol of protocols/entity.hpp.
-template <class Decider>
-caf::actor spawn_region(caf::actor_system& system, entity_kind<Decider> kind, entity_services services) {
-  return system.spawn(detail::shard_region<Decider>, std::move(kind), std::move(services));
-}
 
 }  // namespace commerce::actors

@@ -30,7 +30,7 @@ timer_key key_of(const protocols::due_timer& t) { return {t.stream_type, t.strea
 
 void deliver(timer_service_actor* self, const protocols::due_timer& timer) {
   auto& st = self->state;
-  const auto region = st.regions.for_stream_type(timer.stream_type);
+  const auto region = st.regions.of(timer.stream_type);
   if (!region) {
     log::warn("timer for an unknown entity kind", {{"stream_type", timer.stream_type}, {"stream_id", timer.stream_id}});
     return;

@@ -5,7 +5,7 @@
 // take a late or repeated timer in their stride (their deciders re-check the time).
 #pragma once
 
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

@@ -9,7 +9,7 @@
 // Prints one `name=value` line at the end; scripts/bench adds pgbench's figure and the ratios.
 //
 // usage: persistence_bench [--schema-only] CONNINFO   (--schema-only: migrate, empty the tables, stop)
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/postgres_journal.hpp"
@@ -190,14 +190,14 @@ void bench_persist(const std::string& conninfo) {
   node n(conninfo, 100);
   auto sku = [](std::size_t i) { return "P-" + std::to_string(i); };
   // Create them (and so activate them) first: what follows is commands to live entities.
-  pipelined<inventory_decider>(*n.system, n.regions.product, 256, entities, [&](std::size_t i) {
+  pipelined<inventory_decider>(*n.system, n.regions.of<inventory_decider>(), 256, entities, [&](std::size_t i) {
     return command<inventory_decider>(sku(i), define_product{"Thing", {500, "EUR"}, "bench"});
   });
   std::mt19937_64 random(42);
   for (std::size_t in_flight : {64, 256, 512}) {
     const std::size_t total = 100'000;
     const auto node_cpu = own_cpu_seconds(), pg_cpu = postgres_cpu_seconds();
-    const auto rate = pipelined<inventory_decider>(*n.system, n.regions.product, in_flight, total, [&](std::size_t) {
+    const auto rate = pipelined<inventory_decider>(*n.system, n.regions.of<inventory_decider>(), in_flight, total, [&](std::size_t) {
       return command<inventory_decider>(sku(random() % entities), adjust_stock{1, "delivery"});
     });
     report("persist_cmds_per_s_" + std::to_string(in_flight), rate);
@@ -223,7 +223,7 @@ void bench_replay(const std::string& conninfo, adapters::postgres::connection& d
       caf::scoped_actor self{*n.system};
       const auto start = bench_clock::now();
       std::int64_t on_hand = -1;
-      self->request(n.regions.product, std::chrono::minutes(5), protocols::entity_get<inventory_decider>{sku})
+      self->request(n.regions.of<inventory_decider>(), std::chrono::minutes(5), protocols::entity_get<inventory_decider>{sku})
           .receive([&](const protocols::entity_reply<inventory_decider>& r) { on_hand = r.state.on_hand; },
                    [&](caf::error& e) { std::fprintf(stderr, "replay failed: %s\n", n.system->render(e).c_str()); });
       const double elapsed = seconds_since(start);
@@ -277,13 +277,13 @@ void bench_cart_memory(const std::string& conninfo, adapters::postgres::connecti
   const auto start = bench_clock::now();
   caf::scoped_actor self{*n.system};
   std::size_t answered = 0, sent = 0, wrong = 0;
-  for (; sent < 256; ++sent) self->send(n.regions.cart, protocols::entity_get<cart_decider>{"C-" + std::to_string(sent + 1)});
+  for (; sent < 256; ++sent) self->send(n.regions.of<cart_decider>(), protocols::entity_get<cart_decider>{"C-" + std::to_string(sent + 1)});
   while (answered < static_cast<std::size_t>(carts)) {
     self->receive([&](const protocols::entity_reply<cart_decider>& r) {
       if (r.state.lines.size() != 3) ++wrong;
       ++answered;
       if (sent < static_cast<std::size_t>(carts))
-        self->send(n.regions.cart, protocols::entity_get<cart_decider>{"C-" + std::to_string(++sent)});
+        self->send(n.regions.of<cart_decider>(), protocols::entity_get<cart_decider>{"C-" + std::to_string(++sent)});
     });
   }
   const double rate = carts / seconds_since(start);
@@ -303,7 +303,7 @@ std::vector<double> activation_latencies(node& n, const std::string& prefix, int
   std::vector<double> out;
   for (int i = 0; i < count; ++i) {
     const auto start = bench_clock::now();
-    self->request(n.regions.product, std::chrono::seconds(30),
+    self->request(n.regions.of<inventory_decider>(), std::chrono::seconds(30),
                   protocols::entity_get<inventory_decider>{prefix + std::to_string(i)})
         .receive([](const protocols::entity_reply<inventory_decider>&) {}, [](caf::error&) {});
     out.push_back(std::chrono::duration<double, std::micro>(bench_clock::now() - start).count());

@@ -19,6 +19,10 @@ inline constexpr std::string_view cart_empty = "cart_empty";
 inline constexpr std::string_view cart_not_open = "cart_not_open";
 inline constexpr std::string_view currency_mismatch = "currency_mismatch";
 inline constexpr std::string_view refund_exceeds_paid = "refund_exceeds_paid";
+// Every code above: the API maps each to its HTTP status (api/api_json.cpp, a test checks all).
+inline constexpr std::string_view all[] = {validation_failed, not_found,         insufficient_stock,
+                                           invalid_transition, cart_empty,       cart_not_open,
+                                           currency_mismatch,  refund_exceeds_paid};
 }  // namespace codes
 
 struct rejection {

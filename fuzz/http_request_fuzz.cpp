@@ -3,8 +3,8 @@
 // parser, the server's limits and its 400/413/431 answers), then routed through the gateway's
 // routing table and the plain checks its handlers make on the target and headers before any
 // actor is involved (query parameters, page limits, If-Match, SKUs, dead-letter ids).
-#include "actors/api_json.hpp"
-#include "actors/http_router.hpp"
+#include "api/api_json.hpp"
+#include "api/http_router.hpp"
 #include "adapters/http/server.hpp"
 #include "domain/inventory.hpp"
 

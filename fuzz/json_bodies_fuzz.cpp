@@ -4,7 +4,7 @@
 // read_checkout_body), then the command it makes is decided on by its entity's pure rules, as
 // the entity would. A refusal must be a 400 or 422 problem+json; an accepted body must respect
 // the limits its reads promised. Keep the table in step with the handlers.
-#include "actors/api_json.hpp"
+#include "api/api_json.hpp"
 #include "domain/cart.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"

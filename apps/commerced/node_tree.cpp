@@ -1,7 +1,7 @@
 #include "apps/commerced/node_tree.hpp"
 
 #include "actors/gateway.hpp"
-#include "actors/order_handlers.hpp"
+#include "actors/kinds/order/order_handlers.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
@@ -109,12 +109,17 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.checkout_resume_after = config.checkout_resume_after;
   options.checkout_give_up_after = config.checkout_give_up_after;
-  for (const auto kind : actors::entity_kind_names()) {
-    spec.children.push_back(worker(std::string(kind), [=](caf::actor_system& system) {
+  for (const auto& kind : actors::kind_modules()) {
+    spec.children.push_back(worker(std::string(kind.stream_type), [=](caf::actor_system& system) {
       return directory->with([&](node_directory::handles& h) {
-        auto region = actors::spawn_entity_region(
-            system, kind, {h.writer, h.readers, h.dead_letters, {}, h.regions, h.payments}, options);
-        h.regions.set(kind, region);
+        actors::entity_services services;
+        services.writer = h.writer;
+        services.readers = h.readers;
+        services.dead_letters = h.dead_letters;
+        services.peers = h.regions;
+        services.payments = h.payments;
+        auto region = kind.spawn_region(system, std::move(services), options);
+        h.regions.set(kind.stream_type, region);
         return region;
       });
     }));
@@ -122,13 +127,18 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
   return spec;
 }
 
-// A read model and the subscription feeding it, which keeps no checkpoint (the model is
-// rebuilt from the journal at every start). `slot` is where the directory keeps the model.
-void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>& directory, const std::string& name,
-                    caf::actor (*spawn_view)(caf::actor_system&), caf::actor node_directory::handles::*slot) {
-  spec.children.push_back(worker(name, [=](caf::actor_system& system) {
+// The name of a kind's read model, and of the subscription feeding it.
+std::string view_name(const actors::kind_module& kind) { return std::string(kind.stream_type) + "_view"; }
+
+// A kind's read model and the subscription feeding it, which keeps no checkpoint (the model is
+// rebuilt from the journal at every start).
+void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>& directory,
+                    const actors::kind_module& kind) {
+  const auto name = view_name(kind);
+  const auto stream_type = kind.stream_type;
+  spec.children.push_back(worker(name, [=, spawn_view = kind.spawn_view](caf::actor_system& system) {
     auto view = spawn_view(system);
-    directory->with([&](node_directory::handles& h) { h.*slot = view; });
+    directory->with([&](node_directory::handles& h) { h.views.set(stream_type, view); });
     return view;
   }));
   spec.children.push_back(worker(name + "_feed", [=](caf::actor_system& system) {
@@ -137,7 +147,8 @@ void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>
       options.name = name;
       options.keep_checkpoint = false;
       options.poll_interval = std::chrono::milliseconds(20);
-      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.*slot, h.dead_letters, options);
+      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.views.of(stream_type),
+                                             h.dead_letters, options);
       h.subscriptions[options.name] = feed;
       return feed;
     });
@@ -146,13 +157,10 @@ void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>
 
 // In-memory read models rebuilt from the journal at start; a view and its subscription restart
 // together, since the subscription holds the view and a new view needs the journal again.
-// Their subscriptions' names; /readyz waits for these to catch up.
-constexpr const char* read_model_names[] = {"product_view", "order_view"};
-
 supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
   auto spec = escalating_group("read_models", restart_strategy::one_for_all);
-  add_read_model(spec, directory, read_model_names[0], actors::spawn_product_view, &node_directory::handles::product_view);
-  add_read_model(spec, directory, read_model_names[1], actors::spawn_order_view, &node_directory::handles::order_view);
+  for (const auto& kind : actors::kind_modules())
+    if (kind.spawn_view) add_read_model(spec, directory, kind);
   return spec;
 }
 
@@ -224,12 +232,19 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   gateway_options.cart_reservation_ttl = config.cart_reservation_ttl;
   root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
     auto gateway = directory->with([&](node_directory::handles& h) {
-      std::vector<caf::actor> read_model_feeds;
-      for (const auto* name : read_model_names) read_model_feeds.push_back(h.subscriptions.at(name));
-      h.gateway = actors::spawn_gateway(system, gateway_options,
-                                        {h.regions, h.readers, h.dead_letters, h.idempotency, h.product_view,
-                                         h.order_view, h.payments, h.subscriptions, std::move(read_model_feeds),
-                                         [directory] { return directory->root(); }});
+      actors::gateway_services services;
+      services.regions = h.regions;
+      services.readers = h.readers;
+      services.dead_letters = h.dead_letters;
+      services.idempotency = h.idempotency;
+      services.views = h.views;
+      services.payments = h.payments;
+      services.subscriptions = h.subscriptions;
+      // /readyz waits for these to catch up.
+      for (const auto& kind : actors::kind_modules())
+        if (kind.spawn_view) services.read_model_feeds.push_back(h.subscriptions.at(view_name(kind)));
+      services.supervision_root = [directory] { return directory->root(); };
+      h.gateway = actors::spawn_gateway(system, gateway_options, std::move(services));
       return h.gateway;
     });
     // Once it stops, the HTTP server answers 503 until the next one is up.

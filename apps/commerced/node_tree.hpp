@@ -4,10 +4,10 @@
 //   ├─ storage       one_for_all, escalates at once: journal_writer, journal_reader_N, dead_letters,
 //   │                idempotency_keys
 //   ├─ payments      the payment client (retries and circuit breaker of the provider)
-//   ├─ entities      one_for_one, escalates at once: a shard region per kind (product, cart, order,
-//   │                checkout), each supervising its own entities (restart in place from the journal)
-//   ├─ read_models   one_for_all, escalates at once: product_view, order_view and the
-//   │                subscriptions feeding them
+//   ├─ entities      one_for_one, escalates at once: a shard region per kind (actors/kinds/), each
+//   │                supervising its own entities (restart in place from the journal)
+//   ├─ read_models   one_for_all, escalates at once: the kinds' list views (product_view,
+//   │                order_view) and the subscriptions feeding them
 //   ├─ timer_service
 //   └─ gateway
 //
@@ -17,7 +17,7 @@
 // restarts it together with everything started after it: nothing is left holding a dead handle.
 #pragma once
 
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "config/config.hpp"
 
 #include <caf/actor.hpp>
@@ -41,8 +41,7 @@ class node_directory {
     caf::actor idempotency;
     actors::entity_regions regions;
     caf::actor payments;
-    caf::actor product_view;
-    caf::actor order_view;
+    actors::kind_actors views;  // the kinds' read models of lists
     std::map<std::string, caf::actor> subscriptions;  // by name
     caf::actor gateway;
     caf::actor root;

@@ -6,7 +6,7 @@
 // Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms. Logs one
 // JSON line "payment sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
 #include "adapters/http/server.hpp"
-#include "adapters/sandbox/payment_sandbox.hpp"
+#include "apps/payment_sandbox/sandbox_server.hpp"
 #include "common/log.hpp"
 #include "common/stop_signals.hpp"
 

@@ -2,7 +2,7 @@
 // from its journal and retries the command up to its budget; then the command is answered
 // `faulted`, parked in the dead-letter office, and can be delivered again once fixed. Uses a
 // small counter kind whose decider throws on a chosen "poison" amount.
-#include "actors/persistent_entity.hpp"
+#include "actors/shard_region.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
 #include "adapters/journal/memory_journal.hpp"

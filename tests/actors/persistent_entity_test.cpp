@@ -1,7 +1,8 @@
 // persistent_entity<Decider> and its shard region on a real actor system over the in-memory
 // journal: persist before reply, recovery, stash order, conflicts, snapshots, passivation,
 // deadlines and outages.
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
+#include "actors/persistent_entity.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
@@ -88,11 +89,11 @@ struct node : test::actor_system_fixture {
     return out;
   }
   protocols::entity_reply<inventory_decider> product(const std::string& sku, inventory_command c) {
-    return ask<inventory_decider>(regions.product, sku, std::move(c));
+    return ask<inventory_decider>(regions.of<inventory_decider>(), sku, std::move(c));
   }
   protocols::entity_reply<inventory_decider> get_product(const std::string& sku) {
     protocols::entity_reply<inventory_decider> out;
-    self->request(regions.product, std::chrono::seconds(10), protocols::entity_get<inventory_decider>{sku})
+    self->request(regions.of<inventory_decider>(), std::chrono::seconds(10), protocols::entity_get<inventory_decider>{sku})
         .receive([&](protocols::entity_reply<inventory_decider>& r) { out = std::move(r); },
                  [&](caf::error& e) { FAIL(system->render(e)); });
     return out;
@@ -105,7 +106,7 @@ struct node : test::actor_system_fixture {
   }
   entity_status fire_timer(const caf::actor& region, const std::string& id, std::int64_t due) {
     entity_status out = entity_status::conflict;
-    self->request(region, std::chrono::seconds(10), protocols::timer_atom::value, id, std::string("deadline"), due)
+    self->request(region, std::chrono::seconds(10), protocols::timer_atom::value, id, std::string("reservations"), due)
         .receive([&](entity_status s) { out = s; }, [&](caf::error& e) { FAIL(system->render(e)); });
     return out;
   }
@@ -166,7 +167,7 @@ TEST_CASE("commands sent together are decided one after another, in order", "[en
   n.product("MUG-1", mug);
   constexpr int count = 200;
   for (int i = 0; i < count; ++i)
-    n.self->send(n.regions.product,
+    n.self->send(n.regions.of<inventory_decider>(),
                  protocols::entity_command<inventory_decider>{"MUG-1", adjust_stock{1, std::to_string(i)}, {}});
   std::vector<std::int64_t> versions;
   for (int i = 0; i < count; ++i)
@@ -239,10 +240,10 @@ TEST_CASE("an idle entity passivates and comes back with its state on the next m
   n.product("MUG-1", mug);
   n.product("MUG-1", adjust_stock{2, "delivery"});
   n.product("MUG-2", mug);
-  CHECK(n.active(n.regions.product) == 2);
-  for (int i = 0; i < 100 && n.active(n.regions.product) > 0; ++i)
+  CHECK(n.active(n.regions.of<inventory_decider>()) == 2);
+  for (int i = 0; i < 100 && n.active(n.regions.of<inventory_decider>()) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(n.active(n.regions.product) == 0);
+  CHECK(n.active(n.regions.of<inventory_decider>()) == 0);
   auto back = n.product("MUG-1", adjust_stock{1, "delivery"});
   CHECK(back.version == 3);
   CHECK(back.state.on_hand == 3);
@@ -257,16 +258,16 @@ TEST_CASE("a deadline is stored with the events and met by a late or repeated ti
   n.product("MUG-1", reserve_stock{"cart-2", 1, timestamp{start + 5'000}});
   auto timers = n.store->due_timers(start + 60'000, 10);
   REQUIRE(timers.size() == 1);
-  CHECK(timers[0].name == "deadline");
+  CHECK(timers[0].name == "reservations");
   CHECK(timers[0].due_at_ms == start + 1'000);
 
   // Early delivery (a clock behind): nothing expires.
-  CHECK(n.fire_timer(n.regions.product, "MUG-1", start + 1'000) == entity_status::accepted);
+  CHECK(n.fire_timer(n.regions.of<inventory_decider>(), "MUG-1", start + 1'000) == entity_status::accepted);
   CHECK(n.get_product("MUG-1").state.reserved == 3);
   // On time, after a restart: cart-1 expires; the deadline moves to cart-2's.
   n.restart();
   n.now_ms = start + 1'500;
-  CHECK(n.fire_timer(n.regions.product, "MUG-1", start + 1'000) == entity_status::accepted);
+  CHECK(n.fire_timer(n.regions.of<inventory_decider>(), "MUG-1", start + 1'000) == entity_status::accepted);
   auto after = n.get_product("MUG-1");
   CHECK(after.state.reserved == 1);
   CHECK(after.state.reservations.count("cart-1") == 0);
@@ -275,11 +276,11 @@ TEST_CASE("a deadline is stored with the events and met by a late or repeated ti
   CHECK(timers[0].due_at_ms == start + 5'000);
   // Repeated: no change, no event.
   const auto version = after.version;
-  CHECK(n.fire_timer(n.regions.product, "MUG-1", start + 1'000) == entity_status::accepted);
+  CHECK(n.fire_timer(n.regions.of<inventory_decider>(), "MUG-1", start + 1'000) == entity_status::accepted);
   CHECK(n.get_product("MUG-1").version == version);
   // The last reservation goes: the timer is cleared.
   n.now_ms = start + 6'000;
-  n.fire_timer(n.regions.product, "MUG-1", start + 5'000);
+  n.fire_timer(n.regions.of<inventory_decider>(), "MUG-1", start + 5'000);
   CHECK(n.store->due_timers(start + 60'000, 10).empty());
 }
 
@@ -329,4 +330,17 @@ TEST_CASE("the timer service delivers due deadlines, re-armed from the journal a
   CHECK(stored.back().event_type == "ReservationExpired");
   CHECK(boost::json::parse(stored.back().metadata).at("causation_id").as_string() ==
         "timer:" + std::to_string(start + 1'000));
+}
+
+TEST_CASE("an entity's timers are kept by name: only what changed is written", "[entity][timers]") {
+  using actors::detail::timer_changes;
+  const actors::stored_timers before{{"reservations", 1'000}, {"abandonment", 9'000}};
+  // One moved, one cleared, one new; the unchanged one is not written again.
+  const auto changes = timer_changes(before, {{"reservations", 2'000}, {"reminder", 5'000}});
+  std::map<std::string, std::int64_t> written;
+  for (const auto& c : changes) written[c.name] = c.due_at_ms;
+  CHECK(written == std::map<std::string, std::int64_t>{{"abandonment", 0}, {"reminder", 5'000}, {"reservations", 2'000}});
+  CHECK(timer_changes(before, before).empty());
+  CHECK(actors::timers_named("x", std::nullopt).empty());
+  CHECK(actors::timers_named("x", timestamp{7}).at("x").ms_since_epoch == 7);
 }

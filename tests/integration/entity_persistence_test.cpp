@@ -1,7 +1,7 @@
 // Entities on the real PostgreSQL journal: a node stopped with entities mid-life comes back to
 // the same states and its pending timers still fire; PostgreSQL killed under load fails
 // commands fast, the node recovers without a restart, and no acknowledged event is lost.
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
 #include "adapters/journal/journal_writer.hpp"
@@ -111,7 +111,7 @@ TEST_CASE("a restarted node recovers every entity to the same state and its pend
     pg_node node(conninfo, options);
     for (int i = 0; i < 12; ++i) {
       const auto sku = "SKU-" + std::to_string(i), cart = "cart-" + std::to_string(i);
-      auto& p = node.regions.product;
+      auto& p = node.regions.of<inventory_decider>();
       REQUIRE(node.ask<inventory_decider>(p, sku, define_product{"Thing", {500, "EUR"}, "misc"}).status ==
               entity_status::accepted);
       node.ask<inventory_decider>(p, sku, adjust_stock{10 + i, "delivery"});
@@ -119,40 +119,40 @@ TEST_CASE("a restarted node recovers every entity to the same state and its pend
       node.ask<inventory_decider>(p, sku, reserve_stock{cart, 2, i % 2 == 0 ? soon : later});
       node.ask<inventory_decider>(p, sku, reserve_stock{"cart-x", 1, later});
       for (int k = 0; k < i % 5; ++k) node.ask<inventory_decider>(p, sku, adjust_stock{1, "recount"});
-      node.ask<cart_decider>(node.regions.cart, cart, create_cart{"EUR", "a@example.com", ""});
-      node.ask<cart_decider>(node.regions.cart, cart, set_line{sku, 2, {500, "EUR"}, true});
+      node.ask<cart_decider>(node.regions.of<cart_decider>(), cart, create_cart{"EUR", "a@example.com", ""});
+      node.ask<cart_decider>(node.regions.of<cart_decider>(), cart, set_line{sku, 2, {500, "EUR"}, true});
       if (i % 3 == 0) {
         const auto order = "order-" + std::to_string(i);
-        node.ask<order_decider>(node.regions.order, order,
+        node.ask<order_decider>(node.regions.of<order_decider>(), order,
                                 place_order{cart, "", "a@example.com", {}, {{sku, 2, {500, "EUR"}}}});
-        REQUIRE(node.ask<order_decider>(node.regions.order, order, record_payment{"tx-" + order, {1000, "EUR"}})
+        REQUIRE(node.ask<order_decider>(node.regions.of<order_decider>(), order, record_payment{"tx-" + order, {1000, "EUR"}})
                     .status == entity_status::accepted);
-        orders[order] = json_of(node.ask<order_decider>(node.regions.order, order, std::nullopt).state);
+        orders[order] = json_of(node.ask<order_decider>(node.regions.of<order_decider>(), order, std::nullopt).state);
       }
     }
     for (int i = 0; i < 12; ++i) {
       const auto sku = "SKU-" + std::to_string(i), cart = "cart-" + std::to_string(i);
-      products[sku] = json_of(node.ask<inventory_decider>(node.regions.product, sku, std::nullopt).state);
-      carts[cart] = json_of(node.ask<cart_decider>(node.regions.cart, cart, std::nullopt).state);
+      products[sku] = json_of(node.ask<inventory_decider>(node.regions.of<inventory_decider>(), sku, std::nullopt).state);
+      carts[cart] = json_of(node.ask<cart_decider>(node.regions.of<cart_decider>(), cart, std::nullopt).state);
     }
   }  // the node stops here, with reservations and cart deadlines pending
 
   pg_node node(conninfo, options);
   for (const auto& [sku, json] : products)
-    CHECK(json_of(node.ask<inventory_decider>(node.regions.product, sku, std::nullopt).state) == json);
+    CHECK(json_of(node.ask<inventory_decider>(node.regions.of<inventory_decider>(), sku, std::nullopt).state) == json);
   for (const auto& [cart, json] : carts)
-    CHECK(json_of(node.ask<cart_decider>(node.regions.cart, cart, std::nullopt).state) == json);
+    CHECK(json_of(node.ask<cart_decider>(node.regions.of<cart_decider>(), cart, std::nullopt).state) == json);
   for (const auto& [order, json] : orders)
-    CHECK(json_of(node.ask<order_decider>(node.regions.order, order, std::nullopt).state) == json);
+    CHECK(json_of(node.ask<order_decider>(node.regions.of<order_decider>(), order, std::nullopt).state) == json);
   REQUIRE(adapters::postgres_journal(conninfo).load_snapshot("product", "SKU-4").has_value());
 
   // Deadlines set before the restart fire now: the soon ones expire, the later ones stay.
   node.start_timers();
   auto settled = [&] {
     for (int i = 0; i < 12; ++i) {
-      const auto p = node.ask<inventory_decider>(node.regions.product, "SKU-" + std::to_string(i), std::nullopt).state;
+      const auto p = node.ask<inventory_decider>(node.regions.of<inventory_decider>(), "SKU-" + std::to_string(i), std::nullopt).state;
       if (i % 2 == 0 && p.reservations.count("cart-" + std::to_string(i))) return false;
-      const auto c = node.ask<cart_decider>(node.regions.cart, "cart-" + std::to_string(i), std::nullopt).state;
+      const auto c = node.ask<cart_decider>(node.regions.of<cart_decider>(), "cart-" + std::to_string(i), std::nullopt).state;
       if (c.lines.at("SKU-" + std::to_string(i)).reserved) return false;
     }
     return true;
@@ -161,7 +161,7 @@ TEST_CASE("a restarted node recovers every entity to the same state and its pend
   while (!settled() && clock_type::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   REQUIRE(settled());
   for (int i = 0; i < 12; ++i) {
-    const auto p = node.ask<inventory_decider>(node.regions.product, "SKU-" + std::to_string(i), std::nullopt).state;
+    const auto p = node.ask<inventory_decider>(node.regions.of<inventory_decider>(), "SKU-" + std::to_string(i), std::nullopt).state;
     CHECK(p.reservations.count("cart-x") == 1);  // due in an hour
     CHECK(p.reservations.count("cart-" + std::to_string(i)) == (i % 2 == 0 ? 0u : 1u));
     CHECK(!check_invariant(p).has_value());
@@ -195,7 +195,7 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
   caf::scoped_actor self{*node.system};
   auto sku = [](int i) { return "SKU-" + std::to_string(i); };
   for (int i = 0; i < skus; ++i)
-    REQUIRE(node.ask<inventory_decider>(node.regions.product, sku(i), define_product{"Thing", {500, "EUR"}, "misc"})
+    REQUIRE(node.ask<inventory_decider>(node.regions.of<inventory_decider>(), sku(i), define_product{"Thing", {500, "EUR"}, "misc"})
                 .status == entity_status::accepted);
 
   struct round_result {
@@ -207,7 +207,7 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
     round_result r;
     std::map<std::string, clock_type::time_point> sent;
     for (int i = 0; i < skus; ++i) {
-      self->send(node.regions.product, protocols::entity_command<inventory_decider>{sku(i), adjust_stock{1, "load"}, {}});
+      self->send(node.regions.of<inventory_decider>(), protocols::entity_command<inventory_decider>{sku(i), adjust_stock{1, "load"}, {}});
     }
     const auto started = clock_type::now();
     for (int i = 0; i < skus; ++i)
@@ -258,7 +258,7 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
     const auto adjusted = std::count_if(events.begin(), events.end(),
                                         [](const auto& e) { return e.event_type == "StockAdjusted"; });
     CHECK(adjusted == acknowledged[sku(i)]);
-    CHECK(node.ask<inventory_decider>(node.regions.product, sku(i), std::nullopt).state.on_hand == adjusted);
-    CHECK(fresh.ask<inventory_decider>(fresh.regions.product, sku(i), std::nullopt).state.on_hand == adjusted);
+    CHECK(node.ask<inventory_decider>(node.regions.of<inventory_decider>(), sku(i), std::nullopt).state.on_hand == adjusted);
+    CHECK(fresh.ask<inventory_decider>(fresh.regions.of<inventory_decider>(), sku(i), std::nullopt).state.on_hand == adjusted);
   }
 }

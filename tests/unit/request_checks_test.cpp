@@ -1,7 +1,7 @@
 // The gateway's edge as plain code: media types, the headers kept in metadata, JSON strings
 // PostgreSQL could not keep, metric labels; and the secrets helpers (common/secure.hpp).
-#include "actors/api_json.hpp"
-#include "actors/request_checks.hpp"
+#include "api/api_json.hpp"
+#include "api/request_checks.hpp"
 #include "common/secure.hpp"
 
 #include <boost/json.hpp>
@@ -212,4 +212,18 @@ TEST_CASE("a private file is created 0600 and replaces what was there", "[secure
   std::remove(target.c_str());
   ::rmdir((dir + "/var").c_str());
   ::rmdir(dir.c_str());
+}
+
+TEST_CASE("every domain rejection code has its HTTP status in the one table", "[api]") {
+  for (const auto code : domain::codes::all) {
+    INFO(code);
+    const auto* known = status_of_rejection(code);
+    REQUIRE(known);
+    CHECK((known->status == 404 || known->status == 409 || known->status == 422));
+    CHECK(rejection_response({std::string(code), "why", {}}).status == known->status);
+  }
+  CHECK(status_of_rejection(domain::codes::insufficient_stock)->status == 409);
+  CHECK(status_of_rejection(domain::codes::refund_exceeds_paid)->status == 422);
+  // A code outside the table is a bug of ours, not the client's.
+  CHECK(rejection_response({"made_up", "why", {}}).status == 500);
 }

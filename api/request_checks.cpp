@@ -1,4 +1,4 @@
-#include "actors/request_checks.hpp"
+#include "api/request_checks.hpp"
 
 #include "common/problem.hpp"
 

@@ -60,6 +60,14 @@ struct checkout_body {
 // The body, or the 400/422 answer that refuses it.
 std::variant<checkout_body, http_response> read_checkout_body(std::string_view text);
 
+// The HTTP status of each domain rejection code (domain::codes), in one table.
+struct rejection_status {
+  std::string_view code;
+  int status;
+  std::string_view title;
+};
+const rejection_status* status_of_rejection(std::string_view code);  // nullptr: not a code of ours
+
 // The problem+json answer for a domain rejection (its status from the code).
 http_response rejection_response(const domain::rejection& r);
 

@@ -16,7 +16,7 @@ void answer_order(const call_ptr& call, const order_reply& reply) {
 }
 
 void get(const call_ptr& call) {
-  read_entity<order_decider>(call, call->services().regions.order, call->param("id"), "order " + call->param("id"),
+  read_entity<order_decider>(call, call->param("id"), "order " + call->param("id"),
                              [call](order_reply& reply) { answer_order(call, reply); });
 }
 
@@ -37,14 +37,14 @@ void list(const call_ptr& call) {
   query.filter = [customer = query_param(call->request.target, "customer_id"), status](const order_state& s) {
     return s.exists && (customer.empty() || s.customer_id == customer) && (!status || s.status == *status);
   };
-  respond_with_page(call, call->services().order_view, std::move(query), limit, order_view);
+  respond_with_page(call, std::move(query), limit, order_view);
 }
 
 // One lifecycle command, honouring If-Match.
 void step(const call_ptr& call, order_command command) {
   std::optional<std::int64_t> expected;
   if (!read_if_match(call, expected)) return;
-  command_entity<order_decider>(call, call->services().regions.order, call->param("id"), std::move(command), expected,
+  command_entity<order_decider>(call, call->param("id"), std::move(command), expected,
                                 [call](order_reply& reply) { answer_order(call, reply); });
 }
 
@@ -75,7 +75,7 @@ void deliver(const call_ptr& call) {
 void answer_when_settled(const call_ptr& call, const std::string& refund_key) {
   const auto& id = call->param("id");
   // Half the request's time: the 202 must reach the client before it gives up.
-  call->self->request(call->services().regions.order, call->options().request_timeout / 2,
+  call->self->request(call->services().regions.of<order_decider>(), call->options().request_timeout / 2,
                       protocols::entity_watch<order_decider>{id})
       .then(
           [call, refund_key](order_reply& reply) {
@@ -90,7 +90,7 @@ void answer_when_settled(const call_ptr& call, const std::string& refund_key) {
             answer_order(call, reply);
           },
           [call, id](caf::error&) {
-            read_entity<order_decider>(call, call->services().regions.order, id, "order " + id, [call](order_reply& reply) {
+            read_entity<order_decider>(call, id, "order " + id, [call](order_reply& reply) {
               call->respond(with_etag(json_response(202, order_view(reply.state, reply.version)), reply.version));
             });
           });
@@ -111,11 +111,11 @@ void refund(const call_ptr& call) {
   body_reader body(call->request.body, {"amount"});
   const auto amount = body.optional_integer("amount", 1, max_amount);
   if (body.error()) return call->respond(*body.error());
-  read_entity<order_decider>(call, call->services().regions.order, call->param("id"), "order " + call->param("id"),
+  read_entity<order_decider>(call, call->param("id"), "order " + call->param("id"),
                              [call, amount](order_reply& order) {
     const auto& o = order.state;
     auto key = refund_key(call, o, amount);
-    command_entity<order_decider>(call, call->services().regions.order, o.id, request_refund{amount, key}, order.version,
+    command_entity<order_decider>(call, o.id, request_refund{amount, key}, order.version,
                                   [call, key](order_reply&) { answer_when_settled(call, key); },
                                   [call](http_response refused) {
                                     // Another request changed the order meanwhile: its own rules answer again.
@@ -133,12 +133,12 @@ void cancel(const call_ptr& call) {
   body_reader body(call->request.body, {"reason"});
   auto reason = body.text("reason", 200, false);
   if (body.error()) return call->respond(*body.error());
-  read_entity<order_decider>(call, call->services().regions.order, call->param("id"), "order " + call->param("id"),
+  read_entity<order_decider>(call, call->param("id"), "order " + call->param("id"),
                              [call, reason](order_reply& order) {
     if (order.state.status == order_status::pending_payment)
       return call->respond(problem(409, "checkout_in_progress", "Conflict",
                                    "the order's checkout is still charging; it cancels the order itself if payment fails"));
-    command_entity<order_decider>(call, call->services().regions.order, order.state.id,
+    command_entity<order_decider>(call, order.state.id,
                                   cancel_order{reason.empty() ? std::string("cancelled on request") : reason}, std::nullopt,
                                   [call, id = order.state.id](order_reply&) { answer_when_settled(call, id + "/cancel"); });
   });

@@ -1,6 +1,6 @@
-#include "actors/api_json.hpp"
+#include "api/api_json.hpp"
 
-#include "actors/request_checks.hpp"
+#include "api/request_checks.hpp"
 #include "common/problem.hpp"
 #include "domain/time.hpp"
 
@@ -166,18 +166,24 @@ std::variant<checkout_body, http_response> read_checkout_body(std::string_view t
   return out;
 }
 
-http_response rejection_response(const domain::rejection& r) {
+const rejection_status* status_of_rejection(std::string_view code) {
   namespace codes = domain::codes;
-  int status = 409;
-  const char* title = "Conflict";
-  if (r.code == codes::validation_failed || r.code == codes::currency_mismatch || r.code == codes::refund_exceeds_paid) {
-    status = 422;
-    title = "Validation failed";
-  } else if (r.code == codes::not_found) {
-    status = 404;
-    title = "Not found";
-  }
-  return problem(status, r.code, title, r.detail, r.extra);
+  // The request is wrong as sent (422), names nothing (404), or conflicts with the state (409).
+  static const rejection_status table[] = {
+      {codes::validation_failed, 422, "Validation failed"}, {codes::currency_mismatch, 422, "Validation failed"},
+      {codes::refund_exceeds_paid, 422, "Validation failed"}, {codes::not_found, 404, "Not found"},
+      {codes::insufficient_stock, 409, "Conflict"},          {codes::invalid_transition, 409, "Conflict"},
+      {codes::cart_empty, 409, "Conflict"},                  {codes::cart_not_open, 409, "Conflict"},
+  };
+  for (const auto& entry : table)
+    if (entry.code == code) return &entry;
+  return nullptr;
+}
+
+http_response rejection_response(const domain::rejection& r) {
+  const auto* known = status_of_rejection(r.code);
+  if (!known) return problem(500, "internal_error", "Internal error", "unknown rejection " + r.code);
+  return problem(known->status, r.code, known->title, r.detail, r.extra);
 }
 
 boost::json::object money_json(const domain::money& m) { return {{"amount", m.amount}, {"currency", m.currency}}; }

@@ -1,4 +1,4 @@
-#include "actors/http_router.hpp"
+#include "api/http_router.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "adapters/sandbox/payment_sandbox.hpp"
+#include "apps/payment_sandbox/sandbox_server.hpp"
 
 #include "common/problem.hpp"
 

@@ -1,6 +1,6 @@
-#include "actors/checkout_process.hpp"
+#include "actors/kinds/checkout/checkout_process.hpp"
 
-#include "actors/entity_kinds.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "domain/cart.hpp"
@@ -80,12 +80,12 @@ void claim_cart(const step_ptr& ctx) {
   auto refuse = [ctx](std::string code, std::string detail) {
     ctx->tell(record_cart_refused{std::move(code), std::move(detail)});
   };
-  ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, begin_checkout{c.id},
+  ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id, begin_checkout{c.id},
                     [ctx, refuse](answer a) {
     if (a.accepted()) return ctx->tell(record_cart_claimed{});
     if (a.status == entity_status::rejected && a.why) return refuse(a.why->code, a.why->detail);
     if (a.status != entity_status::precondition_failed) return;  // transient: resumed later
-    ctx->self->request(ctx->services->peers.cart, ctx->options.ask_timeout,
+    ctx->self->request(ctx->services->peers.of<cart_decider>(), ctx->options.ask_timeout,
                        protocols::entity_get<cart_decider>{ctx->checkout.cart_id})
         .then([ctx, refuse](protocols::entity_reply<cart_decider>& cart) {
           if (cart.state.checkout_id == ctx->checkout.id && cart.state.status != cart_status::open)
@@ -107,7 +107,7 @@ void hold_stock(const step_ptr& ctx) {
       [ctx, shortage, expires](const checkout_line& line, auto finished) {
         const auto& holder = ctx->checkout.cart_id;
         auto advance = [ctx, holder, line](auto then) {
-          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
                                  advance_reservation{holder, reservation_stage::checkout, std::nullopt, line.quantity},
                                  then);
         };
@@ -126,7 +126,7 @@ void hold_stock(const step_ptr& ctx) {
             return finished(false);
           }
           if (!a.refused_with(codes::not_found)) return finished(advanced(a));
-          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, reserve_stock{holder, line.quantity, expires},
+          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku, reserve_stock{holder, line.quantity, expires},
                                  [=](answer a) mutable {
             if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
               short_of(a);
@@ -147,7 +147,7 @@ void place(const step_ptr& ctx) {
   const auto& c = ctx->checkout;
   place_order command{c.cart_id, c.customer_id, c.email, c.shipping_address, {}};
   for (const auto& l : c.lines) command.lines.push_back({l.sku, l.quantity, l.unit_price});
-  ask<order_decider>(ctx, ctx->services->peers.order, c.order_id, std::move(command), [ctx](answer a) {
+  ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id, std::move(command), [ctx](answer a) {
     if (a.accepted()) return ctx->tell(record_order_placed{});
     if (a.status == entity_status::rejected) warn(ctx, "place order", a);
   });
@@ -161,7 +161,7 @@ void charge(const step_ptr& ctx) {
   for_each_line(
       ctx,
       [ctx](const checkout_line& line, auto finished) {
-        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
                                [ctx, finished](answer a) mutable {
                                  if (!a.accepted()) warn(ctx, "advance to payment", a);
@@ -235,13 +235,13 @@ void commit(const step_ptr& ctx) {
       ctx,
       [ctx](const checkout_line& line, auto finished) {
         auto sell = [ctx, line, finished]() mutable {
-          ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku, commit_reservation{ctx->checkout.cart_id},
+          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku, commit_reservation{ctx->checkout.cart_id},
                                  [finished](answer a) mutable { finished(a.accepted() || a.refused_with(codes::not_found)); });
         };
         if (ctx->checkout.total.amount != 0) return sell();
         // A free order skipped charging, where reservations reach stage payment: move them now
         // (already there or already sold: nothing to do).
-        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
                                [sell](answer) mutable { sell(); });
       },
@@ -255,9 +255,9 @@ void commit(const step_ptr& ctx) {
           *fine = *fine && a.accepted();
           if (--*left == 0 && *fine) ctx->tell(record_committed{});
         };
-        ask<order_decider>(ctx, ctx->services->peers.order, c.order_id, record_payment{c.transaction_id, c.total},
+        ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id, record_payment{c.transaction_id, c.total},
                            [done](answer a) { done("order paid", a); });
-        ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id, complete_checkout{c.id, c.order_id},
+        ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id, complete_checkout{c.id, c.order_id},
                           [done](answer a) { done("cart converted", a); });
       });
 }
@@ -269,7 +269,7 @@ void release(const step_ptr& ctx) {
   for_each_line(
       ctx,
       [ctx, expires](const checkout_line& line, auto finished) {
-        ask<inventory_decider>(ctx, ctx->services->peers.product, line.sku,
+        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::cart, expires},
                                [finished](answer a) mutable {
                                  finished(a.accepted() || a.refused_with(codes::not_found));
@@ -279,7 +279,7 @@ void release(const step_ptr& ctx) {
         if (!all_back) return;
         auto reopen_cart = [ctx] {
           const auto& c = ctx->checkout;
-          ask<cart_decider>(ctx, ctx->services->peers.cart, c.cart_id,
+          ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id,
                             cancel_checkout{c.id, c.failure ? c.failure->code : "released"}, [ctx](answer a) {
                               if (!a.accepted()) return warn(ctx, "reopen cart", a);
                               ctx->tell(record_released{});
@@ -287,7 +287,7 @@ void release(const step_ptr& ctx) {
         };
         const auto& c = ctx->checkout;
         if (!c.order_placed) return reopen_cart();
-        ask<order_decider>(ctx, ctx->services->peers.order, c.order_id,
+        ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id,
                            cancel_order{c.failure ? c.failure->code : "checkout released"}, [ctx, reopen_cart](answer a) {
                              if (!a.accepted()) return warn(ctx, "cancel order", a);
                              reopen_cart();

@@ -25,7 +25,7 @@ void put_product(const call_ptr& call) {
   if (body.error()) return call->respond(*body.error());
   std::optional<std::int64_t> expected;
   if (!read_if_match(call, expected)) return;
-  command_entity<inventory_decider>(call, call->services().regions.product, call->param("sku"), std::move(command),
+  command_entity<inventory_decider>(call, call->param("sku"), std::move(command),
                                     expected, [call](protocols::entity_reply<inventory_decider>& reply) {
                                       const bool created = !reply.events.empty() &&
                                                            std::holds_alternative<product_created>(reply.events.front());
@@ -35,7 +35,7 @@ void put_product(const call_ptr& call) {
 
 void get_product(const call_ptr& call) {
   if (refuse_bad_sku(call)) return;
-  read_entity<inventory_decider>(call, call->services().regions.product, call->param("sku"),
+  read_entity<inventory_decider>(call, call->param("sku"),
                                  "product " + call->param("sku"),
                                  [call](protocols::entity_reply<inventory_decider>& reply) { answer_product(call, 200, reply); });
 }
@@ -48,7 +48,7 @@ void post_stock(const call_ptr& call) {
   if (body.error()) return call->respond(*body.error());
   std::optional<std::int64_t> expected;
   if (!read_if_match(call, expected)) return;
-  command_entity<inventory_decider>(call, call->services().regions.product, call->param("sku"), std::move(command),
+  command_entity<inventory_decider>(call, call->param("sku"), std::move(command),
                                     expected, [call](protocols::entity_reply<inventory_decider>& reply) {
                                       answer_product(call, 200, reply);
                                     });
@@ -62,12 +62,12 @@ void list_products(const call_ptr& call) {
   query.filter = [category = query_param(call->request.target, "category")](const inventory_state& s) {
     return s.exists && (category.empty() || s.category == category);
   };
-  respond_with_page(call, call->services().product_view, std::move(query), limit, product_view);
+  respond_with_page(call, std::move(query), limit, product_view);
 }
 
 }  // namespace
 
-void add_catalog_routes(gateway_routes& routes) {
+void add_product_routes(gateway_routes& routes) {
   routes.add("GET", "/v1/products", {false, list_products});
   routes.add("PUT", "/v1/products/{sku}", {true, put_product});
   routes.add("GET", "/v1/products/{sku}", {false, get_product});

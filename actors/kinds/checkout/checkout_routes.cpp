@@ -18,7 +18,7 @@ using checkout_reply = protocols::entity_reply<checkout_decider>;
 // The checkout's outcome as the API gives it: the paid order, or why not.
 void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
   if (checkout.step == checkout_step::completed)
-    return read_entity<order_decider>(call, call->services().regions.order, checkout.order_id, "order " + checkout.order_id,
+    return read_entity<order_decider>(call, checkout.order_id, "order " + checkout.order_id,
                                       [call](protocols::entity_reply<order_decider>& order) {
                                         auto r = with_etag(json_response(201, order_view(order.state, order.version)), order.version);
                                         r.headers.emplace_back("Location", "/v1/orders/" + order.state.id);
@@ -55,7 +55,7 @@ void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
 
 void follow(const call_ptr& call, const std::string& checkout_id) {
   call->self
-      ->request(call->services().regions.checkout, call->options().request_timeout,
+      ->request(call->services().regions.of<checkout_decider>(), call->options().request_timeout,
                 protocols::entity_watch<checkout_decider>{checkout_id})
       .then([call](checkout_reply& reply) { answer_checkout(call, reply.state); },
             [call, checkout_id](caf::error&) {
@@ -70,10 +70,10 @@ void follow(const call_ptr& call, const std::string& checkout_id) {
 // A checkout already under way: a client asking again about one waiting to charge makes it
 // charge now.
 void attach(const call_ptr& call, const std::string& checkout_id) {
-  read_entity<checkout_decider>(call, call->services().regions.checkout, checkout_id, "checkout " + checkout_id,
+  read_entity<checkout_decider>(call, checkout_id, "checkout " + checkout_id,
                                 [call](checkout_reply& checkout) {
     if (!checkout.state.retry_payment_at) return follow(call, checkout.state.id);
-    command_entity<checkout_decider>(call, call->services().regions.checkout, checkout.state.id, resume_checkout{},
+    command_entity<checkout_decider>(call, checkout.state.id, resume_checkout{},
                                      std::nullopt, [call](checkout_reply& resumed) { follow(call, resumed.state.id); });
   });
 }
@@ -103,7 +103,7 @@ void start(const call_ptr& call, const protocols::entity_reply<cart_decider>& ca
                          std::move(body.shipping_address), {}, std::move(body.token),
                          call->request.header("idempotency-key")};
   for (const auto& [sku, line] : cart.state.lines) command.lines.push_back({sku, line.quantity, line.unit_price});
-  command_entity<checkout_decider>(call, call->services().regions.checkout, "chk_" + suffix, std::move(command),
+  command_entity<checkout_decider>(call, "chk_" + suffix, std::move(command),
                                    std::nullopt, [call](checkout_reply& started) { follow(call, started.state.id); });
 }
 
@@ -111,7 +111,7 @@ void start(const call_ptr& call, const protocols::entity_reply<cart_decider>& ca
 void checkout(const call_ptr& call) {
   auto body = read_body(call);
   if (!body) return;
-  read_entity<cart_decider>(call, call->services().regions.cart, call->param("id"), "cart " + call->param("id"),
+  read_entity<cart_decider>(call, call->param("id"), "cart " + call->param("id"),
                             [call, body = std::move(*body)](protocols::entity_reply<cart_decider>& cart) mutable {
     switch (cart.state.status) {
       case cart_status::open:
@@ -121,7 +121,7 @@ void checkout(const call_ptr& call) {
         // The request that converted it, asked again after its answer was lost, gets the order.
         const auto key = call->request.header("idempotency-key");
         if (key.empty()) return call->respond(rejection_response(not_open(cart.state)));
-        return read_entity<checkout_decider>(call, call->services().regions.checkout, cart.state.checkout_id, "checkout",
+        return read_entity<checkout_decider>(call, cart.state.checkout_id, "checkout",
                                              [call, key, cart_state = cart.state](checkout_reply& checkout) {
           if (checkout.state.client_key != key) return call->respond(rejection_response(not_open(cart_state)));
           answer_checkout(call, checkout.state);

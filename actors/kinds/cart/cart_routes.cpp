@@ -34,7 +34,7 @@ void create(const call_ptr& call) {
   create_cart command{body.text("currency", 3), body.text("email", 254, false), body.text("customer_id", 128, false)};
   if (body.error()) return call->respond(*body.error());
   const auto id = new_cart_id();
-  command_entity<cart_decider>(call, call->services().regions.cart, id, std::move(command), std::nullopt,
+  command_entity<cart_decider>(call, id, std::move(command), std::nullopt,
                                [call](cart_reply& reply) {
     auto r = with_etag(json_response(201, cart_view(reply.state, reply.version)), reply.version);
     r.headers.emplace_back("Location", "/v1/carts/" + reply.state.id);
@@ -43,7 +43,7 @@ void create(const call_ptr& call) {
 }
 
 void get(const call_ptr& call) {
-  read_entity<cart_decider>(call, call->services().regions.cart, call->param("id"), "cart " + call->param("id"),
+  read_entity<cart_decider>(call, call->param("id"), "cart " + call->param("id"),
                             [call](cart_reply& reply) { answer_cart(call, 200, reply); });
 }
 
@@ -51,7 +51,7 @@ timestamp reservation_expiry(const call_ptr& call) { return system_now() + call-
 
 // Tells the SKU's actor how much the cart now holds; the answer does not change the reply.
 void hold_quietly(const call_ptr& call, const std::string& sku, std::int64_t quantity) {
-  caf::anon_send(call->services().regions.product,
+  caf::anon_send(call->services().regions.of<inventory_decider>(),
                  protocols::entity_command<inventory_decider>{
                      sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, call->metadata(),
                      std::nullopt});
@@ -71,10 +71,10 @@ void reserve_lapsed_lines_after(const call_ptr& call, std::shared_ptr<cart_reply
   const auto quantity = it->second.quantity;
   auto next = [call, latest, sku](auto&&...) { reserve_lapsed_lines_after(call, latest, sku); };
   command_entity<inventory_decider>(
-      call, call->services().regions.product, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)},
+      call, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)},
       std::nullopt,
       [call, latest, sku, next](product_reply&) {
-        command_entity<cart_decider>(call, call->services().regions.cart, call->param("id"),
+        command_entity<cart_decider>(call, call->param("id"),
                                      mark_line_reserved{sku, true}, latest->version,
                                      [latest, next](cart_reply& marked) {
                                        *latest = std::move(marked);
@@ -94,18 +94,17 @@ void set_quantity(const call_ptr& call, std::int64_t quantity) {
   if (!valid_sku(sku)) return call->respond(rejection_response(invalid_field("sku", "must be 1-64 characters of [A-Za-z0-9._-]")));
   std::optional<std::int64_t> expected;  // If-Match names the cart's version
   if (!read_if_match(call, expected)) return;
-  read_entity<cart_decider>(call, call->services().regions.cart, call->param("id"), "cart " + call->param("id"),
+  read_entity<cart_decider>(call, call->param("id"), "cart " + call->param("id"),
                             [call, sku, quantity, expected](cart_reply& cart) {
     const auto line = cart.state.lines.find(sku);
     const bool has_line = line != cart.state.lines.end();
     const std::int64_t held = has_line && line->second.reserved ? line->second.quantity : 0;
-    const auto& regions = call->services().regions;
     if (quantity > held) {
       command_entity<inventory_decider>(
-          call, regions.product, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, std::nullopt,
+          call, sku, reserve_stock{call->param("id"), quantity, reservation_expiry(call)}, std::nullopt,
           [call, sku, quantity, held, expected](product_reply& product) {
             command_entity<cart_decider>(
-                call, call->services().regions.cart, call->param("id"), set_line{sku, quantity, product.state.price, true},
+                call, call->param("id"), set_line{sku, quantity, product.state.price, true},
                 expected, [call](cart_reply& reply) { answer_after_reserving_lapsed_lines(call, reply); },
                 [call, sku, held](http_response refused) {
                   // The cart said no (closed meanwhile, another currency, If-Match): nothing
@@ -118,7 +117,7 @@ void set_quantity(const call_ptr& call, std::int64_t quantity) {
       return;
     }
     const money price = has_line ? line->second.unit_price : money{0, cart.state.currency};
-    command_entity<cart_decider>(call, regions.cart, call->param("id"), set_line{sku, quantity, price, quantity > 0},
+    command_entity<cart_decider>(call, call->param("id"), set_line{sku, quantity, price, quantity > 0},
                                  expected, [call, sku, quantity, held](cart_reply& reply) {
                                    if (quantity != held) hold_quietly(call, sku, quantity);
                                    answer_after_reserving_lapsed_lines(call, reply);

@@ -1,4 +1,4 @@
-#include "actors/order_process.hpp"
+#include "actors/kinds/order/order_process.hpp"
 
 #include "common/log.hpp"
 #include "domain/inventory.hpp"
@@ -32,7 +32,7 @@ void restock(const step_ptr& ctx) {
   auto fine = std::make_shared<bool>(true);
   for (const auto& line : ctx->order.lines)
     ctx->self
-        ->request(ctx->services->peers.product, ctx->options.ask_timeout,
+        ->request(ctx->services->peers.of<inventory_decider>(), ctx->options.ask_timeout,
                   protocols::entity_command<inventory_decider>{line.sku,
                                                                return_stock{ctx->order.id, line.quantity, "order cancelled"},
                                                                {"", ctx->order.id, "order/" + ctx->order.id}})

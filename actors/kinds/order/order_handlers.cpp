@@ -1,4 +1,4 @@
-#include "actors/order_handlers.hpp"
+#include "actors/kinds/order/order_handlers.hpp"
 
 #include "domain/event_codec.hpp"
 #include "domain/order_effects.hpp"

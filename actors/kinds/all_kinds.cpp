@@ -1,0 +1,37 @@
+#include "actors/kinds/kind_module.hpp"
+
+namespace commerce::actors {
+
+// Each defined in its folder (kinds/<kind>/<kind>_kind.cpp).
+kind_module product_kind();
+kind_module cart_kind();
+kind_module order_kind();
+kind_module checkout_kind();
+
+const std::vector<kind_module>& kind_modules() {
+  static const std::vector<kind_module> kinds{product_kind(), cart_kind(), order_kind(), checkout_kind()};
+  return kinds;
+}
+
+entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
+                                    const entity_kinds_options& options) {
+  entity_regions out;
+  for (const auto& kind : kind_modules()) {
+    services.peers = out;
+    out.set(kind.stream_type, kind.spawn_region(system, services, options));
+  }
+  return out;
+}
+
+const kind_module* kind_of_collection(std::string_view collection) {
+  for (const auto& kind : kind_modules())
+    if (kind.collection == collection) return &kind;
+  return nullptr;
+}
+
+domain::timestamp system_now() {
+  using namespace std::chrono;
+  return {duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
+}  // namespace commerce::actors
