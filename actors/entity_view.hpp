@@ -11,45 +11,51 @@
 // nothing else is refused.
 //
 //   request(view, t, deliver_atom, std::vector<stored_event>)  -> ()   (the subscription protocol)
-//   request(view, t, get_atom, view_query<Decider>)            -> view_page<Decider>
+//   request(view, t, get_atom, view_query<Decider>)            -> view_page<Decider>  (protocols/read_model.hpp)
 #pragma once
 
 #include "common/log.hpp"
 #include "domain/event_codec.hpp"
+#include "protocols/read_model.hpp"
 #include "protocols/subscription.hpp"
 
 #include <caf/all.hpp>
 
 #include <boost/json.hpp>
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace commerce::actors {
 
-template <class Decider>
-struct view_query {
-  std::function<bool(const typename Decider::state&)> filter;  // empty: every entity
-  std::string after_id;                                      // the cursor: ids after this one
-  std::size_t limit = 50;
-};
-
-template <class Decider>
-struct view_entry {
-  std::string id;
-  typename Decider::state state;
-  std::int64_t version = 0;
-};
-
-template <class Decider>
-struct view_page {
-  std::vector<view_entry<Decider>> items;
-  std::string next_cursor;  // empty on the last page
-};
+using protocols::field_equals;
+using protocols::view_entry;
+using protocols::view_page;
+using protocols::view_query;
 
 namespace detail {
+
+// Whether `state`'s described member `field` holds `value` (see protocols/read_model.hpp). A
+// field the state does not have matches nothing.
+template <class State>
+bool field_is(const State& state, const field_equals& condition) {
+  bool found = false, equal = false;
+  boost::mp11::mp_for_each<boost::describe::describe_members<State, boost::describe::mod_public>>([&](auto member) {
+    if (found || condition.field != member.name) return;
+    found = true;
+    const auto v = boost::json::value_from(state.*member.pointer);
+    equal = v.is_string() ? v.get_string() == condition.value : boost::json::serialize(v) == condition.value;
+  });
+  return equal;
+}
+
+template <class State>
+bool matches(const State& state, const std::vector<field_equals>& where) {
+  for (const auto& condition : where)
+    if (!field_is(state, condition)) return false;
+  return true;
+}
 
 template <class Decider>
 struct view_state {
@@ -94,7 +100,7 @@ caf::behavior entity_view(caf::stateful_actor<view_state<Decider>>* self) {
         view_page<Decider> page;
         const auto& entities = self->state.entities;
         for (auto it = entities.upper_bound(q.after_id); it != entities.end(); ++it) {
-          if (q.filter && !q.filter(it->second.state)) continue;
+          if (!matches(it->second.state, q.where)) continue;
           if (page.items.size() == q.limit) {
             page.next_cursor = page.items.back().id;  // only when another match follows
             break;
@@ -114,10 +120,3 @@ caf::actor spawn_entity_view(caf::actor_system& system) {
 }
 
 }  // namespace commerce::actors
-
-namespace caf {
-template <class D>
-struct allowed_unsafe_message_type<commerce::actors::view_query<D>> : std::true_type {};
-template <class D>
-struct allowed_unsafe_message_type<commerce::actors::view_page<D>> : std::true_type {};
-}  // namespace caf

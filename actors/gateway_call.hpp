@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 
+// Node-local by nature: the responder is a callback into one of this process's connections,
+// so a request never leaves the node that accepted it (every node serves the whole API).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::http_responder)
 

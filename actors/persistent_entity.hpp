@@ -122,7 +122,7 @@ struct pending_command {
   protocols::command_metadata meta;
   caf::response_promise promise;
   std::int64_t timer_due_ms = 0;  // a timer delivery (answered with the status only)
-  std::string timer_name;
+  std::string timer_name = {};
   bool retried = false;     // decided again after a conflict
   int faults = 0;           // times it faulted so far
   std::int64_t first_fault_ms = 0;

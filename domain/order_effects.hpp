@@ -44,6 +44,11 @@ struct order_effects {
   std::optional<sales_fact> fact;
   bool empty() const { return !pick && !notify && !fact; }
 };
+BOOST_DESCRIBE_ENUM(sales_fact_kind, order_paid, refund)
+BOOST_DESCRIBE_STRUCT(pick_list, (), (order_id, customer_id, shipping_address, lines))
+BOOST_DESCRIBE_STRUCT(notification, (), (key, template_name, order_id, recipient, data))
+BOOST_DESCRIBE_STRUCT(sales_fact, (), (key, kind, amount))
+BOOST_DESCRIBE_STRUCT(order_effects, (), (pick, notify, fact))
 
 // The effects of `event`, given the order's state right after it.
 order_effects effects_of(const order_state& after, const order_event& event);

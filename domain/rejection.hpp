@@ -3,6 +3,7 @@
 // {"available": 3} or {"from": "paid", "to": "shipped"}. Rejections are values, not exceptions.
 #pragma once
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
 
 #include <string>
@@ -30,6 +31,7 @@ struct rejection {
   std::string detail;
   boost::json::object extra;
 };
+BOOST_DESCRIBE_STRUCT(rejection, (), (code, detail, extra))
 
 // 422 validation_failed naming the offending field, as API.md asks.
 rejection invalid_field(std::string_view field, std::string_view detail);

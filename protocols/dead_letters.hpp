@@ -10,8 +10,9 @@
 // An unknown id comes back as sec::invalid_argument, a storage failure as sec::runtime_error.
 #pragma once
 
+#include "protocols/wire.hpp"
+
 #include <caf/atom.hpp>
-#include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
@@ -32,10 +33,8 @@ struct dead_letter {
   std::string status = "pending";  // pending | retried | discarded
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, dead_letter& x) {
-  return f(caf::meta::type_name("dead_letter"), x.id, x.target, x.message_type, x.payload, x.reason, x.attempts,
-           x.first_failed_ms, x.last_failed_ms, x.status);
-}
+BOOST_DESCRIBE_STRUCT(dead_letter, (), (id, target, message_type, payload, reason, attempts, first_failed_ms,
+                                        last_failed_ms, status))
+COMMERCE_WIRE_MESSAGE(dead_letter, "commerce.dead_letter")
 
 }  // namespace commerce::protocols

@@ -15,8 +15,8 @@
 
 #include "domain/rejection.hpp"
 #include "protocols/dead_letters.hpp"
+#include "protocols/wire.hpp"
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
 #include <cstdint>
@@ -38,6 +38,8 @@ struct command_metadata {
   std::string correlation_id;
   std::string causation_id;
 };
+BOOST_DESCRIBE_STRUCT(command_metadata, (), (command_id, correlation_id, causation_id))
+COMMERCE_WIRE_MESSAGE(command_metadata, "commerce.command_metadata")
 
 template <class Decider>
 struct entity_command {
@@ -46,16 +48,19 @@ struct entity_command {
   command_metadata meta;
   // Decide only if the entity is at this version (HTTP If-Match); else `precondition_failed`.
   std::optional<std::int64_t> expected_version = std::nullopt;
+  BOOST_DESCRIBE_CLASS(entity_command, (), (id, command, meta, expected_version), (), ())
 };
 
 template <class Decider>
 struct entity_get {
   std::string id;
+  BOOST_DESCRIBE_CLASS(entity_get, (), (id), (), ())
 };
 
 template <class Decider>
 struct entity_watch {
   std::string id;
+  BOOST_DESCRIBE_CLASS(entity_watch, (), (id), (), ())
 };
 
 enum class entity_status : std::uint8_t {
@@ -75,18 +80,12 @@ struct entity_reply {
   typename Decider::state state;
   std::int64_t version = 0;
   std::vector<typename Decider::event> events;  // what this command recorded
+  BOOST_DESCRIBE_CLASS(entity_reply, (), (status, rejection, state, version, events), (), ())
 };
 
-}  // namespace commerce::protocols
+COMMERCE_WIRE_MESSAGE_OF_KIND(entity_command, "commerce.entity_command")
+COMMERCE_WIRE_MESSAGE_OF_KIND(entity_get, "commerce.entity_get")
+COMMERCE_WIRE_MESSAGE_OF_KIND(entity_watch, "commerce.entity_watch")
+COMMERCE_WIRE_MESSAGE_OF_KIND(entity_reply, "commerce.entity_reply")
 
-// Entities and their callers share a node for now; the cluster issue gives these inspectors.
-namespace caf {
-template <class D>
-struct allowed_unsafe_message_type<commerce::protocols::entity_command<D>> : std::true_type {};
-template <class D>
-struct allowed_unsafe_message_type<commerce::protocols::entity_get<D>> : std::true_type {};
-template <class D>
-struct allowed_unsafe_message_type<commerce::protocols::entity_watch<D>> : std::true_type {};
-template <class D>
-struct allowed_unsafe_message_type<commerce::protocols::entity_reply<D>> : std::true_type {};
-}  // namespace caf
+}  // namespace commerce::protocols

@@ -16,8 +16,9 @@
 // running it) may be claimed again. A storage failure comes back as sec::runtime_error.
 #pragma once
 
+#include "protocols/wire.hpp"
+
 #include <caf/atom.hpp>
-#include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
@@ -46,14 +47,9 @@ struct idempotency_claim {
   std::string owner;  // when started: the claim's random token, for put and delete
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stored_response& x) {
-  return f(caf::meta::type_name("stored_response"), x.status, x.content_type, x.headers, x.body);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, idempotency_claim& x) {
-  return f(caf::meta::type_name("idempotency_claim"), x.outcome, x.response, x.owner);
-}
+BOOST_DESCRIBE_STRUCT(stored_response, (), (status, content_type, headers, body))
+BOOST_DESCRIBE_STRUCT(idempotency_claim, (), (outcome, response, owner))
+COMMERCE_WIRE_MESSAGE(stored_response, "commerce.stored_response")
+COMMERCE_WIRE_MESSAGE(idempotency_claim, "commerce.idempotency_claim")
 
 }  // namespace commerce::protocols

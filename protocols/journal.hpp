@@ -15,9 +15,9 @@
 // A reader that cannot reach the store answers with an error (sec::runtime_error).
 #pragma once
 
-#include <caf/allowed_unsafe_message_type.hpp>
+#include "protocols/wire.hpp"
+
 #include <caf/atom.hpp>
-#include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -139,54 +139,27 @@ inline std::string to_string(append_status s) {
   return "unknown";
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, event_record& x) {
-  return f(caf::meta::type_name("event_record"), x.event_type, x.schema_version, x.data, x.metadata);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, timer_change& x) {
-  return f(caf::meta::type_name("timer_change"), x.name, x.due_at_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, append_request& x) {
-  return f(caf::meta::type_name("append_request"), x.stream_type, x.stream_id, x.expected_version, x.events,
-           x.timers);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, append_result& x) {
-  return f(caf::meta::type_name("append_result"), x.status, x.version);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stored_event& x) {
-  return f(caf::meta::type_name("stored_event"), x.position, x.stream_type, x.stream_id, x.version, x.event_type,
-           x.schema_version, x.data, x.metadata, x.recorded_at_ms, x.transaction_id);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
-  return f(caf::meta::type_name("snapshot"), x.stream_type, x.stream_id, x.version, x.schema_version, x.data);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, checkpoint& x) {
-  return f(caf::meta::type_name("checkpoint"), x.transaction_id, x.position);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, journal_head& x) {
-  return f(caf::meta::type_name("journal_head"), x.head, x.behind, x.oldest_unread_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, due_timer& x) {
-  return f(caf::meta::type_name("due_timer"), x.stream_type, x.stream_id, x.name, x.due_at_ms);
-}
+BOOST_DESCRIBE_STRUCT(event_record, (), (event_type, schema_version, data, metadata))
+BOOST_DESCRIBE_STRUCT(timer_change, (), (name, due_at_ms))
+BOOST_DESCRIBE_STRUCT(append_request, (), (stream_type, stream_id, expected_version, events, timers))
+BOOST_DESCRIBE_STRUCT(append_result, (), (status, version))
+BOOST_DESCRIBE_STRUCT(stored_event, (), (position, stream_type, stream_id, version, event_type, schema_version, data,
+                                         metadata, recorded_at_ms, transaction_id))
+BOOST_DESCRIBE_STRUCT(snapshot, (), (stream_type, stream_id, version, schema_version, data))
+BOOST_DESCRIBE_STRUCT(recovered_stream, (), (from_snapshot, events))
+BOOST_DESCRIBE_STRUCT(checkpoint, (), (transaction_id, position))
+BOOST_DESCRIBE_STRUCT(journal_head, (), (head, behind, oldest_unread_ms))
+BOOST_DESCRIBE_STRUCT(due_timer, (), (stream_type, stream_id, name, due_at_ms))
+COMMERCE_WIRE_MESSAGE(event_record, "commerce.event_record")
+COMMERCE_WIRE_MESSAGE(timer_change, "commerce.timer_change")
+COMMERCE_WIRE_MESSAGE(append_request, "commerce.append_request")
+COMMERCE_WIRE_MESSAGE(append_result, "commerce.append_result")
+COMMERCE_WIRE_MESSAGE(stored_event, "commerce.stored_event")
+COMMERCE_WIRE_MESSAGE(snapshot, "commerce.snapshot")
+COMMERCE_WIRE_MESSAGE(recovered_stream, "commerce.recovered_stream")
+COMMERCE_WIRE_MESSAGE(checkpoint, "commerce.checkpoint")
+COMMERCE_WIRE_MESSAGE(journal_head, "commerce.journal_head")
+COMMERCE_WIRE_MESSAGE(due_timer, "commerce.due_timer")
 
 }  // namespace commerce::protocols
 
-// Readers and entities share a node; std::optional has no inspector in CAF 0.17.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::recovered_stream)

@@ -1,7 +1,8 @@
-// The order effects protocol: how the order event handlers (actors/order_handlers.cpp) hand what
-// a batch of order events asks for to the store that keeps it (adapters/postgres/order_effects_store).
+// The order effects protocol: how the order event handlers (actors/kinds/order/order_handlers.cpp)
+// hand what a batch of order events asks for to the store that keeps it
+// (adapters/postgres/order_effects_store).
 //
-//   request(store, t, put_atom, std::vector<domain::order_effects>) -> () once durable
+//   request(store, t, put_atom, order_effects_batch) -> () once durable
 //
 // The store writes a batch in one transaction and keeps each effect once under its key, so a
 // batch handed over again (the subscription delivers at least once) changes nothing. A storage
@@ -9,9 +10,16 @@
 #pragma once
 
 #include "domain/order_effects.hpp"
-
-#include <caf/allowed_unsafe_message_type.hpp>
+#include "protocols/wire.hpp"
 
 #include <vector>
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<commerce::domain::order_effects>)
+namespace commerce::protocols {
+
+struct order_effects_batch {
+  std::vector<domain::order_effects> effects;
+};
+BOOST_DESCRIBE_STRUCT(order_effects_batch, (), (effects))
+COMMERCE_WIRE_MESSAGE(order_effects_batch, "commerce.order_effects_batch")
+
+}  // namespace commerce::protocols

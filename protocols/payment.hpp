@@ -10,7 +10,8 @@
 // checkout's id, an order and its refund), never from the attempt.
 #pragma once
 
-#include <caf/allowed_unsafe_message_type.hpp>
+#include "protocols/wire.hpp"
+
 #include <caf/atom.hpp>
 
 #include <cstdint>
@@ -61,9 +62,13 @@ struct breaker_report {
   std::int64_t retry_in_ms = 0;
 };
 
-}  // namespace commerce::protocols
+BOOST_DESCRIBE_STRUCT(charge_request, (), (idempotency_key, amount, currency, source, description))
+BOOST_DESCRIBE_STRUCT(refund_request, (), (idempotency_key, charge_id, amount))
+BOOST_DESCRIBE_STRUCT(payment_outcome, (), (status, id, code, detail, maybe_delivered, retry_after_ms, attempts))
+BOOST_DESCRIBE_STRUCT(breaker_report, (), (name, state, retry_in_ms))
+COMMERCE_WIRE_MESSAGE(charge_request, "commerce.charge_request")
+COMMERCE_WIRE_MESSAGE(refund_request, "commerce.refund_request")
+COMMERCE_WIRE_MESSAGE(payment_outcome, "commerce.payment_outcome")
+COMMERCE_WIRE_MESSAGE(breaker_report, "commerce.breaker_report")
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::charge_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::refund_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::payment_outcome)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::protocols::breaker_report)
+}  // namespace commerce::protocols

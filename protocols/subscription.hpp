@@ -52,9 +52,7 @@ struct subscription_status {
   std::int64_t lag_ms = 0;   // age of the oldest of them; 0 when none
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, subscription_status& x) {
-  return f(caf::meta::type_name("subscription_status"), x.name, x.caught_up, x.at, x.head, x.behind, x.lag_ms);
-}
+BOOST_DESCRIBE_STRUCT(subscription_status, (), (name, caught_up, at, head, behind, lag_ms))
+COMMERCE_WIRE_MESSAGE(subscription_status, "commerce.subscription_status")
 
 }  // namespace commerce::protocols

@@ -7,9 +7,10 @@ kind_module product_kind();
 kind_module cart_kind();
 kind_module order_kind();
 kind_module checkout_kind();
+kind_module alert_kind();
 
 const std::vector<kind_module>& kind_modules() {
-  static const std::vector<kind_module> kinds{product_kind(), cart_kind(), order_kind(), checkout_kind()};
+  static const std::vector<kind_module> kinds{alert_kind(), product_kind(), cart_kind(), order_kind(), checkout_kind()};
   return kinds;
 }
 

@@ -33,8 +33,10 @@ struct entity_kinds_options {
 struct kind_module {
   std::string_view stream_type;  // the decider's: names its journal streams and its region
   std::string_view collection;   // its path segment under /v1/, e.g. "carts"
+  // Registers its messages with the actor system (protocols/kind_messages.hpp).
+  void (*add_message_types)(caf::actor_system_config&) = nullptr;
   // Its region. `services.peers` holds the regions of the kinds listed before it.
-  caf::actor (*spawn_region)(caf::actor_system&, entity_services, const entity_kinds_options&);
+  caf::actor (*spawn_region)(caf::actor_system&, entity_services, const entity_kinds_options&) = nullptr;
   // The read model of its lists (entity_view.hpp), or none.
   caf::actor (*spawn_view)(caf::actor_system&) = nullptr;
   void (*add_routes)(gateway_routes&) = nullptr;
@@ -43,6 +45,10 @@ struct kind_module {
 // Every kind of the node, in the order their regions start: a process manager after the
 // kinds it asks.
 const std::vector<kind_module>& kind_modules();
+
+// Registers every message type that may cross nodes with the actor system, by name: the
+// protocols' and every kind's (message_types.cpp). Call it on every node's configuration.
+void add_message_types(caf::actor_system_config& cfg);
 
 // Every kind's region, started in order (the node starts them under its supervisor instead).
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,

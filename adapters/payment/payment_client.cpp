@@ -24,6 +24,7 @@ using call_ptr = std::shared_ptr<pending_call>;
 
 }  // namespace commerce::adapters::payment::detail
 
+// Messages of the client to itself, from its HTTP I/O thread: they never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::adapters::payment::detail::call_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::adapters::http::client_result)
 

@@ -112,9 +112,9 @@ caf::behavior order_effects_store(caf::event_based_actor*, std::shared_ptr<order
     return caf::unit;
   });
   return {
-      [tables](caf::put_atom, const std::vector<domain::order_effects>& batch) {
+      [tables](caf::put_atom, const protocols::order_effects_batch& batch) {
         return answer_or_error(store_failed, [&] {
-          tables->put(batch);
+          tables->put(batch.effects);
           return caf::unit;
         });
       },

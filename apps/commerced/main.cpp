@@ -87,6 +87,7 @@ void configure_actor_system(caf::actor_system_config& cfg, const config::node_co
   cfg.set("scheduler.max-threads", node.scheduler_max_threads);
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{node.scheduler_moderate_sleep});
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  actors::add_message_types(cfg);  // ready for the cluster: every node knows every message
 }
 
 int run(const config::node_config& node) {

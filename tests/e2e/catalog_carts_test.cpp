@@ -260,7 +260,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed", "outbox_relay"});
   std::vector<std::string> kinds;
   for (const auto& c : root.at("children").at(2).at("children").as_array()) kinds.emplace_back(c.at("id").as_string());
-  CHECK(kinds == std::vector<std::string>{"product", "cart", "order", "checkout"});
+  CHECK(kinds == std::vector<std::string>{"alert", "product", "cart", "order", "checkout"});
 
   auto letters = as_admin("GET", "/admin/dead-letters");
   REQUIRE(letters.status == 200);

@@ -173,6 +173,27 @@ TEST_CASE("a checkout stuck past its bound raises an alert and a dead letter, an
   INFO(boost::json::serialize(letter));
   CHECK(text(letter, "message_type") == "AbandonCheckout");
   CHECK(metric(shop.call("GET", "/metrics").body, R"(commerce_sagas_stalled_total{kind="checkout"})") == 1);
+  // The operator's alert names the checkout, once, and can be acknowledged.
+  const auto subject = text(letter, "target");
+  boost::json::array open;
+  REQUIRE(eventually([&] {
+    open = json(shop.call("GET", "/admin/alerts?status=open", "", admin)).at("items").as_array();
+    return !open.empty();
+  }));
+  REQUIRE(open.size() == 1);
+  CHECK(text(open[0], "topic") == "checkout_stalled");
+  CHECK(text(open[0], "subject") == subject);
+  const auto alert_id = text(open[0], "id");
+  const auto acknowledged = shop.call("POST", "/admin/alerts/" + alert_id + "/acknowledge", R"({"note":"on it"})", admin);
+  CHECK(acknowledged.status == 200);
+  CHECK(text(json(acknowledged), "status") == "acknowledged");
+  CHECK(shop.call("GET", "/admin/alerts/" + alert_id).status == 401);  // the operator's only
+  check_problem(shop.call("POST", "/admin/alerts/no-such/acknowledge", "", admin), 404, "not_found");
+  check_problem(shop.call("GET", "/admin/alerts?status=closed", "", admin), 422, "validation_failed");
+  REQUIRE(eventually([&] {
+    return json(shop.call("GET", "/admin/alerts?status=open", "", admin)).at("items").as_array().empty() &&
+           json(shop.call("GET", "/admin/alerts?status=acknowledged", "", admin)).at("items").as_array().size() == 1;
+  }));
   // Stalled, it holds its stock and retries no more, until an operator decides.
   std::this_thread::sleep_for(1s);
   CHECK(shop.cart_status(cart) == "checking_out");

@@ -18,6 +18,11 @@ caf::actor spawn_cart_region(caf::actor_system& system, entity_services services
 }
 }  // namespace
 
-kind_module cart_kind() { return {cart_decider::stream_type, "carts", spawn_cart_region, nullptr, add_cart_routes}; }
+kind_module cart_kind() {
+  auto kind = kind_module_of<cart_decider>("carts");
+  kind.spawn_region = spawn_cart_region;
+  kind.add_routes = add_cart_routes;
+  return kind;
+}
 
 }  // namespace commerce::actors

@@ -32,7 +32,10 @@ caf::actor spawn_checkout_region(caf::actor_system& system, entity_services serv
 // Its one route, POST /v1/carts/{id}/checkout, lives under the carts; "checkouts" names its
 // streams for GET /v1/checkouts/{id}/events.
 kind_module checkout_kind() {
-  return {checkout_decider::stream_type, "checkouts", spawn_checkout_region, nullptr, add_checkout_routes};
+  auto kind = kind_module_of<checkout_decider>("checkouts");
+  kind.spawn_region = spawn_checkout_region;
+  kind.add_routes = add_checkout_routes;
+  return kind;
 }
 
 }  // namespace commerce::actors

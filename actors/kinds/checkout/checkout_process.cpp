@@ -3,6 +3,7 @@
 #include "actors/kinds/kind_module.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "domain/alert.hpp"
 #include "domain/cart.hpp"
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
@@ -196,7 +197,25 @@ void send_charge(const step_ptr& ctx) {
           [ctx](caf::error& e) { ctx->tell(record_charge_unavailable{true, 1000, ctx->self->system().render(e)}); });
 }
 
-// Past its bound: an alert (log and metric) and a dead letter carrying the checkout's state.
+// The operator's alert for a stalled checkout (domain/alert.hpp). Raised again after every
+// recovery of a stalled checkout: it is raised once per checkout, so a repeat changes nothing,
+// and a crash between the stall and the alert loses nothing.
+void alert_stalled(const step_ptr& ctx, const std::string& detail) {
+  const auto& c = ctx->checkout;
+  const bool charged = !c.transaction_id.empty();
+  raise_alert alert{"checkout_stalled", std::string(checkout_decider::stream_type) + "/" + c.id,
+                    "checkout " + c.id + " (order " + c.order_id + ") stalled at step " +
+                        std::string(to_string(c.step)) + ": " + detail +
+                        (charged ? "; it has charged: resume it once the cause is fixed"
+                                 : "; abandon it to release its stock, order and cart")};
+  ask<alert_decider>(ctx, ctx->services->peers.of<alert_decider>(), "checkout-stalled-" + c.id, std::move(alert),
+                     [ctx](answer a) {
+                       if (!a.accepted()) warn(ctx, "raise the stall's alert", a);
+                     });
+}
+
+// Past its bound: an alert (log, metric and alert entity) and a dead letter carrying the
+// checkout's state.
 // Delivering the letter again (POST /admin/dead-letters/{id}/retry) is the operator's decision
 // to abandon it: its stock, order and cart are released. Discarding it leaves them held.
 void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
@@ -208,6 +227,7 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
   log::error("checkout stalled: an operator must decide", {{"checkout", c.id}, {"order", c.order_id},
                                                             {"step", std::string(to_string(c.step))},
                                                             {"detail", stalled.detail}});
+  alert_stalled(ctx, stalled.detail);
   if (!ctx->services->dead_letters) return;
   // Not charged: retrying releases it. Charged: retrying resumes it (abandoning would keep the
   // customer's money), once the operator has fixed what held it up.
@@ -311,7 +331,7 @@ checkout_react checkout_steps(entity_services services, checkout_process_options
       return static_cast<const wanted*>(nullptr);
     };
     if (const auto* stalled = just(static_cast<checkout_stalled*>(nullptr))) return raise_stalled(ctx, *stalled);
-    if (state.stalled) return;
+    if (state.stalled) return alert_stalled(ctx, "found stalled after a restart");
     switch (state.step) {
       case checkout_step::claiming_cart: return claim_cart(ctx);
       case checkout_step::holding_stock: return hold_stock(ctx);

@@ -56,7 +56,7 @@ void store_when_complete(caf::event_based_actor* self, const caf::actor& store, 
     batch->promise.deliver(caf::unit);
     return;
   }
-  self->request(store, timeout, caf::put_atom::value, std::move(all))
+  self->request(store, timeout, caf::put_atom::value, protocols::order_effects_batch{std::move(all)})
       .then([batch]() { batch->promise.deliver(caf::unit); },
             [batch](caf::error& e) { batch->promise.deliver(std::move(e)); });
 }

@@ -28,7 +28,11 @@ caf::actor spawn_order_view(caf::actor_system& system) { return spawn_entity_vie
 }  // namespace
 
 kind_module order_kind() {
-  return {order_decider::stream_type, "orders", spawn_order_region, spawn_order_view, add_order_routes};
+  auto kind = kind_module_of<order_decider>("orders");
+  kind.spawn_region = spawn_order_region;
+  kind.spawn_view = spawn_order_view;
+  kind.add_routes = add_order_routes;
+  return kind;
 }
 
 }  // namespace commerce::actors

@@ -24,19 +24,17 @@ void get(const call_ptr& call) {
 void list(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
-  const auto status_text = query_param(call->request.target, "status");
-  std::optional<order_status> status;
-  if (!status_text.empty()) {
+  view_query<order_decider> query;
+  query.where = {{"exists", "true"}};
+  if (const auto status = query_param(call->request.target, "status"); !status.empty()) {
     order_status parsed{};
-    if (!boost::describe::enum_from_string(status_text.c_str(), parsed))
+    if (!boost::describe::enum_from_string(status.c_str(), parsed))
       return call->respond(rejection_response(invalid_field(
           "status", "must be one of pending_payment, paid, fulfilling, shipped, delivered, cancelled, refunded")));
-    status = parsed;
+    query.where.push_back({"status", status});
   }
-  view_query<order_decider> query;
-  query.filter = [customer = query_param(call->request.target, "customer_id"), status](const order_state& s) {
-    return s.exists && (customer.empty() || s.customer_id == customer) && (!status || s.status == *status);
-  };
+  if (const auto customer = query_param(call->request.target, "customer_id"); !customer.empty())
+    query.where.push_back({"customer_id", customer});
   respond_with_page(call, std::move(query), limit, order_view);
 }
 

@@ -21,7 +21,11 @@ caf::actor spawn_product_view(caf::actor_system& system) { return spawn_entity_v
 }  // namespace
 
 kind_module product_kind() {
-  return {inventory_decider::stream_type, "products", spawn_product_region, spawn_product_view, add_product_routes};
+  auto kind = kind_module_of<inventory_decider>("products");
+  kind.spawn_region = spawn_product_region;
+  kind.spawn_view = spawn_product_view;
+  kind.add_routes = add_product_routes;
+  return kind;
 }
 
 }  // namespace commerce::actors

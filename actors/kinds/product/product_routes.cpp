@@ -59,9 +59,9 @@ void list_products(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
   view_query<inventory_decider> query;
-  query.filter = [category = query_param(call->request.target, "category")](const inventory_state& s) {
-    return s.exists && (category.empty() || s.category == category);
-  };
+  query.where = {{"exists", "true"}};
+  if (const auto category = query_param(call->request.target, "category"); !category.empty())
+    query.where.push_back({"category", category});
   respond_with_page(call, std::move(query), limit, product_view);
 }
 
