@@ -4,6 +4,7 @@
 #pragma once
 
 #include "api/api_json.hpp"
+#include "actors/entity_client.hpp"
 #include "actors/entity_view.hpp"
 #include "actors/gateway.hpp"
 #include "api/http_router.hpp"
@@ -78,22 +79,26 @@ bool read_page_limit(const call_ptr& call, std::size_t& limit);
 // The request's If-Match as a version; answers 412 and returns false when it is not one of ours.
 bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version);
 
+// The entity client (entity_client.hpp) of a call, with the gateway's request timeout.
+template <class Decider>
+entity_client<Decider> client_of(const call_ptr& call, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  return {call->self, call->services().regions, timeout.count() > 0 ? timeout : call->options().request_timeout};
+}
+
 // Sends `command` to entity `id` of its kind's region (only at `expected_version`, if given). Calls
 // on_accepted(reply) when accepted; otherwise on_refused(the HTTP answer), which by default
 // answers it.
 template <class Decider, class OnAccepted, class OnRefused>
 void command_entity(const call_ptr& call, std::string id, typename Decider::command command,
                     std::optional<std::int64_t> expected_version, OnAccepted on_accepted, OnRefused on_refused) {
-  call->self
-      ->request(call->services().regions.template of<Decider>(), call->options().request_timeout,
-                protocols::entity_command<Decider>{std::move(id), std::move(command), call->metadata(), expected_version})
-      .then(
-          [on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
-            if (reply.status != protocols::entity_status::accepted)
-              return on_refused(entity_failure(reply.status, reply.rejection));
-            on_accepted(reply);
-          },
-          [call, on_refused](caf::error& e) mutable { on_refused(unavailable(call->self->system().render(e))); });
+  client_of<Decider>(call).command(
+      std::move(id), std::move(command), call->metadata(), expected_version,
+      [on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
+        if (reply.status != protocols::entity_status::accepted)
+          return on_refused(entity_failure(reply.status, reply.rejection));
+        on_accepted(reply);
+      },
+      [call, on_refused](caf::error& e) mutable { on_refused(unavailable(call->self->system().render(e))); });
 }
 
 template <class Decider, class OnAccepted>
@@ -126,15 +131,15 @@ void respond_with_page(const call_ptr& call, view_query<Decider> query, std::siz
 // Reads entity `id`'s state; a state that does not exist yet answers 404 `what`.
 template <class Decider, class OnState>
 void read_entity(const call_ptr& call, std::string id, std::string what, OnState on_state) {
-  call->self->request(call->services().regions.template of<Decider>(), call->options().request_timeout, protocols::entity_get<Decider>{std::move(id)})
-      .then(
-          [call, what, on_state](protocols::entity_reply<Decider>& reply) mutable {
-            if (reply.status != protocols::entity_status::accepted)
-              return call->respond(entity_failure(reply.status, reply.rejection));
-            if (!reply.state.exists) return call->respond(rejection_response(domain::not_found(what)));
-            on_state(reply);
-          },
-          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+  client_of<Decider>(call).read(
+      std::move(id),
+      [call, what, on_state](protocols::entity_reply<Decider>& reply) mutable {
+        if (reply.status != protocols::entity_status::accepted)
+          return call->respond(entity_failure(reply.status, reply.rejection));
+        if (!reply.state.exists) return call->respond(rejection_response(domain::not_found(what)));
+        on_state(reply);
+      },
+      [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
 }  // namespace commerce::actors

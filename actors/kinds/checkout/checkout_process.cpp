@@ -1,5 +1,6 @@
 #include "actors/kinds/checkout/checkout_process.hpp"
 
+#include "actors/entity_client.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -47,14 +48,18 @@ struct step_context {
 };
 using step_ptr = std::shared_ptr<const step_context>;
 
+template <class Decider>
+entity_client<Decider> client_of(const step_ptr& ctx) {
+  return {ctx->self, ctx->services->peers, ctx->options.ask_timeout};
+}
+
 template <class Decider, class Done>
-void ask(const step_ptr& ctx, const caf::actor& region, std::string id, typename Decider::command command, Done done,
+void ask(const step_ptr& ctx, std::string id, typename Decider::command command, Done done,
          std::optional<std::int64_t> expected_version = std::nullopt) {
-  ctx->self
-      ->request(region, ctx->options.ask_timeout,
-                protocols::entity_command<Decider>{std::move(id), std::move(command), ctx->meta(), expected_version})
-      .then([done](protocols::entity_reply<Decider>& r) mutable { done(answer{r.status, std::move(r.rejection)}); },
-            [done](caf::error&) mutable { done(answer{}); });
+  client_of<Decider>(ctx).command(
+      std::move(id), std::move(command), ctx->meta(), expected_version,
+      [done](protocols::entity_reply<Decider>& r) mutable { done(answer{r.status, std::move(r.rejection)}); },
+      [done](caf::error&) mutable { done(answer{}); });
 }
 
 // Runs `each(line, finished)` for every line at once; `then(all_fine)` once all have finished.
@@ -81,14 +86,14 @@ void claim_cart(const step_ptr& ctx) {
   auto refuse = [ctx](std::string code, std::string detail) {
     ctx->tell(record_cart_refused{std::move(code), std::move(detail)});
   };
-  ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id, begin_checkout{c.id},
+  ask<cart_decider>(ctx, c.cart_id, begin_checkout{c.id},
                     [ctx, refuse](answer a) {
     if (a.accepted()) return ctx->tell(record_cart_claimed{});
     if (a.status == entity_status::rejected && a.why) return refuse(a.why->code, a.why->detail);
     if (a.status != entity_status::precondition_failed) return;  // transient: resumed later
-    ctx->self->request(ctx->services->peers.of<cart_decider>(), ctx->options.ask_timeout,
-                       protocols::entity_get<cart_decider>{ctx->checkout.cart_id})
-        .then([ctx, refuse](protocols::entity_reply<cart_decider>& cart) {
+    client_of<cart_decider>(ctx).read(
+        ctx->checkout.cart_id,
+        [ctx, refuse](protocols::entity_reply<cart_decider>& cart) {
           if (cart.state.checkout_id == ctx->checkout.id && cart.state.status != cart_status::open)
             return ctx->tell(record_cart_claimed{});
           refuse(std::string(codes::cart_not_open), "the cart changed since it was read; check it and try again");
@@ -108,7 +113,7 @@ void hold_stock(const step_ptr& ctx) {
       [ctx, shortage, expires](const checkout_line& line, auto finished) {
         const auto& holder = ctx->checkout.cart_id;
         auto advance = [ctx, holder, line](auto then) {
-          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
+          ask<inventory_decider>(ctx, line.sku,
                                  advance_reservation{holder, reservation_stage::checkout, std::nullopt, line.quantity},
                                  then);
         };
@@ -127,7 +132,7 @@ void hold_stock(const step_ptr& ctx) {
             return finished(false);
           }
           if (!a.refused_with(codes::not_found)) return finished(advanced(a));
-          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku, reserve_stock{holder, line.quantity, expires},
+          ask<inventory_decider>(ctx, line.sku, reserve_stock{holder, line.quantity, expires},
                                  [=](answer a) mutable {
             if (a.refused_with(codes::insufficient_stock) || a.refused_with(codes::not_found)) {
               short_of(a);
@@ -148,7 +153,7 @@ void place(const step_ptr& ctx) {
   const auto& c = ctx->checkout;
   place_order command{c.cart_id, c.customer_id, c.email, c.shipping_address, {}};
   for (const auto& l : c.lines) command.lines.push_back({l.sku, l.quantity, l.unit_price});
-  ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id, std::move(command), [ctx](answer a) {
+  ask<order_decider>(ctx, c.order_id, std::move(command), [ctx](answer a) {
     if (a.accepted()) return ctx->tell(record_order_placed{});
     if (a.status == entity_status::rejected) warn(ctx, "place order", a);
   });
@@ -162,7 +167,7 @@ void charge(const step_ptr& ctx) {
   for_each_line(
       ctx,
       [ctx](const checkout_line& line, auto finished) {
-        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
+        ask<inventory_decider>(ctx, line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
                                [ctx, finished](answer a) mutable {
                                  if (!a.accepted()) warn(ctx, "advance to payment", a);
@@ -208,7 +213,7 @@ void alert_stalled(const step_ptr& ctx, const std::string& detail) {
                         std::string(to_string(c.step)) + ": " + detail +
                         (charged ? "; it has charged: resume it once the cause is fixed"
                                  : "; abandon it to release its stock, order and cart")};
-  ask<alert_decider>(ctx, ctx->services->peers.of<alert_decider>(), "checkout-stalled-" + c.id, std::move(alert),
+  ask<alert_decider>(ctx, "checkout-stalled-" + c.id, std::move(alert),
                      [ctx](answer a) {
                        if (!a.accepted()) warn(ctx, "raise the stall's alert", a);
                      });
@@ -255,13 +260,13 @@ void commit(const step_ptr& ctx) {
       ctx,
       [ctx](const checkout_line& line, auto finished) {
         auto sell = [ctx, line, finished]() mutable {
-          ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku, commit_reservation{ctx->checkout.cart_id},
+          ask<inventory_decider>(ctx, line.sku, commit_reservation{ctx->checkout.cart_id},
                                  [finished](answer a) mutable { finished(a.accepted() || a.refused_with(codes::not_found)); });
         };
         if (ctx->checkout.total.amount != 0) return sell();
         // A free order skipped charging, where reservations reach stage payment: move them now
         // (already there or already sold: nothing to do).
-        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
+        ask<inventory_decider>(ctx, line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::payment, std::nullopt},
                                [sell](answer) mutable { sell(); });
       },
@@ -275,9 +280,9 @@ void commit(const step_ptr& ctx) {
           *fine = *fine && a.accepted();
           if (--*left == 0 && *fine) ctx->tell(record_committed{});
         };
-        ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id, record_payment{c.transaction_id, c.total},
+        ask<order_decider>(ctx, c.order_id, record_payment{c.transaction_id, c.total},
                            [done](answer a) { done("order paid", a); });
-        ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id, complete_checkout{c.id, c.order_id},
+        ask<cart_decider>(ctx, c.cart_id, complete_checkout{c.id, c.order_id},
                           [done](answer a) { done("cart converted", a); });
       });
 }
@@ -289,7 +294,7 @@ void release(const step_ptr& ctx) {
   for_each_line(
       ctx,
       [ctx, expires](const checkout_line& line, auto finished) {
-        ask<inventory_decider>(ctx, ctx->services->peers.of<inventory_decider>(), line.sku,
+        ask<inventory_decider>(ctx, line.sku,
                                advance_reservation{ctx->checkout.cart_id, reservation_stage::cart, expires},
                                [finished](answer a) mutable {
                                  finished(a.accepted() || a.refused_with(codes::not_found));
@@ -299,7 +304,7 @@ void release(const step_ptr& ctx) {
         if (!all_back) return;
         auto reopen_cart = [ctx] {
           const auto& c = ctx->checkout;
-          ask<cart_decider>(ctx, ctx->services->peers.of<cart_decider>(), c.cart_id,
+          ask<cart_decider>(ctx, c.cart_id,
                             cancel_checkout{c.id, c.failure ? c.failure->code : "released"}, [ctx](answer a) {
                               if (!a.accepted()) return warn(ctx, "reopen cart", a);
                               ctx->tell(record_released{});
@@ -307,7 +312,7 @@ void release(const step_ptr& ctx) {
         };
         const auto& c = ctx->checkout;
         if (!c.order_placed) return reopen_cart();
-        ask<order_decider>(ctx, ctx->services->peers.of<order_decider>(), c.order_id,
+        ask<order_decider>(ctx, c.order_id,
                            cancel_order{c.failure ? c.failure->code : "checkout released"}, [ctx, reopen_cart](answer a) {
                              if (!a.accepted()) return warn(ctx, "cancel order", a);
                              reopen_cart();

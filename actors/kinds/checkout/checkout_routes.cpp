@@ -54,10 +54,8 @@ void answer_checkout(const call_ptr& call, const checkout_state& checkout) {
 }
 
 void follow(const call_ptr& call, const std::string& checkout_id) {
-  call->self
-      ->request(call->services().regions.of<checkout_decider>(), call->options().request_timeout,
-                protocols::entity_watch<checkout_decider>{checkout_id})
-      .then([call](checkout_reply& reply) { answer_checkout(call, reply.state); },
+  client_of<checkout_decider>(call).watch(
+      checkout_id, [call](checkout_reply& reply) { answer_checkout(call, reply.state); },
             [call, checkout_id](caf::error&) {
               call->respond(with_retry_after(
                   problem(503, "checkout_in_progress", "Checkout in progress",

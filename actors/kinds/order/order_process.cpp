@@ -1,5 +1,6 @@
 #include "actors/kinds/order/order_process.hpp"
 
+#include "actors/entity_client.hpp"
 #include "common/log.hpp"
 #include "domain/inventory.hpp"
 #include "protocols/entity.hpp"
@@ -31,12 +32,9 @@ void restock(const step_ptr& ctx) {
   auto left = std::make_shared<std::size_t>(ctx->order.lines.size());
   auto fine = std::make_shared<bool>(true);
   for (const auto& line : ctx->order.lines)
-    ctx->self
-        ->request(ctx->services->peers.of<inventory_decider>(), ctx->options.ask_timeout,
-                  protocols::entity_command<inventory_decider>{line.sku,
-                                                               return_stock{ctx->order.id, line.quantity, "order cancelled"},
-                                                               {"", ctx->order.id, "order/" + ctx->order.id}})
-        .then(
+    entity_client<inventory_decider>{ctx->self, ctx->services->peers, ctx->options.ask_timeout}.command(
+        line.sku, return_stock{ctx->order.id, line.quantity, "order cancelled"},
+        {"", ctx->order.id, "order/" + ctx->order.id}, std::nullopt,
             [ctx, left, fine](protocols::entity_reply<inventory_decider>& r) {
               if (r.status != protocols::entity_status::accepted) {
                 log::warn("order restock refused", {{"order", ctx->order.id}, {"code", r.rejection ? r.rejection->code : ""}});

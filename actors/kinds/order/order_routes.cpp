@@ -73,9 +73,9 @@ void deliver(const call_ptr& call) {
 void answer_when_settled(const call_ptr& call, const std::string& refund_key) {
   const auto& id = call->param("id");
   // Half the request's time: the 202 must reach the client before it gives up.
-  call->self->request(call->services().regions.of<order_decider>(), call->options().request_timeout / 2,
-                      protocols::entity_watch<order_decider>{id})
-      .then(
+  client_of<order_decider>(call, call->options().request_timeout / 2)
+      .watch(
+          id,
           [call, refund_key](order_reply& reply) {
             for (const auto& closed : reply.state.closed_refunds) {
               if (closed.key != refund_key || closed.outcome == "succeeded") continue;
