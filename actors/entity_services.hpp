@@ -20,6 +20,7 @@ struct entity_services {
   std::function<domain::timestamp()> clock;  // none: the system clock
   entity_regions peers;  // for process managers: the regions started before theirs
   caf::actor payments;   // for process managers: the payment client (protocols/payment.hpp)
+  caf::actor payment_tokens;  // the checkout: the card-token vault (protocols/payment_tokens.hpp)
 };
 
 }  // namespace commerce::actors

@@ -37,6 +37,7 @@ struct gateway_services {
   caf::actor idempotency;
   kind_actors views;
   caf::actor payments;
+  caf::actor payment_tokens;  // the card-token vault: a checkout's token waits there, unjournaled
   std::map<std::string, caf::actor> subscriptions;
   std::vector<caf::actor> read_model_feeds;
   std::function<caf::actor()> supervision_root;

@@ -17,10 +17,9 @@ result decide_start(const checkout_state& s, const start_checkout& c, const cont
   }
   if (c.cart_id.empty()) return invalid_field("cart_id", "must not be empty");
   if (c.order_id.empty()) return invalid_field("order_id", "must not be empty");
-  if (c.payment_token.empty()) return invalid_field("payment.token", "must not be empty");
   if (c.lines.empty()) return rejection{std::string(codes::cart_empty), "cart has no items", {}};
   checkout_begun e{c.cart_id, c.cart_version, c.order_id, c.customer_id, c.email, c.shipping_address, c.lines,
-                   {0, c.lines.front().unit_price.currency}, c.payment_token, c.client_key, ctx.now};
+                   {0, c.lines.front().unit_price.currency}, c.client_key, ctx.now};
   for (const auto& l : c.lines) {
     const auto amount = line_amount(l.quantity, l.unit_price.amount);
     if (l.quantity <= 0 || !amount) return invalid_field("items.quantity", "must be positive and the line at most 10^12");
@@ -152,7 +151,6 @@ checkout_state checkout_decider::evolve(state s, const event& e) {
                    s.shipping_address = x.shipping_address;
                    s.lines = x.lines;
                    s.total = x.total;
-                   s.payment_token = x.payment_token;
                    s.client_key = x.client_key;
                    s.step = step::claiming_cart;
                    s.started_at = s.bound_from = s.updated_at = x.at;

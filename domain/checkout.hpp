@@ -72,7 +72,7 @@ struct checkout_state {
   boost::json::object shipping_address;
   std::vector<checkout_line> lines;
   money total;
-  std::string payment_token;
+  // No card token: it waits in the payment-token vault under the checkout's id, never journaled.
   std::string client_key;  // the Idempotency-Key of the request that started it, if any
   checkout_step step = checkout_step::claiming_cart;
   bool order_placed = false;  // what releasing must undo
@@ -90,7 +90,7 @@ struct checkout_state {
   std::string charge_key() const { return id + "/charge"; }
 };
 BOOST_DESCRIBE_STRUCT(checkout_state, (), (id, exists, cart_id, cart_version, order_id, customer_id, email,
-                                           shipping_address, lines, total, payment_token, client_key, step,
+                                           shipping_address, lines, total, client_key, step,
                                            order_placed, charge_attempts, charge_open, payment_retries,
                                            retry_payment_at, transaction_id, failure, stalled, started_at, bound_from,
                                            updated_at))
@@ -101,7 +101,7 @@ struct start_checkout {
   static constexpr std::string_view type_name = "StartCheckout";
   std::string cart_id; std::int64_t cart_version = 0; std::string order_id; std::string customer_id;
   std::string email; boost::json::object shipping_address; std::vector<checkout_line> lines;
-  std::string payment_token; std::string client_key;
+  std::string client_key;
 };
 struct record_cart_claimed { static constexpr std::string_view type_name = "RecordCartClaimed"; };
 // The cart would not be claimed (changed since it was read, not open, empty): nothing to undo.
@@ -150,7 +150,7 @@ struct abandon_checkout {
 };
 
 BOOST_DESCRIBE_STRUCT(start_checkout, (), (cart_id, cart_version, order_id, customer_id, email, shipping_address,
-                                           lines, payment_token, client_key))
+                                           lines, client_key))
 BOOST_DESCRIBE_STRUCT(record_cart_claimed, (), ())
 BOOST_DESCRIBE_STRUCT(record_cart_refused, (), (code, detail))
 BOOST_DESCRIBE_STRUCT(record_stock_held, (), ())
@@ -174,10 +174,15 @@ using checkout_command =
 
 struct checkout_begun {
   static constexpr std::string_view type_name = "CheckoutBegun";
-  static constexpr int schema_version = 1;
+  // 2: no payment_token (the vault keeps it); a version-1 event's token is ignored when read.
+  static constexpr int schema_version = 2;
   std::string cart_id; std::int64_t cart_version = 0; std::string order_id; std::string customer_id;
   std::string email; boost::json::object shipping_address; std::vector<checkout_line> lines; money total;
-  std::string payment_token; std::string client_key; timestamp at;
+  std::string client_key; timestamp at;
+  // Schema 1 carried the card token: it is dropped when read.
+  static void upcast(boost::json::object& data, int from_version) {
+    if (from_version < 2) data.erase("payment_token");
+  }
 };
 struct checkout_cart_claimed {
   static constexpr std::string_view type_name = "CheckoutCartClaimed";
@@ -238,7 +243,7 @@ struct checkout_stalled {
 };
 
 BOOST_DESCRIBE_STRUCT(checkout_begun, (), (cart_id, cart_version, order_id, customer_id, email, shipping_address,
-                                           lines, total, payment_token, client_key, at))
+                                           lines, total, client_key, at))
 BOOST_DESCRIBE_STRUCT(checkout_cart_claimed, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_stock_held, (), (at))
 BOOST_DESCRIBE_STRUCT(checkout_order_placed, (), (at))
@@ -263,7 +268,7 @@ struct checkout_decider {
   using command = checkout_command;
   using event = checkout_event;
   static constexpr std::string_view stream_type = "checkout";
-  static constexpr int state_schema_version = 2;  // 2: charge attempts counted, stalled
+  static constexpr int state_schema_version = 3;  // 2: charge attempts counted, stalled; 3: no token
 
   static state initial(std::string id);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

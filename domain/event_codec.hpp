@@ -32,6 +32,12 @@ template <class T, class = void>
 struct schema_version_of : std::integral_constant<int, 1> {};
 template <class T>
 struct schema_version_of<T, std::void_t<decltype(T::schema_version)>> : std::integral_constant<int, T::schema_version> {};
+// An event whose schema changed says how to read an older one: `static void upcast(object&, int
+// from_version)` brings the data to the current schema before it is converted.
+template <class T, class = void>
+struct has_upcast : std::false_type {};
+template <class T>
+struct has_upcast<T, std::void_t<decltype(T::upcast(std::declval<boost::json::object&>(), 0))>> : std::true_type {};
 }  // namespace detail
 
 template <class... Events>
@@ -62,6 +68,15 @@ struct event_decoder<std::variant<Events...>> {
         throw codec_error(std::string(type) + " has schema version " + std::to_string(version) +
                           ", this build reads up to " + std::to_string(known));
       try {
+        if constexpr (detail::has_upcast<E>::value) {
+          if (version < known && data.is_object()) {
+            auto current = data.as_object();
+            E::upcast(current, version);
+            out = boost::json::value_to<E>(boost::json::value(std::move(current)));
+            found = true;
+            return;
+          }
+        }
         out = boost::json::value_to<E>(data);
       } catch (const std::exception& ex) {
         throw codec_error(std::string(type) + ": " + ex.what());

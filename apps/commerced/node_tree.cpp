@@ -12,6 +12,7 @@
 #include "adapters/postgres/dead_letter_office.hpp"
 #include "adapters/postgres/idempotency_store.hpp"
 #include "adapters/postgres/order_effects_store.hpp"
+#include "adapters/postgres/payment_token_vault.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -81,6 +82,11 @@ supervisor_spec storage(const config::node_config& config, const std::shared_ptr
     directory->with([&](node_directory::handles& h) { h.idempotency = store; });
     return store;
   }));
+  spec.children.push_back(worker("payment_tokens", [=](caf::actor_system& system) {
+    auto vault = adapters::postgres::spawn_payment_token_vault(system, conninfo, {});
+    directory->with([&](node_directory::handles& h) { h.payment_tokens = vault; });
+    return vault;
+  }));
   return spec;
 }
 
@@ -118,6 +124,7 @@ supervisor_spec entities(const config::node_config& config, const std::shared_pt
         services.dead_letters = h.dead_letters;
         services.peers = h.regions;
         services.payments = h.payments;
+        services.payment_tokens = h.payment_tokens;
         auto region = kind.spawn_region(system, std::move(services), options);
         h.regions.set(kind.stream_type, region);
         return region;
@@ -239,6 +246,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
       services.idempotency = h.idempotency;
       services.views = h.views;
       services.payments = h.payments;
+      services.payment_tokens = h.payment_tokens;
       services.subscriptions = h.subscriptions;
       // /readyz waits for these to catch up.
       for (const auto& kind : actors::kind_modules())

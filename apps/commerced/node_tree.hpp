@@ -2,7 +2,7 @@
 //
 //   commerced        rest_for_one; 3 restarts in 60 s, then it gives up and the node exits non-zero
 //   ├─ storage       one_for_all, escalates at once: journal_writer, journal_reader_N, dead_letters,
-//   │                idempotency_keys
+//   │                idempotency_keys, payment_tokens
 //   ├─ payments      the payment client (retries and circuit breaker of the provider)
 //   ├─ entities      one_for_one, escalates at once: a shard region per kind (actors/kinds/), each
 //   │                supervising its own entities (restart in place from the journal)
@@ -39,6 +39,7 @@ class node_directory {
     std::vector<caf::actor> readers;
     caf::actor dead_letters;
     caf::actor idempotency;
+    caf::actor payment_tokens;
     actors::entity_regions regions;
     caf::actor payments;
     actors::kind_actors views;  // the kinds' read models of lists

@@ -1,6 +1,7 @@
 // Checkout end to end (issue 6): a running node, its PostgreSQL and the sandbox payment
 // provider as separate processes, everything over sockets. What a bug here would cost is
 // money, so each test also looks at the provider's own list of charges.
+#include "adapters/postgres/connection.hpp"
 #include "e2e/shop_fixture.hpp"
 
 #include <chrono>
@@ -50,6 +51,17 @@ TEST_CASE("a checkout charges once, sells the stock, converts the cart and answe
   CHECK(types == std::vector<std::string>{"CheckoutBegun", "CheckoutCartClaimed", "CheckoutStockHeld",
                                           "CheckoutOrderPlaced", "CheckoutChargeAttempted", "CheckoutCharged",
                                      "CheckoutCompleted"});
+  // The card token is never journaled, and the vault that held it lets it go once it is over.
+  commerce::adapters::postgres::connection sql(s.n.db.conninfo());
+  CHECK(sql.query_value("SELECT count(*) FROM events WHERE data::text LIKE '%tok_ok%' OR metadata::text LIKE '%tok_ok%'") ==
+        "0");
+  CHECK(sql.query_value("SELECT count(*) FROM snapshots WHERE data::text LIKE '%tok_ok%'") == "0");
+  auto vault_rows = sql.query_value("SELECT count(*) FROM payment_tokens");
+  for (int i = 0; i < 50 && vault_rows != "0"; ++i) {  // let go of just after the answer
+    std::this_thread::sleep_for(100ms);
+    vault_rows = sql.query_value("SELECT count(*) FROM payment_tokens");
+  }
+  CHECK(vault_rows == "0");
 
   // A converted cart cannot check out again.
   check_problem(s.checkout(cart, "tok_ok"), 409, "cart_not_open");

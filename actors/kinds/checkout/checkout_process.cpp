@@ -12,6 +12,7 @@
 #include "protocols/dead_letters.hpp"
 #include "protocols/entity.hpp"
 #include "protocols/payment.hpp"
+#include "protocols/payment_tokens.hpp"
 
 #include <caf/all.hpp>
 
@@ -182,9 +183,9 @@ void charge(const step_ptr& ctx) {
 // The journaled attempt's one call. Only the provider's yes or no is definitive; anything else
 // (no answer, 5xx, 409 for the key in flight, a lost connection) is reported unavailable and
 // the checkout asks again later with the same key.
-void send_charge(const step_ptr& ctx) {
+void charge_with(const step_ptr& ctx, std::string token) {
   const auto& c = ctx->checkout;
-  protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, c.payment_token,
+  protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, std::move(token),
                                     "order " + c.order_id};
   ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::charge_atom::value, request)
       .then(
@@ -200,6 +201,33 @@ void send_charge(const step_ptr& ctx) {
             }
           },
           [ctx](caf::error& e) { ctx->tell(record_charge_unavailable{true, 1000, ctx->self->system().render(e)}); });
+}
+
+// The card token from the vault (protocols/payment_tokens.hpp), then the call. A token no
+// longer held is definitive only if no earlier attempt may have reached the provider; else the
+// checkout cannot ask again with the same key and waits, stalling for an operator in the end.
+void send_charge(const step_ptr& ctx) {
+  const auto& c = ctx->checkout;
+  const bool earlier_attempt = c.charge_attempts > 1 || c.payment_retries > 0;
+  ctx->self->request(ctx->services->payment_tokens, ctx->options.ask_timeout, caf::get_atom::value, c.id)
+      .then(
+          [ctx, earlier_attempt](std::string& token) {
+            if (!token.empty()) return charge_with(ctx, std::move(token));
+            if (!earlier_attempt)
+              return ctx->tell(record_charge_refused{"payment_token_expired",
+                                                     "the card token is no longer held; check out again"});
+            ctx->tell(record_charge_unavailable{true, 1000, "the card token is no longer held; an earlier attempt "
+                                                            "may have charged, so only the same request may be sent"});
+          },
+          [ctx](caf::error& e) {  // nothing was sent this time
+            ctx->tell(record_charge_unavailable{false, 1000, "payment token vault: " + ctx->self->system().render(e)});
+          });
+}
+
+// A checkout that is over no longer needs its card token.
+void forget_token(const step_ptr& ctx) {
+  if (ctx->services->payment_tokens)
+    caf::anon_send(ctx->services->payment_tokens, caf::delete_atom::value, ctx->checkout.id);
 }
 
 // The operator's alert for a stalled checkout (domain/alert.hpp). Raised again after every
@@ -349,7 +377,9 @@ checkout_react checkout_steps(entity_services services, checkout_process_options
       case checkout_step::committing: return commit(ctx);
       case checkout_step::releasing: return release(ctx);
       case checkout_step::completed:
-      case checkout_step::failed: return;
+      case checkout_step::failed:
+        if (!appended.empty()) forget_token(ctx);  // just finished
+        return;
     }
   };
 }

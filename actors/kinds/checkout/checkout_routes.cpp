@@ -6,6 +6,7 @@
 #include "domain/cart.hpp"
 #include "domain/checkout.hpp"
 #include "domain/order.hpp"
+#include "protocols/payment_tokens.hpp"
 
 #include <algorithm>
 
@@ -98,11 +99,20 @@ void start(const call_ptr& call, const protocols::entity_reply<cart_decider>& ca
   if (email.empty()) return call->respond(rejection_response(invalid_field("email", "is required: the cart has none")));
   const auto suffix = cart.state.id.substr(cart.state.id.find('_') + 1) + "_" + std::to_string(cart.version);
   start_checkout command{cart.state.id, cart.version, "ord_" + suffix, cart.state.customer_id, email,
-                         std::move(body.shipping_address), {}, std::move(body.token),
-                         call->request.header("idempotency-key")};
+                         std::move(body.shipping_address), {}, call->request.header("idempotency-key")};
   for (const auto& [sku, line] : cart.state.lines) command.lines.push_back({sku, line.quantity, line.unit_price});
-  command_entity<checkout_decider>(call, "chk_" + suffix, std::move(command),
-                                   std::nullopt, [call](checkout_reply& started) { follow(call, started.state.id); });
+  // The card token goes to the vault, never into the journal; the checkout finds it there by
+  // its id when it charges. The first token given for a checkout is the one it uses.
+  const auto checkout_id = "chk_" + suffix;
+  call->self
+      ->request(call->services().payment_tokens, call->options().request_timeout, caf::put_atom::value, checkout_id,
+                std::move(body.token))
+      .then(
+          [call, checkout_id, command = std::move(command)]() mutable {
+            command_entity<checkout_decider>(call, checkout_id, std::move(command), std::nullopt,
+                                             [call](checkout_reply& started) { follow(call, started.state.id); });
+          },
+          [call](caf::error& e) { call->respond(unavailable("the payment token vault: " + call->self->system().render(e))); });
 }
 
 // POST /v1/carts/{id}/checkout
