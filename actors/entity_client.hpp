@@ -18,28 +18,31 @@ namespace commerce::actors {
 template <class Decider>
 struct entity_client {
   caf::event_based_actor* self;
-  const entity_regions& regions;
+  caf::actor region;  // the kind's: regions.of<Decider>()
   std::chrono::milliseconds timeout;
+
+  entity_client(caf::event_based_actor* self, const entity_regions& regions, std::chrono::milliseconds timeout)
+      : self(self), region(regions.template of<Decider>()), timeout(timeout) {}
 
   // on_reply(protocols::entity_reply<Decider>&), on_error(caf::error&)
   template <class OnReply, class OnError>
   void command(std::string id, typename Decider::command command, protocols::command_metadata meta,
                std::optional<std::int64_t> expected_version, OnReply on_reply, OnError on_error) const {
-    self->request(regions.template of<Decider>(), timeout,
+    self->request(region, timeout,
                   protocols::entity_command<Decider>{std::move(id), std::move(command), std::move(meta), expected_version})
         .then(std::move(on_reply), std::move(on_error));
   }
 
   template <class OnReply, class OnError>
   void read(std::string id, OnReply on_reply, OnError on_error) const {
-    self->request(regions.template of<Decider>(), timeout, protocols::entity_get<Decider>{std::move(id)})
+    self->request(region, timeout, protocols::entity_get<Decider>{std::move(id)})
         .then(std::move(on_reply), std::move(on_error));
   }
 
   // Waits until the kind's `settled` holds for the entity (a saga's outcome).
   template <class OnReply, class OnError>
   void watch(std::string id, OnReply on_reply, OnError on_error) const {
-    self->request(regions.template of<Decider>(), timeout, protocols::entity_watch<Decider>{std::move(id)})
+    self->request(region, timeout, protocols::entity_watch<Decider>{std::move(id)})
         .then(std::move(on_reply), std::move(on_error));
   }
 };

@@ -125,6 +125,9 @@ decision<checkout_event> checkout_decider::decide(const state& s, const command&
           },
           [&](const record_charge_refused& x) {
             return at(step::charging, [&] {
+              // Nothing was charged either way; only a lost card token is not the card's fault.
+              if (x.code == "payment_token_expired")
+                return checkout_refused{{x.code, x.detail, "", 0, 0}, true, ctx.now};
               return checkout_refused{{"payment_declined", "the payment was declined: " + x.code, "", 0, 0}, true, ctx.now};
             });
           },

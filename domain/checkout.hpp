@@ -1,6 +1,6 @@
 // A checkout: the saga that turns an open cart into a paid order (seed 001's checkout flow with
 // seed 004's idempotent payment). It is a process manager: its state says which step is next,
-// its events record how each step went, and the actor side (actors/checkout_process.cpp) runs
+// its events record how each step went, and the actor side (actors/kinds/checkout/checkout_process.cpp) runs
 // the steps and reports back with the record_* commands. Every step is idempotent, so a step
 // may run twice (after a crash, a lost answer or a resume) without doing anything twice.
 //

@@ -7,7 +7,7 @@
 //
 // Refunds and a cancelled paid order's restock reach outside the order (the provider, the SKUs),
 // so they are the order's own journaled steps: asked for (RefundRequested, OrderCancelled), then
-// run by actors/order_process.cpp and recorded when answered. A crash or a provider outage in
+// run by actors/kinds/order/order_process.cpp and recorded when answered. A crash or a provider outage in
 // between leaves them pending, and the order's deadline runs them again with the same key.
 #pragma once
 
@@ -87,7 +87,7 @@ struct order_state {
   std::string carrier;
   std::string tracking;
   std::vector<status_change> history;
-  // The order's own outside steps (actors/order_process.cpp), journaled before they run.
+  // The order's own outside steps (actors/kinds/order/order_process.cpp), journaled before they run.
   std::vector<pending_refund> pending_refunds;
   std::vector<closed_refund> closed_refunds;
   bool restock_pending = false;  // a cancelled paid order's units go back on hand

@@ -6,7 +6,7 @@
 // a member added to a message travels without another edit.
 //
 // Every wire message is registered with the actor system by its name (add_message_types in
-// protocols/messages.hpp, and each entity kind's own in its registration); a test sends every
+// actors/message_types.cpp, and each entity kind's own in its registration); a test sends every
 // registered type through CAF's serializer and back (tests/actors/wire_test.cpp).
 #pragma once
 

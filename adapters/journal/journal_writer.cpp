@@ -67,6 +67,12 @@ void flush(writer_actor* self) {
 caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store, journal_writer_options options) {
   self->state.store = std::move(store);
   self->state.options = options;
+  // Asked to stop (the node is shutting down): the appends already taken are written first,
+  // so an entity waiting for one gets its answer (and the node's exit waits for this).
+  self->set_exit_handler([self](caf::exit_msg& exit) {
+    flush(self);
+    self->quit(std::move(exit.reason));
+  });
   return {
       [self](protocols::append_atom, append_request& request) -> caf::typed_response_promise<append_result> {
         auto& st = self->state;

@@ -1,5 +1,5 @@
-// payment_sandbox: the sandbox payment provider as a program of its own (adapters/sandbox), so
-// the node reaches it over HTTP exactly as it would a real provider.
+// payment_sandbox: the sandbox payment provider (sandbox_server.cpp) as a program of its own,
+// so the node reaches it over HTTP exactly as it would a real provider.
 //
 //   payment_sandbox [--port N] [--data FILE] [--slow-ms N]
 //

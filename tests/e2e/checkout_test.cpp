@@ -11,7 +11,7 @@ using namespace commerce::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("a checkout charges once, sells the stock, converts the cart and answers the paid order", "[e2e][checkout]") {
-  shop s;
+  shop s(std::map<std::string, std::string>{{"COMMERCED_ENTITIES_SNAPSHOT_EVERY", "2"}});  // the checkout's state is snapshotted too
   s.n.product("mug", 10);
   const auto cart = s.cart_with("mug", 2);
   const auto r = s.checkout(cart, "tok_ok");
@@ -55,6 +55,9 @@ TEST_CASE("a checkout charges once, sells the stock, converts the cart and answe
   commerce::adapters::postgres::connection sql(s.n.db.conninfo());
   CHECK(sql.query_value("SELECT count(*) FROM events WHERE data::text LIKE '%tok_ok%' OR metadata::text LIKE '%tok_ok%'") ==
         "0");
+  for (int i = 0; i < 50 && sql.query_value("SELECT count(*) FROM snapshots WHERE stream_type = 'checkout'") == "0"; ++i)
+    std::this_thread::sleep_for(100ms);  // snapshots are saved after the answer
+  CHECK(sql.query_value("SELECT count(*) FROM snapshots WHERE stream_type = 'checkout'") != "0");
   CHECK(sql.query_value("SELECT count(*) FROM snapshots WHERE data::text LIKE '%tok_ok%'") == "0");
   auto vault_rows = sql.query_value("SELECT count(*) FROM payment_tokens");
   for (int i = 0; i < 50 && vault_rows != "0"; ++i) {  // let go of just after the answer

@@ -49,3 +49,36 @@ TEST_CASE("an unreachable PostgreSQL is a clear error within the timeout", "[pos
   }
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
 }
+
+TEST_CASE("migration 0008 moves the card tokens of unfinished checkouts to the vault and leaves none behind",
+          "[postgres]") {
+  commerce::test::scratch_database db;
+  connection conn(db.conninfo());
+  migrate(conn);
+  // The database as a build before 0008 left it: tokens in CheckoutBegun (schema 1), in a
+  // checkout snapshot and in a stalled checkout's dead letter.
+  conn.exec("DROP TABLE payment_tokens");
+  conn.exec("DELETE FROM schema_migrations WHERE version = 8");
+  const auto begun = [&](const std::string& id, const std::string& token) {
+    conn.exec("INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data) VALUES "
+              "('checkout', '" + id + "', 1, 'CheckoutBegun', 1, '{\"cart_id\":\"c\",\"payment_token\":\"" + token +
+              "\",\"client_key\":\"\"}')");
+  };
+  begun("chk_open", "tok_open");
+  begun("chk_done", "tok_done");
+  conn.exec("INSERT INTO events (stream_type, stream_id, version, event_type, schema_version, data) VALUES "
+            "('checkout', 'chk_done', 2, 'CheckoutCompleted', 1, '{}')");
+  conn.exec("INSERT INTO snapshots (stream_type, stream_id, version, schema_version, data) VALUES "
+            "('checkout', 'chk_open', 1, 2, '{\"payment_token\":\"tok_open\"}')");
+  conn.exec("INSERT INTO dead_letters (target, message_type, payload, reason, attempts, first_failed_at, last_failed_at) "
+            "VALUES ('checkout/chk_open', 'AbandonCheckout', '{\"id\":\"chk_open\",\"state\":{\"payment_token\":\"tok_open\",\"step\":\"charging\"}}', "
+            "'stalled', 1, now(), now())");
+
+  CHECK(migrate(conn) == std::vector<int>{8});
+  CHECK(conn.query_value("SELECT string_agg(checkout_id || '=' || token, ',') FROM payment_tokens") == "chk_open=tok_open");
+  CHECK(conn.query_value("SELECT count(*) FROM events WHERE data::text LIKE '%tok_%'") == "0");
+  CHECK(conn.query_value("SELECT data->>'cart_id' FROM events WHERE stream_id = 'chk_open'") == "c");  // the rest stays
+  CHECK(conn.query_value("SELECT count(*) FROM snapshots WHERE stream_type = 'checkout'") == "0");
+  CHECK(conn.query_value("SELECT payload::text LIKE '%tok_%' FROM dead_letters") == "f");
+  CHECK(conn.query_value("SELECT payload #>> '{state,step}' FROM dead_letters") == "charging");
+}

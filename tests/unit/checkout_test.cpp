@@ -652,3 +652,14 @@ TEST_CASE("a stalled checkout that has charged is resumed, never abandoned", "[c
   REQUIRE(d.accepted());
   CHECK(std::holds_alternative<checkout_resumed>(d.events().at(0)));  // within its new bound
 }
+
+TEST_CASE("a card token no longer held fails the checkout as such, not as a declined card", "[checkout]") {
+  auto s = charging();
+  accept(s, record_charge_refused{"payment_token_expired", "the card token is no longer held"}, at_ms(base + 4));
+  CHECK(s.step == checkout_step::releasing);
+  REQUIRE(s.failure);
+  CHECK(s.failure->code == "payment_token_expired");
+  auto declined = charging();
+  accept(declined, record_charge_refused{"card_declined", "no"}, at_ms(base + 4));
+  CHECK(declined.failure->code == "payment_declined");
+}

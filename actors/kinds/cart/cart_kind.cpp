@@ -13,7 +13,10 @@ caf::actor spawn_cart_region(caf::actor_system& system, entity_services services
   const auto ttl = options.cart_reservation_ttl;
   entity_kind<cart_decider> kind;
   kind.timers = [ttl](const cart_state& s) { return timers_named("reservations", cart_decider::next_deadline(s, ttl)); };
-  kind.on_timer = [ttl](const std::string&) { return cart_command{expire_cart_reservations{ttl.count()}}; };
+  kind.on_timer = [ttl](const std::string& name) -> std::optional<cart_command> {
+    if (name == "reservations") return cart_command{expire_cart_reservations{ttl.count()}};
+    return std::nullopt;
+  };
   return spawn_kind_region(system, std::move(kind), std::move(services), options);
 }
 }  // namespace

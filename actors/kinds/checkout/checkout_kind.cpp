@@ -22,7 +22,10 @@ caf::actor spawn_checkout_region(caf::actor_system& system, entity_services serv
   kind.timers = [resume_after](const checkout_state& s) {
     return timers_named("resume", checkout_decider::next_deadline(s, resume_after));
   };
-  kind.on_timer = [give_up_after](const std::string&) { return checkout_command{resume_checkout{give_up_after}}; };
+  kind.on_timer = [give_up_after](const std::string& name) -> std::optional<checkout_command> {
+    if (name == "resume") return checkout_command{resume_checkout{give_up_after}};
+    return std::nullopt;
+  };
   kind.react = checkout_steps(services, process);
   kind.settled = checkout_decider::answerable;
   return spawn_kind_region(system, std::move(kind), std::move(services), options);

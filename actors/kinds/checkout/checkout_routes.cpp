@@ -8,7 +8,6 @@
 #include "domain/order.hpp"
 #include "protocols/payment_tokens.hpp"
 
-#include <algorithm>
 
 namespace commerce::actors {
 namespace {

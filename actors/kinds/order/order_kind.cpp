@@ -18,7 +18,10 @@ caf::actor spawn_order_region(caf::actor_system& system, entity_services service
   kind.timers = [retry_after](const order_state& s) {
     return timers_named("steps", order_decider::next_deadline(s, retry_after));
   };
-  kind.on_timer = [](const std::string&) { return order_command{resume_order_steps{}}; };
+  kind.on_timer = [](const std::string& name) -> std::optional<order_command> {
+    if (name == "steps") return order_command{resume_order_steps{}};
+    return std::nullopt;
+  };
   kind.react = order_steps(services, {});
   kind.settled = order_decider::settled;
   return spawn_kind_region(system, std::move(kind), std::move(services), options);

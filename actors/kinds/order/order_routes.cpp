@@ -1,6 +1,6 @@
 // Order routes of API.md. Lifecycle steps (fulfil, ship, deliver) are one command to the order.
 // Cancel and refund reach the SKUs' stock and the payment provider through the order's own
-// journaled steps (actors/order_process.cpp): the call records what is asked and waits a while
+// journaled steps (actors/kinds/order/order_process.cpp): the call records what is asked and waits a while
 // for it to be done; a crash or an outage in between never loses it.
 #include "actors/gateway_call.hpp"
 #include "domain/order.hpp"

@@ -13,7 +13,10 @@ using namespace domain;
 caf::actor spawn_product_region(caf::actor_system& system, entity_services services, const entity_kinds_options& options) {
   entity_kind<inventory_decider> kind;
   kind.timers = [](const inventory_state& s) { return timers_named("reservations", inventory_decider::next_deadline(s)); };
-  kind.on_timer = [](const std::string&) { return inventory_command{expire_reservations{}}; };
+  kind.on_timer = [](const std::string& name) -> std::optional<inventory_command> {
+    if (name == "reservations") return inventory_command{expire_reservations{}};
+    return std::nullopt;
+  };
   return spawn_kind_region(system, std::move(kind), std::move(services), options);
 }
 
