@@ -219,7 +219,7 @@ std::string quote(const std::string& v) {
 
 }  // namespace
 
-std::string postgres_config::conninfo() const {
+std::string postgres_config::conninfo(const std::string& session_settings) const {
   // libpq counts these in whole seconds; round up, so that 1500ms never becomes 1s. A zero
   // (a config not loaded from the defaults) leaves libpq's own default.
   const auto whole_seconds = [](std::chrono::milliseconds d) { return std::to_string((d.count() + 999) / 1000); };
@@ -230,7 +230,9 @@ std::string postgres_config::conninfo() const {
   if (keepalives_interval.count() > 0) s += " keepalives_interval=" + whole_seconds(keepalives_interval);
   if (keepalives_count > 0) s += " keepalives_count=" + std::to_string(keepalives_count);
   if (tcp_user_timeout.count() > 0) s += " tcp_user_timeout=" + std::to_string(tcp_user_timeout.count());
-  s += " options='-c statement_timeout=" + std::to_string(statement_timeout.count()) + "'";
+  s += " options='-c statement_timeout=" + std::to_string(statement_timeout.count());
+  if (!session_settings.empty()) s += " -c " + session_settings;
+  s += "'";
   if (!password.empty()) s += " password=" + quote(password);
   return s;
 }

@@ -42,8 +42,9 @@ struct postgres_config {
   std::chrono::milliseconds tcp_user_timeout{};
   std::chrono::milliseconds statement_timeout{};
 
-  // A libpq connection string (keyword = value form, values quoted) with the settings above.
-  std::string conninfo() const;
+  // A libpq connection string (keyword = value form, values quoted) with the settings above;
+  // `session_settings` ("name=value", no spaces) is one more setting for the session.
+  std::string conninfo(const std::string& session_settings = "") const;
 };
 
 struct redis_config {

@@ -82,8 +82,12 @@ supervisor_spec storage(const config::node_config& config, const std::shared_ptr
     directory->with([&](node_directory::handles& h) { h.idempotency = store; });
     return store;
   }));
+  // Its commits do not wait for the disk: a PostgreSQL crash may lose the last fraction of a
+  // second of tokens, and a checkout that then finds none fails before charging
+  // (payment_token_expired) — never a double charge — while every checkout saves two fsyncs.
+  const auto vault_conninfo = config.postgres.conninfo("synchronous_commit=off");
   spec.children.push_back(worker("payment_tokens", [=](caf::actor_system& system) {
-    auto vault = adapters::postgres::spawn_payment_token_vault(system, conninfo, {});
+    auto vault = adapters::postgres::spawn_payment_token_vault(system, vault_conninfo, {});
     directory->with([&](node_directory::handles& h) { h.payment_tokens = vault; });
     return vault;
   }));

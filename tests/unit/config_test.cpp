@@ -108,6 +108,9 @@ TEST_CASE("PostgreSQL connections carry keepalives, TCP and statement timeouts",
   CHECK(tuned.postgres.conninfo().find("statement_timeout=1500'") != std::string::npos);
   CHECK(tuned.postgres.conninfo().find("keepalives_idle=2 ") != std::string::npos);  // whole seconds, rounded up
   CHECK(tuned.postgres.conninfo().find("tcp_user_timeout") == std::string::npos);   // 0: the system's default
+  // One more session setting goes into the same options (the vault's synchronous_commit).
+  CHECK(tuned.postgres.conninfo("synchronous_commit=off").find("options='-c statement_timeout=1500 -c synchronous_commit=off'") !=
+        std::string::npos);
   CHECK_THROWS_AS(load(std::nullopt, fake_env({{"COMMERCED_POSTGRES_KEEPALIVES_COUNT", "0"}})), config_error);
 }
 
