@@ -191,6 +191,9 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
 
   constexpr int skus = 100;
   std::map<std::string, int> acknowledged;
+  // Answered storage_unavailable: not applied, but a commit whose answer PostgreSQL's death cut
+  // off may still have landed (the journal says its outcome is unknown): 503 means "maybe".
+  std::map<std::string, int> maybe;
   pg_node node(conninfo);
   caf::scoped_actor self{*node.system};
   auto sku = [](int i) { return "SKU-" + std::to_string(i); };
@@ -215,7 +218,7 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
           [&](protocols::entity_reply<inventory_decider>& reply) {
             r.slowest = std::max(r.slowest, clock_type::now() - started);
             if (reply.status == entity_status::accepted) ++acknowledged[reply.state.sku], ++r.accepted;
-            else if (reply.status == entity_status::storage_unavailable) ++r.unavailable;
+            else if (reply.status == entity_status::storage_unavailable) ++maybe[reply.state.sku], ++r.unavailable;
             else ++r.other;
           },
           [&](caf::error&) { ++r.other; },
@@ -250,14 +253,16 @@ TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery with
   REQUIRE(recovered);
   for (int i = 0; i < 3; ++i) CHECK(round().accepted == skus);
 
-  // Every acknowledged command is in the journal, and the entities agree with it.
+  // Every acknowledged command is in the journal, nothing else is but what may have landed, and
+  // the entities agree with the journal.
   adapters::postgres_journal journal(conninfo);
   pg_node fresh(conninfo);
   for (int i = 0; i < skus; ++i) {
     const auto events = journal.read_stream("product", sku(i), 1, 100'000);
     const auto adjusted = std::count_if(events.begin(), events.end(),
                                         [](const auto& e) { return e.event_type == "StockAdjusted"; });
-    CHECK(adjusted == acknowledged[sku(i)]);
+    CHECK(adjusted >= acknowledged[sku(i)]);
+    CHECK(adjusted <= acknowledged[sku(i)] + maybe[sku(i)]);
     CHECK(node.ask<inventory_decider>(node.regions.of<inventory_decider>(), sku(i), std::nullopt).state.on_hand == adjusted);
     CHECK(fresh.ask<inventory_decider>(fresh.regions.of<inventory_decider>(), sku(i), std::nullopt).state.on_hand == adjusted);
   }
