@@ -239,8 +239,10 @@ void alert_stalled(const step_ptr& ctx, const std::string& detail) {
   raise_alert alert{"checkout_stalled", std::string(checkout_decider::stream_type) + "/" + c.id,
                     "checkout " + c.id + " (order " + c.order_id + ") stalled at step " +
                         std::string(to_string(c.step)) + ": " + detail +
-                        (charged ? "; it has charged: resume it once the cause is fixed"
-                                 : "; abandon it to release its stock, order and cart")};
+                        (charged               ? "; it has charged: resume it once the cause is fixed"
+                         : c.charge_attempts > 0 ? "; a charge may have reached the provider: look there for " +
+                                                       c.charge_key() + " before abandoning it"
+                                                 : "; abandon it to release its stock, order and cart")};
   ask<alert_decider>(ctx, "checkout-stalled-" + c.id, std::move(alert),
                      [ctx](answer a) {
                        if (!a.accepted()) warn(ctx, "raise the stall's alert", a);
