@@ -1,12 +1,17 @@
 // What every entity of every kind uses: the journal's writer and readers, the clock its
 // decisions see, and the dead-letter office; process managers (the checkout) also reach other
-// kinds' regions and the payment client. Light, so wiring code need not include the entity.
+// kinds' regions and the payment client. Each is found by name when used (service_directory),
+// so a restarted writer or office is picked up without restarting the entities. Light, so
+// wiring code need not include the entity.
 #pragma once
 
 #include "actors/entity_regions.hpp"
+#include "actors/service_directory.hpp"
 #include "domain/time.hpp"
-
-#include <caf/actor.hpp>
+#include "protocols/dead_letters.hpp"
+#include "protocols/journal.hpp"
+#include "protocols/payment.hpp"
+#include "protocols/payment_tokens.hpp"
 
 #include <functional>
 #include <vector>
@@ -14,13 +19,15 @@
 namespace commerce::actors {
 
 struct entity_services {
-  caf::actor writer;
-  std::vector<caf::actor> readers;  // an entity always uses the same one, chosen by its id
-  caf::actor dead_letters;          // without one, dead-lettered commands are only logged
+  service<protocols::journal_writer_actor> writer;
+  // An entity always uses the same one, chosen by its id.
+  std::vector<service<protocols::journal_reader_actor>> readers;
+  // Without one, dead-lettered commands are only logged.
+  service<protocols::dead_letter_office_actor> dead_letters;
   std::function<domain::timestamp()> clock;  // none: the system clock
-  entity_regions peers;  // for process managers: the regions started before theirs
-  caf::actor payments;   // for process managers: the payment client (protocols/payment.hpp)
-  caf::actor payment_tokens;  // the checkout: the card-token vault (protocols/payment_tokens.hpp)
+  entity_regions peers;  // for process managers: the regions of the other kinds
+  service<protocols::payment_client_actor> payments;  // for process managers
+  service<protocols::payment_token_vault_actor> payment_tokens;  // the checkout's card tokens
 };
 
 }  // namespace commerce::actors

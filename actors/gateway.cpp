@@ -121,7 +121,7 @@ http_response not_ready(const std::string& detail) {
 // the read models have caught up with the journal as it was when they started: until then the
 // lists would be missing entities.
 void readyz(const call_ptr& call) {
-  call->self->request(call->services().readers.front(), std::chrono::seconds(2), protocols::ping_atom::value)
+  call->self->request(call->services().readers.front().get(), std::chrono::seconds(2), protocols::ping_atom::value)
       .then(
           [call]() {
             const auto& feeds = call->services().read_model_feeds;
@@ -142,7 +142,7 @@ void readyz(const call_ptr& call) {
               call->respond(not_ready(detail));
             };
             for (const auto& feed : feeds)
-              call->self->request(feed, std::chrono::seconds(2), caf::get_atom::value)
+              call->self->request(feed.get(), std::chrono::seconds(2), caf::get_atom::value)
                   .then(
                       [state, done](protocols::subscription_status& s) {
                         if (!s.caught_up)
@@ -182,7 +182,7 @@ void metrics_text(const call_ptr& call) {
     }
     call->respond(std::move(r));
   };
-  const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
+  const auto root = call->services().supervision_root.get();
   if (!root) return answer(nullptr);
   call->self->request(root, call->options().request_timeout, caf::get_atom::value)
       .then([answer](supervision::supervision_tree& tree) { answer(&tree); },

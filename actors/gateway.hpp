@@ -6,6 +6,7 @@
 
 #include "actors/kinds/kind_module.hpp"
 #include "common/http_message.hpp"
+#include "protocols/idempotency.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -32,15 +33,16 @@ struct gateway_options {
 // /readyz answers 503 until every subscription in `read_model_feeds` has caught up.
 struct gateway_services {
   entity_regions regions;
-  std::vector<caf::actor> readers;
-  caf::actor dead_letters;
-  caf::actor idempotency;
+  std::vector<service<protocols::journal_reader_actor>> readers;
+  service<protocols::dead_letter_office_actor> dead_letters;
+  service<protocols::idempotency_store_actor> idempotency;
   kind_actors views;
-  caf::actor payments;
-  caf::actor payment_tokens;  // the card-token vault: a checkout's token waits there, unjournaled
-  std::map<std::string, caf::actor> subscriptions;
-  std::vector<caf::actor> read_model_feeds;
-  std::function<caf::actor()> supervision_root;
+  service<protocols::payment_client_actor> payments;
+  // The card-token vault: a checkout's token waits there, unjournaled.
+  service<protocols::payment_token_vault_actor> payment_tokens;
+  std::map<std::string, service<caf::actor>> subscriptions;
+  std::vector<service<caf::actor>> read_model_feeds;
+  service<caf::actor> supervision_root;
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

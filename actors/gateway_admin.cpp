@@ -49,7 +49,7 @@ const char* status_name(protocols::entity_status s) {
 }
 
 void admin_actors(const call_ptr& call) {
-  const auto root = call->services().supervision_root ? call->services().supervision_root() : caf::actor();
+  const auto root = call->services().supervision_root.get();
   if (!root) return call->respond(unavailable("the supervision tree is not running"));
   call->self->request(root, call->options().request_timeout, caf::get_atom::value)
       .then([call](supervision::supervision_tree& tree) { call->respond(json_response(200, tree_json(tree))); },
@@ -59,7 +59,7 @@ void admin_actors(const call_ptr& call) {
 // The circuit breakers of the node's outside calls (the payment provider's, for now).
 void breakers(const call_ptr& call) {
   if (!call->services().payments) return call->respond(json_response(200, {{"items", boost::json::array{}}}));
-  call->self->request(call->services().payments, call->options().request_timeout, caf::get_atom::value)
+  call->self->request(call->services().payments.get(), call->options().request_timeout, caf::get_atom::value)
       .then(
           [call](protocols::breaker_report& b) {
             boost::json::array items{{{"name", b.name}, {"state", b.state}, {"retry_in_ms", b.retry_in_ms}}};
@@ -73,7 +73,7 @@ void list_dead_letters(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
   call->self
-      ->request(call->services().dead_letters, call->options().request_timeout, caf::get_atom::value, after,
+      ->request(call->services().dead_letters.get(), call->options().request_timeout, caf::get_atom::value, after,
                 static_cast<std::uint64_t>(limit))
       .then(
           [call, limit](std::vector<protocols::dead_letter>& letters) {
@@ -98,7 +98,7 @@ http_response office_failure(const call_ptr& call, const caf::error& e) {
 void retry_dead_letter(const call_ptr& call) {
   const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters, call->options().request_timeout, protocols::retry_atom::value, *id)
+  call->self->request(call->services().dead_letters.get(), call->options().request_timeout, protocols::retry_atom::value, *id)
       .then(
           [call](protocols::dead_letter& letter) {
             const auto slash = letter.target.find('/');
@@ -113,9 +113,9 @@ void retry_dead_letter(const call_ptr& call) {
             if (kind == "subscription") {
               const auto found = services.subscriptions.find(letter.target.substr(slash + 1));
               if (found != services.subscriptions.end())
-                return call->self->request(found->second, call->options().request_timeout, protocols::retry_atom::value, letter)
+                return call->self->request(found->second.get(), call->options().request_timeout, protocols::retry_atom::value, letter)
                     .then([delivered]() { delivered("accepted"); }, failed);
-            } else if (const auto& region = services.regions.of(kind)) {
+            } else if (const auto region = services.regions.of(kind)) {
               return call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
                   .then([delivered](protocols::entity_status status) { delivered(status_name(status)); }, failed);
             }
@@ -127,7 +127,7 @@ void retry_dead_letter(const call_ptr& call) {
 void discard_dead_letter(const call_ptr& call) {
   const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters, call->options().request_timeout, caf::delete_atom::value, *id)
+  call->self->request(call->services().dead_letters.get(), call->options().request_timeout, caf::delete_atom::value, *id)
       .then([call](protocols::dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
             [call](caf::error& e) { call->respond(office_failure(call, e)); });
 }
@@ -143,7 +143,7 @@ void entity_events(const call_ptr& call) {
   if (!from || *from < 1)
     return call->respond(rejection_response(domain::invalid_field("from", "must be a version of 1 or more")));
   const auto& readers = call->services().readers;
-  const auto& reader = readers[std::hash<std::string>{}(call->param("id")) % readers.size()];
+  const auto reader = readers[std::hash<std::string>{}(call->param("id")) % readers.size()].get();
   call->self
       ->request(reader, call->options().request_timeout, protocols::load_atom::value, kind, call->param("id"), *from,
                 false)

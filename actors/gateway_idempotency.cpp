@@ -43,7 +43,7 @@ http_response replayed(const stored_response& s) {
 }
 
 // From now on the call's answer goes through the store first.
-void keep_answer(const call_ptr& call, const caf::actor& store, const std::string& key, const std::string& owner) {
+void keep_answer(const call_ptr& call, const protocols::idempotency_store_actor& store, const std::string& key, const std::string& owner) {
   call->respond = [self = call->self, store, key, owner, respond = std::move(call->respond),
                    timeout = call->options().request_timeout](http_response r) {
     if (!worth_keeping(r)) {
@@ -75,8 +75,8 @@ void keep_answer(const call_ptr& call, const caf::actor& store, const std::strin
 
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&)) {
   const auto& key = call->request.header("idempotency-key");
-  const auto& store = call->services().idempotency;
-  if (key.empty() || !store) return handle(call);
+  if (key.empty() || !call->services().idempotency) return handle(call);
+  const auto store = call->services().idempotency.get();
   if (key.size() > max_key_length)
     return call->respond(rejection_response(domain::invalid_field("Idempotency-Key", "must be 1 to 255 characters")));
   auto fingerprint = call->request.method + ' ' + call->request.target + '\n' + call->request.body;

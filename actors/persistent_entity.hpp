@@ -182,9 +182,9 @@ inline std::vector<protocols::timer_change> timer_changes(const stored_timers& b
 }
 
 template <class Decider>
-const caf::actor& reader_for(entity_actor<Decider>* self) {
+protocols::journal_reader_actor reader_for(entity_actor<Decider>* self) {
   const auto& readers = self->state.runtime->services.readers;
-  return readers[std::hash<std::string>{}(self->state.id) % readers.size()];
+  return readers[std::hash<std::string>{}(self->state.id) % readers.size()].get();
 }
 
 template <class Decider>
@@ -238,7 +238,7 @@ void give_up_on(entity_actor<Decider>* self, pending_command<Decider>& p, const 
                                   services.clock().ms_since_epoch);
     log::error("command dead-lettered", {{"entity", letter.target}, {"command", letter.message_type},
                                          {"attempts", letter.attempts}, {"error", reason}});
-    if (services.dead_letters) caf::anon_send(services.dead_letters, caf::put_atom::value, std::move(letter));
+    if (auto office = services.dead_letters.get()) caf::anon_send(office, caf::put_atom::value, std::move(letter));
   }
   reply(p, st, protocols::entity_status::faulted);
 }
@@ -331,7 +331,7 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
       state_changed(self, done.events);
       const auto every = st.runtime->kind.settings.snapshot_every;
       if (every > 0 && st.version - st.snapshot_version >= every) {
-        self->send(st.runtime->services.writer, protocols::save_atom::value,
+        self->send(st.runtime->services.writer.get(), protocols::save_atom::value,
                    protocols::snapshot{std::string(Decider::stream_type), st.id, st.version,
                                        Decider::state_schema_version,
                                        boost::json::serialize(boost::json::value_from(st.state))});
@@ -414,7 +414,7 @@ void decide_and_append(entity_actor<Decider>* self, pending_command<Decider>& p)
   }
   request.timers = timer_changes(st.timers, timers);
   st.append = in_flight_append<Decider>{std::move(p), std::move(next), decision.events(), std::move(timers)};
-  self->request(rt.services.writer, rt.kind.settings.journal_timeout, protocols::append_atom::value, std::move(request))
+  self->request(rt.services.writer.get(), rt.kind.settings.journal_timeout, protocols::append_atom::value, std::move(request))
       .then([self](protocols::append_result& result) { append_done(self, result); },
             [self](caf::error&) {
               // No answer in time: the events may or may not have landed. Nothing is applied; the

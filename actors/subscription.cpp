@@ -26,7 +26,7 @@ struct progress_gauges {
 };
 
 struct subscription_state {
-  caf::actor reader, writer, handler, dead_letters;
+  subscription_services services;
   subscription_options options;
   protocols::checkpoint at;
   bool loaded = false;  // `at` came from the store: never start from scratch by mistake
@@ -91,7 +91,7 @@ void moved_to(subscription_actor* self, protocols::checkpoint last) {
 void advance_to(subscription_actor* self, protocols::checkpoint last) {
   auto& st = self->state;
   if (!st.options.keep_checkpoint) return moved_to(self, last);
-  self->request(st.writer, st.options.timeout, protocols::save_atom::value, st.options.name, last)
+  self->request(st.services.writer.get(), st.options.timeout, protocols::save_atom::value, st.options.name, last)
       .then([self, last]() { moved_to(self, last); },
             [self](caf::error& e) { retry_later(self, "save checkpoint", e); });
 }
@@ -116,11 +116,11 @@ void park(subscription_actor* self, const protocols::stored_event& e, const std:
   letter.attempts = st.failures + 1;
   const boost::json::object where{{"subscription", st.options.name}, {"position", e.position}, {"type", e.event_type},
                                   {"error", reason}};
-  if (!st.dead_letters) {
+  if (!st.services.dead_letters) {
     log::error("event skipped (no dead-letter office)", where);
     return advance_to(self, last);
   }
-  self->request(st.dead_letters, st.options.timeout, caf::put_atom::value, std::move(letter))
+  self->request(st.services.dead_letters.get(), st.options.timeout, caf::put_atom::value, std::move(letter))
       .then(
           [self, last, where](std::int64_t id) {
             auto fields = where;
@@ -149,7 +149,7 @@ void refused(subscription_actor* self, std::vector<protocols::stored_event> even
 void deliver(subscription_actor* self, std::vector<protocols::stored_event> events) {
   auto& st = self->state;
   const protocols::checkpoint last{events.back().transaction_id, events.back().position};
-  self->request(st.handler, st.options.timeout, protocols::deliver_atom::value, events)
+  self->request(st.services.handler, st.options.timeout, protocols::deliver_atom::value, events)
       .then([self, last]() { advance_to(self, last); },
             [self, events](caf::error& e) mutable { refused(self, std::move(events), e); });
 }
@@ -158,7 +158,7 @@ void deliver(subscription_actor* self, std::vector<protocols::stored_event> even
 // behind it is; one question in flight, then again after status_interval.
 void refresh_status(subscription_actor* self) {
   auto& st = self->state;
-  self->request(st.reader, st.options.timeout, protocols::head_atom::value, st.at)
+  self->request(st.services.reader.get(), st.options.timeout, protocols::head_atom::value, st.at)
       .then(
           [self](protocols::journal_head& h) {
             auto& st = self->state;
@@ -190,13 +190,9 @@ protocols::stored_event unparked(const protocols::dead_letter& letter) {
   return e;
 }
 
-caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::actor writer, caf::actor handler,
-                           caf::actor dead_letters, subscription_options options) {
+caf::behavior subscription(subscription_actor* self, subscription_services services, subscription_options options) {
   auto& st = self->state;
-  st.reader = std::move(reader);
-  st.writer = std::move(writer);
-  st.handler = std::move(handler);
-  st.dead_letters = std::move(dead_letters);
+  st.services = std::move(services);
   st.options = std::move(options);
   auto& registry = metrics::registry::global();
   const metrics::labels labels{{"subscription", st.options.name}};
@@ -219,7 +215,7 @@ caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::act
         auto& st = self->state;
         if (!st.loaded && !st.options.keep_checkpoint) st.loaded = true;  // from the start: `at` is {0, 0}
         if (!st.loaded) {
-          self->request(st.reader, st.options.timeout, protocols::load_atom::value, st.options.name)
+          self->request(st.services.reader.get(), st.options.timeout, protocols::load_atom::value, st.options.name)
               .then(
                   [self](protocols::checkpoint& at) {
                     auto& st = self->state;
@@ -233,7 +229,7 @@ caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::act
           return;
         }
         const std::uint64_t limit = st.one_by_one_until ? 1 : st.options.batch;
-        self->request(st.reader, st.options.timeout, protocols::read_atom::value, st.at, limit)
+        self->request(st.services.reader.get(), st.options.timeout, protocols::read_atom::value, st.at, limit)
             .then(
                 [self](std::vector<protocols::stored_event>& events) {
                   auto& st = self->state;
@@ -272,7 +268,7 @@ caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::act
                                                               " is not an event: " + e.what());
         }
         auto promise = self->make_response_promise<caf::unit_t>();
-        self->request(self->state.handler, self->state.options.timeout, protocols::deliver_atom::value,
+        self->request(self->state.services.handler, self->state.options.timeout, protocols::deliver_atom::value,
                       std::vector<protocols::stored_event>{std::move(event)})
             .then([promise]() mutable { promise.deliver(caf::unit); },
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
@@ -283,10 +279,9 @@ caf::behavior subscription(subscription_actor* self, caf::actor reader, caf::act
 
 }  // namespace
 
-caf::actor spawn_subscription(caf::actor_system& system, caf::actor reader, caf::actor writer, caf::actor handler,
-                              caf::actor dead_letters, subscription_options options) {
-  return system.spawn(subscription, std::move(reader), std::move(writer), std::move(handler), std::move(dead_letters),
-                      std::move(options));
+caf::actor spawn_subscription(caf::actor_system& system, subscription_services services,
+                              subscription_options options) {
+  return system.spawn(subscription, std::move(services), std::move(options));
 }
 
 }  // namespace commerce::actors

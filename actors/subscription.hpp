@@ -23,6 +23,10 @@
 //   request(subscription, t, get_atom) -> protocols::subscription_status
 #pragma once
 
+#include "actors/service_directory.hpp"
+#include "protocols/dead_letters.hpp"
+#include "protocols/journal.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
@@ -43,8 +47,14 @@ struct subscription_options {
   bool keep_checkpoint = true;
 };
 
-// `dead_letters` may be invalid: parked events are then only logged.
-caf::actor spawn_subscription(caf::actor_system& system, caf::actor reader, caf::actor writer, caf::actor handler,
-                              caf::actor dead_letters, subscription_options options);
+struct subscription_services {
+  service<protocols::journal_reader_actor> reader;
+  service<protocols::journal_writer_actor> writer;  // stores the checkpoint
+  caf::actor handler;                               // protocols/subscription.hpp
+  service<protocols::dead_letter_office_actor> dead_letters;  // none: parked events are only logged
+};
+
+caf::actor spawn_subscription(caf::actor_system& system, subscription_services services,
+                              subscription_options options);
 
 }  // namespace commerce::actors

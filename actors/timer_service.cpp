@@ -16,7 +16,8 @@ using tick_atom = caf::tick_atom;
 using timer_key = std::tuple<std::string, std::string, std::string, std::int64_t>;
 
 struct timer_service_state {
-  caf::actor reader, writer;
+  service<protocols::journal_reader_actor> reader;
+  service<protocols::journal_writer_actor> writer;
   entity_regions regions;
   timer_service_options options;
   std::function<domain::timestamp()> clock;
@@ -32,7 +33,8 @@ void deliver(timer_service_actor* self, const protocols::due_timer& timer) {
   auto& st = self->state;
   const auto region = st.regions.of(timer.stream_type);
   if (!region) {
-    log::warn("timer for an unknown entity kind", {{"stream_type", timer.stream_type}, {"stream_id", timer.stream_id}});
+    // An unknown kind, or its region is restarting: the next poll tries again.
+    log::warn("no region for a due timer", {{"stream_type", timer.stream_type}, {"stream_id", timer.stream_id}});
     return;
   }
   if (!st.delivering.insert(key_of(timer)).second) return;
@@ -45,7 +47,7 @@ void deliver(timer_service_actor* self, const protocols::due_timer& timer) {
             using protocols::entity_status;
             if (status == entity_status::accepted || status == entity_status::rejected ||
                 status == entity_status::faulted)
-              self->send(self->state.writer, protocols::clear_atom::value, timer);
+              self->send(self->state.writer.get(), protocols::clear_atom::value, timer);
           },
           [self, timer](caf::error& e) {
             self->state.delivering.erase(key_of(timer));
@@ -54,7 +56,8 @@ void deliver(timer_service_actor* self, const protocols::due_timer& timer) {
           });
 }
 
-caf::behavior timer_service(timer_service_actor* self, caf::actor reader, caf::actor writer, entity_regions regions,
+caf::behavior timer_service(timer_service_actor* self, service<protocols::journal_reader_actor> reader,
+                            service<protocols::journal_writer_actor> writer, entity_regions regions,
                             timer_service_options options, std::function<domain::timestamp()> clock) {
   auto& st = self->state;
   st.reader = std::move(reader);
@@ -66,7 +69,7 @@ caf::behavior timer_service(timer_service_actor* self, caf::actor reader, caf::a
   return {
       [self](tick_atom) {
         auto& st = self->state;
-        self->request(st.reader, st.options.timeout, protocols::due_atom::value, st.clock().ms_since_epoch,
+        self->request(st.reader.get(), st.options.timeout, protocols::due_atom::value, st.clock().ms_since_epoch,
                       static_cast<std::uint64_t>(st.options.batch))
             .then(
                 [self](std::vector<protocols::due_timer>& due) {
@@ -83,8 +86,9 @@ caf::behavior timer_service(timer_service_actor* self, caf::actor reader, caf::a
 
 }  // namespace
 
-caf::actor spawn_timer_service(caf::actor_system& system, caf::actor reader, caf::actor writer,
-                               entity_regions regions, timer_service_options options,
+caf::actor spawn_timer_service(caf::actor_system& system, service<protocols::journal_reader_actor> reader,
+                               service<protocols::journal_writer_actor> writer, entity_regions regions,
+                               timer_service_options options,
                                std::function<domain::timestamp()> clock) {
   return system.spawn(timer_service, std::move(reader), std::move(writer), std::move(regions), options,
                       std::move(clock));

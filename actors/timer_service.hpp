@@ -21,8 +21,9 @@ struct timer_service_options {
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
 };
 
-caf::actor spawn_timer_service(caf::actor_system& system, caf::actor reader, caf::actor writer,
-                               entity_regions regions, timer_service_options options,
+caf::actor spawn_timer_service(caf::actor_system& system, service<protocols::journal_reader_actor> reader,
+                               service<protocols::journal_writer_actor> writer, entity_regions regions,
+                               timer_service_options options,
                                std::function<domain::timestamp()> clock = {});
 
 }  // namespace commerce::actors

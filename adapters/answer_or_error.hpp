@@ -13,13 +13,19 @@
 
 #include <exception>
 #include <stdexcept>
+#include <type_traits>
 
 namespace commerce::adapters {
 
 template <class Call>
 auto answer_or_error(const char* what, Call call) -> caf::result<decltype(call())> {
   try {
-    return call();
+    if constexpr (std::is_void_v<decltype(call())>) {
+      call();
+      return {};
+    } else {
+      return call();
+    }
   } catch (const std::invalid_argument& e) {
     return caf::make_error(caf::sec::invalid_argument, e.what());
   } catch (const std::exception& e) {

@@ -102,8 +102,8 @@ double postgres_cpu_seconds() {
 struct node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor writer;
-  std::vector<caf::actor> readers;
+  protocols::journal_writer_actor writer;
+  std::vector<protocols::journal_reader_actor> readers;
   actors::entity_regions regions;
 
   node(const std::string& conninfo, std::int64_t snapshot_every) {
@@ -117,13 +117,16 @@ struct node {
     actors::entity_kinds_options options;
     options.passivate_after = std::chrono::hours(1);
     options.snapshot_every = snapshot_every;
-    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}, {}, {}}, options);
+    actors::entity_services services;
+    services.writer = writer;
+    services.readers.assign(readers.begin(), readers.end());
+    regions = actors::spawn_entity_regions(*system, services, options);
   }
   ~node() {
     auto all = regions.all();
-    all.push_back(writer);
-    all.insert(all.end(), readers.begin(), readers.end());
     for (const auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    for (const auto& r : readers) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
     system->await_all_actors_done();
   }
 };

@@ -13,9 +13,12 @@
 #include "protocols/wire.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace commerce::protocols {
 
@@ -36,5 +39,11 @@ struct dead_letter {
 BOOST_DESCRIBE_STRUCT(dead_letter, (), (id, target, message_type, payload, reason, attempts, first_failed_ms,
                                         last_failed_ms, status))
 COMMERCE_WIRE_MESSAGE(dead_letter, "commerce.dead_letter")
+
+using dead_letter_office_actor =
+    caf::typed_actor<caf::replies_to<caf::put_atom, dead_letter>::with<std::int64_t>,
+                     caf::replies_to<caf::get_atom, std::int64_t, std::uint64_t>::with<std::vector<dead_letter>>,
+                     caf::replies_to<retry_atom, std::int64_t>::with<dead_letter>,
+                     caf::replies_to<caf::delete_atom, std::int64_t>::with<dead_letter>>;
 
 }  // namespace commerce::protocols

@@ -19,6 +19,8 @@
 #include "protocols/wire.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <string>
@@ -51,5 +53,10 @@ BOOST_DESCRIBE_STRUCT(stored_response, (), (status, content_type, headers, body)
 BOOST_DESCRIBE_STRUCT(idempotency_claim, (), (outcome, response, owner))
 COMMERCE_WIRE_MESSAGE(stored_response, "commerce.stored_response")
 COMMERCE_WIRE_MESSAGE(idempotency_claim, "commerce.idempotency_claim")
+
+using idempotency_store_actor =
+    caf::typed_actor<caf::replies_to<claim_atom, std::string, std::string>::with<idempotency_claim>,
+                     caf::replies_to<caf::put_atom, std::string, std::string, stored_response>::with<bool>,
+                     caf::reacts_to<caf::delete_atom, std::string, std::string>>;
 
 }  // namespace commerce::protocols

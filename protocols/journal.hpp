@@ -18,6 +18,8 @@
 #include "protocols/wire.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -160,6 +162,20 @@ COMMERCE_WIRE_MESSAGE(recovered_stream, "commerce.recovered_stream")
 COMMERCE_WIRE_MESSAGE(checkpoint, "commerce.checkpoint")
 COMMERCE_WIRE_MESSAGE(journal_head, "commerce.journal_head")
 COMMERCE_WIRE_MESSAGE(due_timer, "commerce.due_timer")
+
+// The interfaces above as types, so that a message the actor does not take fails to compile.
+using journal_writer_actor = caf::typed_actor<caf::replies_to<append_atom, append_request>::with<append_result>,
+                                              caf::reacts_to<save_atom, snapshot>,
+                                              caf::reacts_to<save_atom, std::string, checkpoint>,
+                                              caf::reacts_to<clear_atom, due_timer>>;
+
+using journal_reader_actor =
+    caf::typed_actor<caf::replies_to<load_atom, std::string, std::string, std::int64_t, bool>::with<recovered_stream>,
+                     caf::replies_to<read_atom, checkpoint, std::uint64_t>::with<std::vector<stored_event>>,
+                     caf::replies_to<load_atom, std::string>::with<checkpoint>,
+                     caf::replies_to<head_atom, checkpoint>::with<journal_head>,
+                     caf::replies_to<due_atom, std::int64_t, std::uint64_t>::with<std::vector<due_timer>>,
+                     caf::reacts_to<ping_atom>>;
 
 }  // namespace commerce::protocols
 

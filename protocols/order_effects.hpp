@@ -12,6 +12,10 @@
 #include "domain/order_effects.hpp"
 #include "protocols/wire.hpp"
 
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
 #include <vector>
 
 namespace commerce::protocols {
@@ -21,5 +25,7 @@ struct order_effects_batch {
 };
 BOOST_DESCRIBE_STRUCT(order_effects_batch, (), (effects))
 COMMERCE_WIRE_MESSAGE(order_effects_batch, "commerce.order_effects_batch")
+
+using order_effects_store_actor = caf::typed_actor<caf::reacts_to<caf::put_atom, order_effects_batch>>;
 
 }  // namespace commerce::protocols

@@ -13,6 +13,8 @@
 #include "protocols/wire.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -70,5 +72,9 @@ COMMERCE_WIRE_MESSAGE(charge_request, "commerce.charge_request")
 COMMERCE_WIRE_MESSAGE(refund_request, "commerce.refund_request")
 COMMERCE_WIRE_MESSAGE(payment_outcome, "commerce.payment_outcome")
 COMMERCE_WIRE_MESSAGE(breaker_report, "commerce.breaker_report")
+
+using payment_client_actor = caf::typed_actor<caf::replies_to<charge_atom, charge_request>::with<payment_outcome>,
+                                              caf::replies_to<refund_atom, refund_request>::with<payment_outcome>,
+                                              caf::replies_to<caf::get_atom>::with<breaker_report>>;
 
 }  // namespace commerce::protocols

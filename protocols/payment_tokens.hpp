@@ -9,3 +9,15 @@
 #pragma once
 
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <string>
+
+namespace commerce::protocols {
+
+using payment_token_vault_actor = caf::typed_actor<caf::reacts_to<caf::put_atom, std::string, std::string>,
+                                                   caf::replies_to<caf::get_atom, std::string>::with<std::string>,
+                                                   caf::reacts_to<caf::delete_atom, std::string>>;
+
+}  // namespace commerce::protocols

@@ -17,10 +17,8 @@ const std::vector<kind_module>& kind_modules() {
 entity_regions spawn_entity_regions(caf::actor_system& system, entity_services services,
                                     const entity_kinds_options& options) {
   entity_regions out;
-  for (const auto& kind : kind_modules()) {
-    services.peers = out;
-    out.set(kind.stream_type, kind.spawn_region(system, services, options));
-  }
+  services.peers = out;  // they share its directory, so each finds every other kind's region
+  for (const auto& kind : kind_modules()) out.set(kind.stream_type, kind.spawn_region(system, services, options));
   return out;
 }
 

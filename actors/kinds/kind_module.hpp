@@ -35,7 +35,7 @@ struct kind_module {
   std::string_view collection;   // its path segment under /v1/, e.g. "carts"
   // Registers its messages with the actor system (protocols/kind_messages.hpp).
   void (*add_message_types)(caf::actor_system_config&) = nullptr;
-  // Its region. `services.peers` holds the regions of the kinds listed before it.
+  // Its region. `services.peers` finds the other kinds' regions.
   caf::actor (*spawn_region)(caf::actor_system&, entity_services, const entity_kinds_options&) = nullptr;
   // The read model of its lists (entity_view.hpp), or none.
   caf::actor (*spawn_view)(caf::actor_system&) = nullptr;

@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* read_failed = "journal read failed";
 
-caf::behavior journal_reader(caf::event_based_actor*, std::shared_ptr<journal> store) {
+protocols::journal_reader_actor::behavior_type journal_reader(protocols::journal_reader_actor::pointer,
+                                                              std::shared_ptr<journal> store) {
   return {
       [store](protocols::load_atom, const std::string& type, const std::string& id, std::int64_t from_version,
               bool use_snapshot) {
@@ -39,7 +40,6 @@ caf::behavior journal_reader(caf::event_based_actor*, std::shared_ptr<journal> s
       [store](protocols::ping_atom) {
         return answer_or_error(read_failed, [&] {
           store->ping();
-          return caf::unit;
         });
       },
   };
@@ -47,7 +47,7 @@ caf::behavior journal_reader(caf::event_based_actor*, std::shared_ptr<journal> s
 
 }  // namespace
 
-caf::actor spawn_journal_reader(caf::actor_system& system, std::shared_ptr<journal> store) {
+protocols::journal_reader_actor spawn_journal_reader(caf::actor_system& system, std::shared_ptr<journal> store) {
   return system.spawn<caf::detached>(journal_reader, std::move(store));
 }
 

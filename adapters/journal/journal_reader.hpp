@@ -12,6 +12,6 @@
 
 namespace commerce::adapters {
 
-caf::actor spawn_journal_reader(caf::actor_system& system, std::shared_ptr<journal> store);
+protocols::journal_reader_actor spawn_journal_reader(caf::actor_system& system, std::shared_ptr<journal> store);
 
 }  // namespace commerce::adapters

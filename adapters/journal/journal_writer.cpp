@@ -30,13 +30,15 @@ struct writer_state {
   static inline const char* name = "journal_writer";
 };
 
-using writer_actor = caf::stateful_actor<writer_state>;
+// The public interface plus the flush it sends itself.
+using writer_interface = protocols::journal_writer_actor::extend<caf::reacts_to<flush_atom>>;
+using writer_actor = writer_interface::stateful_pointer<writer_state>;
 
 void answer_all(std::vector<pending_append>& batch, append_status status) {
   for (auto& p : batch) p.promise.deliver(append_result{status, 0});
 }
 
-void flush(writer_actor* self) {
+void flush(writer_actor self) {
   auto& st = self->state;
   if (st.batch.empty()) return;
   std::vector<pending_append> batch;
@@ -64,7 +66,8 @@ void flush(writer_actor* self) {
   }
 }
 
-caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store, journal_writer_options options) {
+writer_interface::behavior_type journal_writer(writer_actor self, std::shared_ptr<journal> store,
+                                               journal_writer_options options) {
   self->state.store = std::move(store);
   self->state.options = options;
   // Asked to stop (the node is shutting down): the appends already taken are written first,
@@ -106,10 +109,10 @@ caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store,
           log::warn("snapshot not saved", {{"stream", s.stream_type + "/" + s.stream_id}, {"error", e.what()}});
         }
       },
-      [self](protocols::save_atom, const std::string& subscription, const checkpoint& at) -> caf::result<caf::unit_t> {
+      [self](protocols::save_atom, const std::string& subscription, const checkpoint& at) -> caf::result<void> {
         try {
           self->state.store->save_checkpoint(subscription, at);
-          return caf::unit;
+          return {};
         } catch (const std::exception& e) {
           return caf::make_error(caf::sec::runtime_error, std::string("checkpoint not saved: ") + e.what());
         }
@@ -127,7 +130,7 @@ caf::behavior journal_writer(writer_actor* self, std::shared_ptr<journal> store,
 
 }  // namespace
 
-caf::actor spawn_journal_writer(caf::actor_system& system, std::shared_ptr<journal> store,
+protocols::journal_writer_actor spawn_journal_writer(caf::actor_system& system, std::shared_ptr<journal> store,
                                 journal_writer_options options) {
   return system.spawn<caf::detached>(journal_writer, std::move(store), options);
 }

@@ -23,7 +23,7 @@ struct journal_writer_options {
   std::chrono::milliseconds retry_max{5000};
 };
 
-caf::actor spawn_journal_writer(caf::actor_system& system, std::shared_ptr<journal> store,
-                                journal_writer_options options = {});
+protocols::journal_writer_actor spawn_journal_writer(caf::actor_system& system, std::shared_ptr<journal> store,
+                                                     journal_writer_options options = {});
 
 }  // namespace commerce::adapters

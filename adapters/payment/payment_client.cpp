@@ -50,7 +50,11 @@ struct client_state {
   metrics::counter* failed_attempts = nullptr;
   static inline const char* name = "payment_client";
 };
-using client_actor = caf::stateful_actor<client_state>;
+// The public interface plus the messages of its own attempts and their answers.
+using client_interface =
+    payment_client_actor::extend<caf::reacts_to<attempt_atom, call_ptr>,
+                                 caf::reacts_to<answered_atom, call_ptr, http::client_result>>;
+using client_actor = client_interface::stateful_base<client_state>;
 
 // 0 closed, 1 half-open, 2 open, as of the last call.
 void show_breaker(client_state& st) {
@@ -166,7 +170,7 @@ caf::result<payment_outcome> start(client_actor* self, std::string target, const
   return call->promise;
 }
 
-caf::behavior payment_client(client_actor* self, payment_client_options options) {
+client_interface::behavior_type payment_client(client_actor* self, payment_client_options options) {
   auto& st = self->state;
   st.breaker = supervision::circuit_breaker(options.breaker);
   auto& registry = metrics::registry::global();
@@ -209,7 +213,7 @@ caf::behavior payment_client(client_actor* self, payment_client_options options)
 
 }  // namespace
 
-caf::actor spawn_payment_client(caf::actor_system& system, payment_client_options options) {
+payment_client_actor spawn_payment_client(caf::actor_system& system, payment_client_options options) {
   return system.spawn(payment_client, std::move(options));
 }
 

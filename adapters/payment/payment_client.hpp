@@ -8,10 +8,10 @@
 #pragma once
 
 #include "adapters/http/client.hpp"
+#include "protocols/payment.hpp"
 #include "supervision/circuit_breaker.hpp"
 #include "supervision/retry.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -27,6 +27,6 @@ struct payment_client_options {
   supervision::breaker_options breaker;
 };
 
-caf::actor spawn_payment_client(caf::actor_system& system, payment_client_options options);
+protocols::payment_client_actor spawn_payment_client(caf::actor_system& system, payment_client_options options);
 
 }  // namespace commerce::adapters::payment

@@ -66,7 +66,8 @@ class dead_letter_store {
 
 constexpr const char* office_failed = "dead-letter office failed";
 
-caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_letter_store> store) {
+protocols::dead_letter_office_actor::behavior_type dead_letter_office(protocols::dead_letter_office_actor::pointer,
+                                                                      std::shared_ptr<dead_letter_store> store) {
   auto& parked = metrics::registry::global().get_counter("commerce_dead_letters_total",
                                                           "Messages parked in the dead-letter office");
   return {
@@ -89,7 +90,7 @@ caf::behavior dead_letter_office(caf::event_based_actor*, std::shared_ptr<dead_l
 
 }  // namespace
 
-caf::actor spawn_dead_letter_office(caf::actor_system& system, std::string conninfo) {
+protocols::dead_letter_office_actor spawn_dead_letter_office(caf::actor_system& system, std::string conninfo) {
   return system.spawn<caf::detached>(dead_letter_office, std::make_shared<dead_letter_store>(std::move(conninfo)));
 }
 

@@ -3,12 +3,14 @@
 // after a lost connection.
 #pragma once
 
+#include "protocols/dead_letters.hpp"
+
 #include <caf/fwd.hpp>
 
 #include <string>
 
 namespace commerce::adapters::postgres {
 
-caf::actor spawn_dead_letter_office(caf::actor_system& system, std::string conninfo);
+protocols::dead_letter_office_actor spawn_dead_letter_office(caf::actor_system& system, std::string conninfo);
 
 }  // namespace commerce::adapters::postgres

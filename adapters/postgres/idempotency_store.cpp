@@ -107,8 +107,11 @@ class idempotency_keys {
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 constexpr const char* store_failed = "idempotency store failed";
 
-caf::behavior idempotency_store(caf::event_based_actor* self, std::shared_ptr<idempotency_keys> keys,
-                                idempotency_options options) {
+// The public interface plus the purge it sends itself.
+using store_interface = protocols::idempotency_store_actor::extend<caf::reacts_to<purge_atom>>;
+
+store_interface::behavior_type idempotency_store(store_interface::pointer self, std::shared_ptr<idempotency_keys> keys,
+                                                 idempotency_options options) {
   self->delayed_send(self, options.purge_every, purge_atom::value);
   return {
       [keys](protocols::claim_atom, const std::string& key, const std::string& fingerprint) {
@@ -118,16 +121,10 @@ caf::behavior idempotency_store(caf::event_based_actor* self, std::shared_ptr<id
         return answer_or_error(store_failed, [&] { return keys->complete(key, owner, response); });
       },
       [keys](caf::delete_atom, const std::string& key, const std::string& owner) {
-        answer_or_error(store_failed, [&] {
-          keys->forget(key, owner);
-          return caf::unit;
-        });
+        answer_or_error(store_failed, [&] { keys->forget(key, owner); });
       },
       [self, keys, options](purge_atom) {
-        answer_or_error(store_failed, [&] {
-          keys->purge();
-          return caf::unit;
-        });
+        answer_or_error(store_failed, [&] { keys->purge(); });
         self->delayed_send(self, options.purge_every, purge_atom::value);
       },
   };
@@ -135,7 +132,7 @@ caf::behavior idempotency_store(caf::event_based_actor* self, std::shared_ptr<id
 
 }  // namespace
 
-caf::actor spawn_idempotency_store(caf::actor_system& system, std::string conninfo, idempotency_options options) {
+protocols::idempotency_store_actor spawn_idempotency_store(caf::actor_system& system, std::string conninfo, idempotency_options options) {
   return system.spawn<caf::detached>(idempotency_store, std::make_shared<idempotency_keys>(std::move(conninfo), options),
                                      options);
 }

@@ -3,6 +3,8 @@
 // new and purged every `purge_every`.
 #pragma once
 
+#include "protocols/idempotency.hpp"
+
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -17,6 +19,6 @@ struct idempotency_options {
   std::chrono::milliseconds purge_every{std::chrono::minutes(10)};
 };
 
-caf::actor spawn_idempotency_store(caf::actor_system& system, std::string conninfo, idempotency_options options);
+protocols::idempotency_store_actor spawn_idempotency_store(caf::actor_system& system, std::string conninfo, idempotency_options options);
 
 }  // namespace commerce::adapters::postgres

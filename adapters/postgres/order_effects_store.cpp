@@ -105,25 +105,20 @@ class order_effects_tables {
 
 constexpr const char* store_failed = "order effects store failed";
 
-caf::behavior order_effects_store(caf::event_based_actor*, std::shared_ptr<order_effects_tables> tables) {
+protocols::order_effects_store_actor::behavior_type order_effects_store(protocols::order_effects_store_actor::pointer,
+                                                                        std::shared_ptr<order_effects_tables> tables) {
   // The counters show the stored totals from the start, not only after the first order.
-  answer_or_error(store_failed, [&] {
-    tables->load_totals();
-    return caf::unit;
-  });
+  answer_or_error(store_failed, [&] { tables->load_totals(); });
   return {
       [tables](caf::put_atom, const protocols::order_effects_batch& batch) {
-        return answer_or_error(store_failed, [&] {
-          tables->put(batch.effects);
-          return caf::unit;
-        });
+        return answer_or_error(store_failed, [&] { tables->put(batch.effects); });
       },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_order_effects_store(caf::actor_system& system, std::string conninfo) {
+protocols::order_effects_store_actor spawn_order_effects_store(caf::actor_system& system, std::string conninfo) {
   return system.spawn<caf::detached>(order_effects_store, std::make_shared<order_effects_tables>(std::move(conninfo)));
 }
 

@@ -7,12 +7,14 @@
 //   commerce_refunds_minor_total{currency}
 #pragma once
 
+#include "protocols/order_effects.hpp"
+
 #include <caf/fwd.hpp>
 
 #include <string>
 
 namespace commerce::adapters::postgres {
 
-caf::actor spawn_order_effects_store(caf::actor_system& system, std::string conninfo);
+protocols::order_effects_store_actor spawn_order_effects_store(caf::actor_system& system, std::string conninfo);
 
 }  // namespace commerce::adapters::postgres

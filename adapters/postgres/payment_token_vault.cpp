@@ -47,30 +47,24 @@ class payment_tokens {
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 constexpr const char* vault_failed = "payment token vault failed";
 
-caf::behavior payment_token_vault(caf::event_based_actor* self, std::shared_ptr<payment_tokens> tokens,
-                                  payment_token_vault_options options) {
+// The public interface plus the purge it sends itself.
+using vault_interface = protocols::payment_token_vault_actor::extend<caf::reacts_to<purge_atom>>;
+
+vault_interface::behavior_type payment_token_vault(vault_interface::pointer self, std::shared_ptr<payment_tokens> tokens,
+                                                   payment_token_vault_options options) {
   self->delayed_send(self, options.purge_every, purge_atom::value);
   return {
       [tokens](caf::put_atom, const std::string& checkout_id, const std::string& token) {
-        return answer_or_error(vault_failed, [&] {
-          tokens->put(checkout_id, token);
-          return caf::unit;
-        });
+        return answer_or_error(vault_failed, [&] { tokens->put(checkout_id, token); });
       },
       [tokens](caf::get_atom, const std::string& checkout_id) {
         return answer_or_error(vault_failed, [&] { return tokens->get(checkout_id); });
       },
       [tokens](caf::delete_atom, const std::string& checkout_id) {
-        answer_or_error(vault_failed, [&] {
-          tokens->forget(checkout_id);
-          return caf::unit;
-        });
+        answer_or_error(vault_failed, [&] { tokens->forget(checkout_id); });
       },
       [self, tokens, options](purge_atom) {
-        answer_or_error(vault_failed, [&] {
-          tokens->purge();
-          return caf::unit;
-        });
+        answer_or_error(vault_failed, [&] { tokens->purge(); });
         self->delayed_send(self, options.purge_every, purge_atom::value);
       },
   };
@@ -78,7 +72,7 @@ caf::behavior payment_token_vault(caf::event_based_actor* self, std::shared_ptr<
 
 }  // namespace
 
-caf::actor spawn_payment_token_vault(caf::actor_system& system, std::string conninfo,
+protocols::payment_token_vault_actor spawn_payment_token_vault(caf::actor_system& system, std::string conninfo,
                                      payment_token_vault_options options) {
   return system.spawn<caf::detached>(payment_token_vault,
                                      std::make_shared<payment_tokens>(std::move(conninfo), options), options);

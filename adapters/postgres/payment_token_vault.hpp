@@ -3,6 +3,8 @@
 // (a checkout that never finished, on a node that was lost) are purged every `purge_every`.
 #pragma once
 
+#include "protocols/payment_tokens.hpp"
+
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -15,7 +17,7 @@ struct payment_token_vault_options {
   std::chrono::milliseconds purge_every{std::chrono::minutes(10)};
 };
 
-caf::actor spawn_payment_token_vault(caf::actor_system& system, std::string conninfo,
+protocols::payment_token_vault_actor spawn_payment_token_vault(caf::actor_system& system, std::string conninfo,
                                      payment_token_vault_options options);
 
 }  // namespace commerce::adapters::postgres

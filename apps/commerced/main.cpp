@@ -122,7 +122,7 @@ int run(const config::node_config& node) {
   configure_actor_system(cfg, node);
   caf::actor_system system{cfg};
 
-  auto directory = std::make_shared<node::node_directory>();
+  auto directory = std::make_shared<actors::service_directory>();
   auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory);
   // The tree stopping by itself means its restart budget is spent: say why, then stop the node
   // (the signal wakes the sigwait below) and exit non-zero rather than limp on.
@@ -150,8 +150,8 @@ int run(const config::node_config& node) {
   http_options.max_in_flight = node.http.max_in_flight;
   http_options.shutdown_grace = node.http.shutdown_grace;
   adapters::http::server http(http_options, [directory](http_request request, http_responder respond) {
-    auto gateway = directory->gateway();
-    if (!gateway) {  // between a failure and the restart of the tree's gateway
+    auto gateway = directory->get<caf::actor>(node::gateway_name);
+    if (!gateway) {  // between a failure and the restart of the gateway
       auto busy = problem(503, "unavailable", "Service unavailable", "the node is restarting");
       busy.headers.emplace_back("Retry-After", "1");
       return respond(std::move(busy));
@@ -168,8 +168,9 @@ int run(const config::node_config& node) {
   // In-flight requests are answered first (the actors are still up), new ones refused.
   http.stop();
   // The root stops its children last-started first: gateway, timers, entities, storage.
+  const auto writer = directory->get<caf::actor>(node::journal_writer_name);  // before it leaves the directory
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
-  wait_for_journal_writer(system, directory->with([](node::node_directory::handles& h) { return h.writer; }));
+  wait_for_journal_writer(system, writer);
   log::info("stopped");
   // Entities keep nothing that is not journaled (they answer only once their events are
   // durable), so the node does not wait for each of its actors to stop: with 100,000 entities in

@@ -1,6 +1,7 @@
 #include "apps/commerced/node_tree.hpp"
 
 #include "actors/gateway.hpp"
+#include "actors/kinds/kind_module.hpp"
 #include "actors/kinds/order/order_handlers.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
@@ -21,15 +22,24 @@ namespace commerce::node {
 namespace {
 
 using namespace std::chrono_literals;
+using actors::service;
+using actors::service_directory;
 using supervision::child_spec;
 using supervision::child_type;
 using supervision::restart_strategy;
 using supervision::supervisor_spec;
+using directory_ptr = std::shared_ptr<service_directory>;
 
-// A permanent worker; its start function records the handle in the directory.
+// A permanent worker, registered in the directory under its id every time it starts.
 template <class Start>
-child_spec worker(std::string id, Start start) {
-  return {std::move(id), std::move(start), supervision::restart_type::permanent, 5'000ms, child_type::worker};
+child_spec worker(const directory_ptr& directory, std::string id, Start start) {
+  auto start_and_register = [directory, id, start](caf::actor_system& system) {
+    auto actor = caf::actor_cast<caf::actor>(start(system));
+    directory->put(id, actor);
+    return actor;
+  };
+  return {std::move(id), std::move(start_and_register), supervision::restart_type::permanent, 5'000ms,
+          child_type::worker};
 }
 
 child_spec supervisor_child(supervisor_spec spec) {
@@ -38,64 +48,81 @@ child_spec supervisor_child(supervisor_spec spec) {
           supervision::restart_type::permanent, 10'000ms, child_type::supervisor};
 }
 
-// A group whose members others depend on: any failure in it restarts it and its dependents,
-// which the root does.
-supervisor_spec escalating_group(std::string name, restart_strategy strategy) {
+// A group whose children restart on their own (one_for_one) or together: 5 restarts in a
+// minute, then it gives up and the root restarts it.
+supervisor_spec group(std::string name, restart_strategy strategy) {
   supervisor_spec spec;
   spec.name = std::move(name);
   spec.strategy = strategy;
-  spec.max_restarts = 0;
+  spec.max_restarts = 5;
+  spec.within = 60s;
+  spec.backoff = {100ms, 5s, 2.0, 0.2, 60s};
   return spec;
 }
 
-supervisor_spec storage(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
-  auto spec = escalating_group("storage", restart_strategy::one_for_all);
+std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
+
+// The users' side of the directory: each dependency by the name its worker registers.
+struct node_services {
+  directory_ptr directory;
+  std::size_t reader_count;
+
+  template <class Handle>
+  service<Handle> named(std::string name) const {
+    return {directory, std::move(name)};
+  }
+  service<protocols::journal_writer_actor> writer() const { return named<protocols::journal_writer_actor>(journal_writer_name); }
+  std::vector<service<protocols::journal_reader_actor>> readers() const {
+    std::vector<service<protocols::journal_reader_actor>> out;
+    for (std::size_t i = 0; i < reader_count; ++i) out.push_back(named<protocols::journal_reader_actor>(reader_name(i)));
+    return out;
+  }
+  service<protocols::dead_letter_office_actor> dead_letters() const {
+    return named<protocols::dead_letter_office_actor>("dead_letters");
+  }
+  service<protocols::payment_client_actor> payments() const { return named<protocols::payment_client_actor>("payments"); }
+  service<protocols::payment_token_vault_actor> payment_tokens() const {
+    return named<protocols::payment_token_vault_actor>("payment_tokens");
+  }
+  actors::entity_regions regions() const { return {directory, ""}; }
+  actors::kind_actors views() const { return {directory, "_view"}; }
+};
+
+// The storage side's actors are independent of one another: each restarts alone, and its users
+// find the new one by name.
+supervisor_spec storage(const config::node_config& config, const node_services& on) {
+  auto spec = group("storage", restart_strategy::one_for_one);
   const auto conninfo = config.postgres.conninfo();
   adapters::journal_writer_options writer_options;
   writer_options.max_batch = config.journal.max_batch;
   writer_options.max_delay = config.journal.max_delay;
-  spec.children.push_back(worker("journal_writer", [=](caf::actor_system& system) {
-    auto writer = adapters::spawn_journal_writer(system, std::make_shared<adapters::postgres_journal>(conninfo),
-                                                 writer_options);
-    directory->with([&](node_directory::handles& h) { h.writer = writer; });
-    return writer;
+  spec.children.push_back(worker(on.directory, journal_writer_name, [=](caf::actor_system& system) {
+    return adapters::spawn_journal_writer(system, std::make_shared<adapters::postgres_journal>(conninfo), writer_options);
   }));
-  for (std::size_t i = 0; i < config.journal.readers; ++i) {
-    spec.children.push_back(worker("journal_reader_" + std::to_string(i + 1), [=](caf::actor_system& system) {
-      auto reader = adapters::spawn_journal_reader(system, std::make_shared<adapters::postgres_journal>(conninfo));
-      directory->with([&](node_directory::handles& h) {
-        h.readers.resize(config.journal.readers);
-        h.readers[i] = reader;
-      });
-      return reader;
+  for (std::size_t i = 0; i < on.reader_count; ++i)
+    spec.children.push_back(worker(on.directory, reader_name(i), [=](caf::actor_system& system) {
+      return adapters::spawn_journal_reader(system, std::make_shared<adapters::postgres_journal>(conninfo));
     }));
-  }
-  spec.children.push_back(worker("dead_letters", [=](caf::actor_system& system) {
-    auto office = adapters::postgres::spawn_dead_letter_office(system, conninfo);
-    directory->with([&](node_directory::handles& h) { h.dead_letters = office; });
-    return office;
+  spec.children.push_back(worker(on.directory, "dead_letters", [=](caf::actor_system& system) {
+    return adapters::postgres::spawn_dead_letter_office(system, conninfo);
   }));
   adapters::postgres::idempotency_options idempotency_options;
   idempotency_options.retention = config.idempotency_retention;
-  spec.children.push_back(worker("idempotency_keys", [=](caf::actor_system& system) {
-    auto store = adapters::postgres::spawn_idempotency_store(system, conninfo, idempotency_options);
-    directory->with([&](node_directory::handles& h) { h.idempotency = store; });
-    return store;
+  spec.children.push_back(worker(on.directory, "idempotency_keys", [=](caf::actor_system& system) {
+    return adapters::postgres::spawn_idempotency_store(system, conninfo, idempotency_options);
   }));
   // Its commits do not wait for the disk: a PostgreSQL crash may lose the last fraction of a
   // second of tokens, and a checkout that then finds none fails before charging
   // (payment_token_expired) — never a double charge — while every checkout saves two fsyncs.
   const auto vault_conninfo = config.postgres.conninfo("synchronous_commit=off");
-  spec.children.push_back(worker("payment_tokens", [=](caf::actor_system& system) {
-    auto vault = adapters::postgres::spawn_payment_token_vault(system, vault_conninfo, {});
-    directory->with([&](node_directory::handles& h) { h.payment_tokens = vault; });
-    return vault;
+  spec.children.push_back(worker(on.directory, "payment_tokens", [=](caf::actor_system& system) {
+    return adapters::postgres::spawn_payment_token_vault(system, vault_conninfo, {});
   }));
   return spec;
 }
 
 // The payment client: its breaker and retries live as long as it does.
-child_spec payments(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
+child_spec payments(const config::node_config& config, const node_services& on) {
   adapters::payment::payment_client_options options;
   const auto provider = adapters::http::parse_http_url(config.payment.url);
   if (!provider) throw std::invalid_argument("payment.url is not an http://host:port URL: " + config.payment.url);
@@ -104,105 +131,89 @@ child_spec payments(const config::node_config& config, const std::shared_ptr<nod
   options.retry.max_attempts = config.payment.max_attempts;
   options.retry.backoff.min = config.payment.retry_backoff;
   options.breaker = {config.payment.breaker_failures, config.payment.breaker_window, config.payment.breaker_cool_down};
-  return worker("payments", [=](caf::actor_system& system) {
-    auto client = adapters::payment::spawn_payment_client(system, options);
-    directory->with([&](node_directory::handles& h) { h.payments = client; });
-    return client;
+  return worker(on.directory, "payments", [=](caf::actor_system& system) {
+    return adapters::payment::spawn_payment_client(system, options);
   });
 }
 
-supervisor_spec entities(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
-  auto spec = escalating_group("entities", restart_strategy::one_for_one);
+// A region per kind, registered under its stream type.
+supervisor_spec entities(const config::node_config& config, const node_services& on) {
+  auto spec = group("entities", restart_strategy::one_for_one);
   actors::entity_kinds_options options;
   options.passivate_after = config.entities.passivate_after;
   options.snapshot_every = config.entities.snapshot_every;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.checkout_resume_after = config.checkout_resume_after;
   options.checkout_give_up_after = config.checkout_give_up_after;
-  for (const auto& kind : actors::kind_modules()) {
-    spec.children.push_back(worker(std::string(kind.stream_type), [=](caf::actor_system& system) {
-      return directory->with([&](node_directory::handles& h) {
-        actors::entity_services services;
-        services.writer = h.writer;
-        services.readers = h.readers;
-        services.dead_letters = h.dead_letters;
-        services.peers = h.regions;
-        services.payments = h.payments;
-        services.payment_tokens = h.payment_tokens;
-        auto region = kind.spawn_region(system, std::move(services), options);
-        h.regions.set(kind.stream_type, region);
-        return region;
-      });
+  actors::entity_services services;
+  services.writer = on.writer();
+  services.readers = on.readers();
+  services.dead_letters = on.dead_letters();
+  services.peers = on.regions();
+  services.payments = on.payments();
+  services.payment_tokens = on.payment_tokens();
+  for (const auto& kind : actors::kind_modules())
+    spec.children.push_back(worker(on.directory, std::string(kind.stream_type), [=](caf::actor_system& system) {
+      return kind.spawn_region(system, services, options);
     }));
-  }
   return spec;
 }
 
-// The name of a kind's read model, and of the subscription feeding it.
-std::string view_name(const actors::kind_module& kind) { return std::string(kind.stream_type) + "_view"; }
+// The subscription feeding a kind's read model, registered as "<view>_feed".
+std::string feed_name(const std::string& subscription) { return subscription + "_feed"; }
 
-// A kind's read model and the subscription feeding it, which keeps no checkpoint (the model is
-// rebuilt from the journal at every start).
-void add_read_model(supervisor_spec& spec, const std::shared_ptr<node_directory>& directory,
-                    const actors::kind_module& kind) {
-  const auto name = view_name(kind);
-  const auto stream_type = kind.stream_type;
-  spec.children.push_back(worker(name, [=, spawn_view = kind.spawn_view](caf::actor_system& system) {
-    auto view = spawn_view(system);
-    directory->with([&](node_directory::handles& h) { h.views.set(stream_type, view); });
-    return view;
+// A kind's read model ("<stream type>_view") and the subscription feeding it, which keeps no
+// checkpoint (the model is rebuilt from the journal at every start).
+void add_read_model(supervisor_spec& spec, const node_services& on, const actors::kind_module& kind) {
+  const auto view = on.views().name_of(kind.stream_type);
+  spec.children.push_back(worker(on.directory, view, [spawn_view = kind.spawn_view](caf::actor_system& system) {
+    return spawn_view(system);
   }));
-  spec.children.push_back(worker(name + "_feed", [=](caf::actor_system& system) {
-    return directory->with([&](node_directory::handles& h) {
-      actors::subscription_options options;
-      options.name = name;
-      options.keep_checkpoint = false;
-      options.poll_interval = std::chrono::milliseconds(20);
-      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, h.views.of(stream_type),
-                                             h.dead_letters, options);
-      h.subscriptions[options.name] = feed;
-      return feed;
-    });
+  spec.children.push_back(worker(on.directory, feed_name(view), [=](caf::actor_system& system) {
+    actors::subscription_options options;
+    options.name = view;
+    options.keep_checkpoint = false;
+    options.poll_interval = std::chrono::milliseconds(20);
+    actors::subscription_services feed;
+    feed.reader = on.readers().back();
+    feed.writer = on.writer();
+    feed.handler = on.directory->get<caf::actor>(view);  // its sibling, started just before
+    feed.dead_letters = on.dead_letters();
+    return actors::spawn_subscription(system, std::move(feed), options);
   }));
 }
 
 // In-memory read models rebuilt from the journal at start; a view and its subscription restart
 // together, since the subscription holds the view and a new view needs the journal again.
-supervisor_spec read_models(const std::shared_ptr<node_directory>& directory) {
-  auto spec = escalating_group("read_models", restart_strategy::one_for_all);
+supervisor_spec read_models(const node_services& on) {
+  auto spec = group("read_models", restart_strategy::one_for_all);
   for (const auto& kind : actors::kind_modules())
-    if (kind.spawn_view) add_read_model(spec, directory, kind);
+    if (kind.spawn_view) add_read_model(spec, on, kind);
   return spec;
 }
 
 // The order event handlers behind their subscription, which keeps a checkpoint (their effects
 // are durable), and the relay that sends the notifications they leave in the outbox. Each one
 // depends on the one before it, so one restart takes the later ones along.
-supervisor_spec event_handlers(const config::node_config& config, const std::shared_ptr<node_directory>& directory) {
-  supervisor_spec spec;
-  spec.name = "event_handlers";
-  spec.strategy = restart_strategy::rest_for_one;
-  spec.max_restarts = 5;
-  spec.within = 60s;
+supervisor_spec event_handlers(const config::node_config& config, const node_services& on) {
+  auto spec = group("event_handlers", restart_strategy::rest_for_one);
   const auto conninfo = config.postgres.conninfo();
-  auto store = std::make_shared<caf::actor>();
-  auto handlers = std::make_shared<caf::actor>();
-  spec.children.push_back(worker("order_effects_store", [=](caf::actor_system& system) {
-    return *store = adapters::postgres::spawn_order_effects_store(system, conninfo);
+  spec.children.push_back(worker(on.directory, "order_effects_store", [=](caf::actor_system& system) {
+    return adapters::postgres::spawn_order_effects_store(system, conninfo);
   }));
-  spec.children.push_back(worker("order_handlers", [=](caf::actor_system& system) {
-    return *handlers = directory->with([&](node_directory::handles& h) {
-      return actors::spawn_order_handlers(system, h.readers.front(), *store, 30s);
-    });
+  spec.children.push_back(worker(on.directory, "order_handlers", [=](caf::actor_system& system) {
+    auto store = on.directory->get<protocols::order_effects_store_actor>("order_effects_store");
+    return actors::spawn_order_handlers(system, on.readers().front(), store, 30s);
   }));
-  spec.children.push_back(worker("order_handlers_feed", [=](caf::actor_system& system) {
-    return directory->with([&](node_directory::handles& h) {
-      actors::subscription_options options;
-      options.name = "order_handlers";
-      auto feed = actors::spawn_subscription(system, h.readers.back(), h.writer, *handlers, h.dead_letters, options);
-      h.subscriptions[options.name] = feed;
-      return feed;
-    });
+  spec.children.push_back(worker(on.directory, feed_name("order_handlers"), [=](caf::actor_system& system) {
+    actors::subscription_options options;
+    options.name = "order_handlers";
+    actors::subscription_services feed;
+    feed.reader = on.readers().back();
+    feed.writer = on.writer();
+    feed.handler = on.directory->get<caf::actor>("order_handlers");
+    feed.dead_letters = on.dead_letters();
+    return actors::spawn_subscription(system, std::move(feed), options);
   }));
   adapters::messaging::outbox_relay_options relay_options;
   const auto provider = adapters::http::parse_http_url(config.messaging.url);
@@ -210,66 +221,64 @@ supervisor_spec event_handlers(const config::node_config& config, const std::sha
   relay_options.provider = *provider;
   relay_options.attempt_timeout = config.messaging.attempt_timeout;
   relay_options.poll_interval = config.messaging.poll_interval;
-  spec.children.push_back(worker("outbox_relay", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, "outbox_relay", [=](caf::actor_system& system) {
     return adapters::messaging::spawn_outbox_relay(system, conninfo, relay_options);
   }));
   return spec;
 }
 
+child_spec gateway(const config::node_config& config, std::string version, const node_services& on) {
+  actors::gateway_options options;
+  options.version = std::move(version);
+  options.admin_token = config.admin_token;
+  options.cart_reservation_ttl = config.cart_reservation_ttl;
+  actors::gateway_services services;
+  services.regions = on.regions();
+  services.readers = on.readers();
+  services.dead_letters = on.dead_letters();
+  services.idempotency = on.named<protocols::idempotency_store_actor>("idempotency_keys");
+  services.views = on.views();
+  services.payments = on.payments();
+  services.payment_tokens = on.payment_tokens();
+  for (const auto& kind : actors::kind_modules()) {
+    if (!kind.spawn_view) continue;
+    const auto view = on.views().name_of(kind.stream_type);
+    services.subscriptions[view] = on.named<caf::actor>(feed_name(view));
+    services.read_model_feeds.push_back(on.named<caf::actor>(feed_name(view)));  // /readyz waits for these
+  }
+  services.subscriptions["order_handlers"] = on.named<caf::actor>(feed_name("order_handlers"));
+  services.supervision_root = on.named<caf::actor>(root_name);
+  return worker(on.directory, gateway_name, [=](caf::actor_system& system) {
+    return actors::spawn_gateway(system, options, services);
+  });
+}
+
 }  // namespace
 
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
-                           std::shared_ptr<node_directory> directory) {
+                           std::shared_ptr<actors::service_directory> directory) {
+  const node_services on{directory, config.journal.readers};
+  // Every child finds what it uses by name, so each restarts alone: a failed journal writer
+  // or region is replaced without touching the rest of the tree.
   supervisor_spec root;
-  root.name = "commerced";
-  root.strategy = restart_strategy::rest_for_one;
+  root.name = root_name;
+  root.strategy = restart_strategy::one_for_one;
   root.max_restarts = 3;
   root.within = 60s;
   root.backoff = {500ms, 10s, 2.0, 0.2, 60s};
-  root.children.push_back(supervisor_child(storage(config, directory)));
-  root.children.push_back(payments(config, directory));
-  root.children.push_back(supervisor_child(entities(config, directory)));
-  root.children.push_back(supervisor_child(read_models(directory)));
+  root.children.push_back(supervisor_child(storage(config, on)));
+  root.children.push_back(payments(config, on));
+  root.children.push_back(supervisor_child(entities(config, on)));
+  root.children.push_back(supervisor_child(read_models(on)));
   actors::timer_service_options timer_options;
   timer_options.poll_interval = config.timer_poll_interval;
-  root.children.push_back(worker("timer_service", [=](caf::actor_system& system) {
-    return directory->with([&](node_directory::handles& h) {
-      return actors::spawn_timer_service(system, h.readers.front(), h.writer, h.regions, timer_options);
-    });
+  root.children.push_back(worker(directory, "timer_service", [=](caf::actor_system& system) {
+    return actors::spawn_timer_service(system, on.readers().front(), on.writer(), on.regions(), timer_options);
   }));
-  actors::gateway_options gateway_options;
-  gateway_options.version = std::move(version);
-  gateway_options.admin_token = config.admin_token;
-  gateway_options.cart_reservation_ttl = config.cart_reservation_ttl;
-  root.children.push_back(worker("gateway", [=](caf::actor_system& system) {
-    auto gateway = directory->with([&](node_directory::handles& h) {
-      actors::gateway_services services;
-      services.regions = h.regions;
-      services.readers = h.readers;
-      services.dead_letters = h.dead_letters;
-      services.idempotency = h.idempotency;
-      services.views = h.views;
-      services.payments = h.payments;
-      services.payment_tokens = h.payment_tokens;
-      services.subscriptions = h.subscriptions;
-      // /readyz waits for these to catch up.
-      for (const auto& kind : actors::kind_modules())
-        if (kind.spawn_view) services.read_model_feeds.push_back(h.subscriptions.at(view_name(kind)));
-      services.supervision_root = [directory] { return directory->root(); };
-      h.gateway = actors::spawn_gateway(system, gateway_options, std::move(services));
-      return h.gateway;
-    });
-    // Once it stops, the HTTP server answers 503 until the next one is up.
-    gateway->attach_functor([directory, stopped = gateway.address()] {
-      directory->with([&](node_directory::handles& h) {
-        if (h.gateway.address() == stopped) h.gateway = nullptr;
-      });
-    });
-    return gateway;
-  }));
-  root.children.push_back(supervisor_child(event_handlers(config, directory)));
+  root.children.push_back(gateway(config, std::move(version), on));
+  root.children.push_back(supervisor_child(event_handlers(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));
-  directory->with([&](node_directory::handles& h) { h.root = tree; });
+  directory->put(root_name, tree);
   return tree;
 }
 

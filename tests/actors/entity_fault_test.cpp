@@ -76,9 +76,9 @@ class counting_journal : public adapters::memory_journal {
 struct fixture : test::actor_system_fixture {
   std::shared_ptr<counting_journal> journal = std::make_shared<counting_journal>();
   caf::scoped_actor self{*system};
-  caf::actor writer = adapters::spawn_journal_writer(*system, journal);
-  caf::actor reader = adapters::spawn_journal_reader(*system, journal);
-  caf::actor office = system->spawn(test::memory_office);
+  protocols::journal_writer_actor writer = adapters::spawn_journal_writer(*system, journal);
+  protocols::journal_reader_actor reader = adapters::spawn_journal_reader(*system, journal);
+  protocols::dead_letter_office_actor office = system->spawn(test::memory_office);
   caf::actor region;
 
   fixture() {
@@ -87,10 +87,17 @@ struct fixture : test::actor_system_fixture {
     actors::entity_kind<counter_decider> kind;
     kind.settings.max_command_attempts = 3;
     kind.settings.restart_backoff = {std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
-    region = actors::spawn_region(*system, kind, {writer, {reader}, office, [] { return domain::timestamp{1'800'000'000'000}; }, {}, {}});
+    actors::entity_services services;
+    services.writer = writer;
+    services.readers = {reader};
+    services.dead_letters = office;
+    services.clock = [] { return domain::timestamp{1'800'000'000'000}; };
+    region = actors::spawn_region(*system, kind, services);
   }
   ~fixture() {
-    for (const auto& a : {region, writer, reader, office}) self->send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& a : {region, caf::actor_cast<caf::actor>(writer), caf::actor_cast<caf::actor>(reader),
+                          caf::actor_cast<caf::actor>(office)})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
   }
 
   void send_add(const std::string& id, std::int64_t n) {
@@ -103,11 +110,7 @@ struct fixture : test::actor_system_fixture {
     return out;
   }
   std::vector<protocols::dead_letter> letters() {
-    std::vector<protocols::dead_letter> out;
-    self->request(office, std::chrono::seconds(10), caf::get_atom::value)
-        .receive([&](std::vector<protocols::dead_letter>& l) { out = std::move(l); },
-                 [&](caf::error& e) { FAIL(system->render(e)); });
-    return out;
+    return test::letters_in(*system, office);
   }
 };
 

@@ -65,7 +65,7 @@ append_request one_event(const std::string& stream, std::int64_t expected = 0) {
 using commerce::test::actor_system_fixture;
 
 // Sends `count` appends without waiting, then collects every answer.
-std::vector<append_result> send_and_collect(caf::scoped_actor& self, const caf::actor& writer, int count,
+std::vector<append_result> send_and_collect(caf::scoped_actor& self, const commerce::protocols::journal_writer_actor& writer, int count,
                                             const std::function<void()>& after_sending = [] {}) {
   for (int i = 0; i < count; ++i) self->send(writer, append_atom::value, one_event("cart-" + std::to_string(i)));
   after_sending();

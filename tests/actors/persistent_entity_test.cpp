@@ -45,7 +45,9 @@ class observed_journal : public adapters::memory_journal {
 struct node : test::actor_system_fixture {
   std::shared_ptr<observed_journal> store = std::make_shared<observed_journal>();
   std::atomic<std::int64_t> now_ms{1'800'000'000'000};
-  caf::actor writer, reader, timers;
+  protocols::journal_writer_actor writer;
+  protocols::journal_reader_actor reader;
+  caf::actor timers;
   actors::entity_regions regions;
   caf::scoped_actor self{*system};
 
@@ -58,7 +60,11 @@ struct node : test::actor_system_fixture {
     writer_options.retry_max = std::chrono::milliseconds(1);
     writer = adapters::spawn_journal_writer(*system, store, writer_options);
     reader = adapters::spawn_journal_reader(*system, store);
-    regions = actors::spawn_entity_regions(*system, {writer, {reader}, {}, [this] { return timestamp{now_ms.load()}; }, {}, {}}, options);
+    actors::entity_services services;
+    services.writer = writer;
+    services.readers = {reader};
+    services.clock = [this] { return timestamp{now_ms.load()}; };
+    regions = actors::spawn_entity_regions(*system, services, options);
   }
   void start_timer_service() {
     actors::timer_service_options options;

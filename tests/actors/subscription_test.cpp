@@ -53,10 +53,10 @@ caf::behavior collector(caf::event_based_actor*, std::shared_ptr<collected> into
 struct fixture : test::actor_system_fixture {
   std::shared_ptr<adapters::memory_journal> store = std::make_shared<adapters::memory_journal>();
   std::shared_ptr<collected> seen = std::make_shared<collected>();
-  caf::actor writer = adapters::spawn_journal_writer(*system, store);
-  caf::actor reader = adapters::spawn_journal_reader(*system, store);
+  protocols::journal_writer_actor writer = adapters::spawn_journal_writer(*system, store);
+  protocols::journal_reader_actor reader = adapters::spawn_journal_reader(*system, store);
   caf::actor handler = system->spawn(collector, seen);
-  caf::actor office = system->spawn(test::memory_office);
+  protocols::dead_letter_office_actor office = system->spawn(test::memory_office);
   caf::actor running;
 
   void subscribe() {
@@ -66,7 +66,15 @@ struct fixture : test::actor_system_fixture {
     options.poll_interval = std::chrono::milliseconds(5);
     options.retry_after = std::chrono::milliseconds(1);
     options.status_interval = std::chrono::milliseconds(10);
-    running = actors::spawn_subscription(*system, reader, writer, handler, office, options);
+    running = actors::spawn_subscription(*system, services(office), options);
+  }
+  actors::subscription_services services(protocols::dead_letter_office_actor dead_letters) const {
+    actors::subscription_services out;
+    out.reader = reader;
+    out.writer = writer;
+    out.handler = handler;
+    out.dead_letters = std::move(dead_letters);
+    return out;
   }
   protocols::subscription_status status() {
     caf::scoped_actor self{*system};
@@ -76,13 +84,8 @@ struct fixture : test::actor_system_fixture {
                  [&](caf::error& e) { FAIL(system->render(e)); });
     return out;
   }
-  std::vector<protocols::dead_letter> letters_in(const caf::actor& at) {
-    caf::scoped_actor self{*system};
-    std::vector<protocols::dead_letter> letters;
-    self->request(at, std::chrono::seconds(5), caf::get_atom::value)
-        .receive([&](std::vector<protocols::dead_letter>& l) { letters = std::move(l); },
-                 [&](caf::error& e) { FAIL(system->render(e)); });
-    return letters;
+  std::vector<protocols::dead_letter> letters_in(const protocols::dead_letter_office_actor& at) {
+    return test::letters_in(*system, at);
   }
   void unsubscribe() { caf::anon_send_exit(running, caf::exit_reason::user_shutdown); }
   void append(const std::string& stream, int count) {
@@ -95,7 +98,9 @@ struct fixture : test::actor_system_fixture {
   }
   ~fixture() {
     unsubscribe();
-    for (const auto& a : {writer, reader, handler, office}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (const auto& a : {caf::actor_cast<caf::actor>(writer), caf::actor_cast<caf::actor>(reader), handler,
+                          caf::actor_cast<caf::actor>(office)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -153,11 +158,7 @@ TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and 
   append("b", 2);  // back to whole batches after it
   REQUIRE(wait_for(6));
 
-  caf::scoped_actor self{*system};
-  std::vector<protocols::dead_letter> letters;
-  self->request(office, std::chrono::seconds(5), caf::get_atom::value)
-      .receive([&](std::vector<protocols::dead_letter>& l) { letters = std::move(l); },
-               [&](caf::error& e) { FAIL(system->render(e)); });
+  const auto letters = letters_in(office);
   REQUIRE(letters.size() == 1);
   CHECK(letters[0].target == "subscription/projector");
   CHECK(letters[0].message_type == "a-3");
@@ -169,6 +170,7 @@ TEST_CASE_METHOD(fixture, "a poison event is found, parked after its budget and 
     seen->poison.clear();  // fixed
   }
   bool delivered = false;
+  caf::scoped_actor self{*system};
   self->request(running, std::chrono::seconds(5), protocols::retry_atom::value, letters[0])
       .receive([&]() { delivered = true; }, [&](caf::error& e) { FAIL(system->render(e)); });
   CHECK(delivered);
@@ -223,7 +225,8 @@ struct gated_office_state {
   int refused = 0;
 };
 
-caf::behavior gated_office(caf::stateful_actor<gated_office_state>* self, std::shared_ptr<std::atomic<bool>> open) {
+protocols::dead_letter_office_actor::behavior_type gated_office(
+    protocols::dead_letter_office_actor::stateful_pointer<gated_office_state> self, std::shared_ptr<std::atomic<bool>> open) {
   self->state.open = std::move(open);
   return {
       [self](caf::put_atom, protocols::dead_letter& letter) -> caf::result<std::int64_t> {
@@ -235,7 +238,9 @@ caf::behavior gated_office(caf::stateful_actor<gated_office_state>* self, std::s
         self->state.letters.push_back(letter);
         return letter.id;
       },
-      [self](caf::get_atom) { return self->state.letters; },
+      [self](caf::get_atom, std::int64_t, std::uint64_t) { return self->state.letters; },
+      [](protocols::retry_atom, std::int64_t) -> caf::result<protocols::dead_letter> { return caf::sec::invalid_argument; },
+      [](caf::delete_atom, std::int64_t) -> caf::result<protocols::dead_letter> { return caf::sec::invalid_argument; },
   };
 }
 
@@ -252,7 +257,7 @@ TEST_CASE_METHOD(fixture, "a poison event is skipped only after the office confi
   options.batch = 7;
   options.poll_interval = std::chrono::milliseconds(5);
   options.retry_after = std::chrono::milliseconds(1);
-  running = actors::spawn_subscription(*system, reader, writer, handler, flaky, options);
+  running = actors::spawn_subscription(*system, services(flaky), options);
   REQUIRE(wait_for(2));
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   CHECK(seen->size() == 2);  // a-4 and a-5 wait: a-3 is not parked yet

@@ -250,7 +250,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   REQUIRE(tree.status == 200);
   const auto root = json(tree);
   CHECK(root.at("id") == "commerced");
-  CHECK(root.at("strategy") == "rest_for_one");
+  CHECK(root.at("strategy") == "one_for_one");
   std::vector<std::string> children;
   for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
   CHECK(children == std::vector<std::string>{"storage", "payments", "entities", "read_models", "timer_service", "gateway",

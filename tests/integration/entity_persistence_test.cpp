@@ -34,8 +34,9 @@ namespace {
 struct pg_node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor writer, timers;
-  std::vector<caf::actor> readers;
+  protocols::journal_writer_actor writer;
+  std::vector<protocols::journal_reader_actor> readers;
+  caf::actor timers;
   actors::entity_regions regions;
 
   explicit pg_node(const std::string& conninfo, actors::entity_kinds_options options = {}) {
@@ -49,7 +50,10 @@ struct pg_node {
                                             writer_options);
     for (int i = 0; i < 2; ++i)
       readers.push_back(adapters::spawn_journal_reader(*system, std::make_shared<adapters::postgres_journal>(conninfo)));
-    regions = actors::spawn_entity_regions(*system, {writer, readers, {}, {}, {}, {}}, options);
+    actors::entity_services services;
+    services.writer = writer;
+    services.readers.assign(readers.begin(), readers.end());
+    regions = actors::spawn_entity_regions(*system, services, options);
   }
   void start_timers() {
     actors::timer_service_options options;
@@ -58,8 +62,8 @@ struct pg_node {
   }
   ~pg_node() {
     std::vector<caf::actor> all = regions.all();
-    all.insert(all.end(), {writer, timers});
-    all.insert(all.end(), readers.begin(), readers.end());
+    all.insert(all.end(), {caf::actor_cast<caf::actor>(writer), timers});
+    for (const auto& reader : readers) all.push_back(caf::actor_cast<caf::actor>(reader));
     for (const auto& a : all)
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     system->await_all_actors_done();
@@ -111,7 +115,7 @@ TEST_CASE("a restarted node recovers every entity to the same state and its pend
     pg_node node(conninfo, options);
     for (int i = 0; i < 12; ++i) {
       const auto sku = "SKU-" + std::to_string(i), cart = "cart-" + std::to_string(i);
-      auto& p = node.regions.of<inventory_decider>();
+      const auto p = node.regions.of<inventory_decider>();
       REQUIRE(node.ask<inventory_decider>(p, sku, define_product{"Thing", {500, "EUR"}, "misc"}).status ==
               entity_status::accepted);
       node.ask<inventory_decider>(p, sku, adjust_stock{10 + i, "delivery"});

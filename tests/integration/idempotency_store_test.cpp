@@ -22,7 +22,7 @@ struct store_fixture {
   adapters::postgres::connection sql{db.conninfo()};
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor store;
+  protocols::idempotency_store_actor store;
   std::unique_ptr<caf::scoped_actor> self;
 
   store_fixture() {

@@ -187,7 +187,7 @@ void charge_with(const step_ptr& ctx, std::string token) {
   const auto& c = ctx->checkout;
   protocols::charge_request request{c.charge_key(), c.total.amount, c.total.currency, std::move(token),
                                     "order " + c.order_id};
-  ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::charge_atom::value, request)
+  ctx->self->request(ctx->services->payments.get(), ctx->options.payment_timeout, protocols::charge_atom::value, request)
       .then(
           [ctx](protocols::payment_outcome& out) {
             switch (out.status) {
@@ -209,7 +209,7 @@ void charge_with(const step_ptr& ctx, std::string token) {
 void send_charge(const step_ptr& ctx) {
   const auto& c = ctx->checkout;
   const bool earlier_attempt = c.charge_attempts > 1 || c.payment_retries > 0;
-  ctx->self->request(ctx->services->payment_tokens, ctx->options.ask_timeout, caf::get_atom::value, c.id)
+  ctx->self->request(ctx->services->payment_tokens.get(), ctx->options.ask_timeout, caf::get_atom::value, c.id)
       .then(
           [ctx, earlier_attempt](std::string& token) {
             if (!token.empty()) return charge_with(ctx, std::move(token));
@@ -226,8 +226,7 @@ void send_charge(const step_ptr& ctx) {
 
 // A checkout that is over no longer needs its card token.
 void forget_token(const step_ptr& ctx) {
-  if (ctx->services->payment_tokens)
-    caf::anon_send(ctx->services->payment_tokens, caf::delete_atom::value, ctx->checkout.id);
+  if (auto vault = ctx->services->payment_tokens.get()) caf::anon_send(vault, caf::delete_atom::value, ctx->checkout.id);
 }
 
 // The operator's alert for a stalled checkout (domain/alert.hpp). Raised again after every
@@ -263,7 +262,8 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
                                                             {"step", std::string(to_string(c.step))},
                                                             {"detail", stalled.detail}});
   alert_stalled(ctx, stalled.detail);
-  if (!ctx->services->dead_letters) return;
+  const auto office = ctx->services->dead_letters.get();
+  if (!office) return;
   // Not charged: retrying releases it. Charged: retrying resumes it (abandoning would keep the
   // customer's money), once the operator has fixed what held it up.
   const bool charged = !c.transaction_id.empty();
@@ -280,7 +280,7 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
                            : "; retry releases its stock, order and cart, discard leaves them held");
   letter.attempts = c.charge_attempts;
   letter.first_failed_ms = letter.last_failed_ms = stalled.at.ms_since_epoch;
-  caf::anon_send(ctx->services->dead_letters, caf::put_atom::value, std::move(letter));
+  caf::anon_send(office, caf::put_atom::value, std::move(letter));
 }
 
 // Stock sold first, then the order paid and the cart converted together: a paid order always

@@ -104,7 +104,7 @@ void start(const call_ptr& call, const protocols::entity_reply<cart_decider>& ca
   // its id when it charges. The first token given for a checkout is the one it uses.
   const auto checkout_id = "chk_" + suffix;
   call->self
-      ->request(call->services().payment_tokens, call->options().request_timeout, caf::put_atom::value, checkout_id,
+      ->request(call->services().payment_tokens.get(), call->options().request_timeout, caf::put_atom::value, checkout_id,
                 std::move(body.token))
       .then(
           [call, checkout_id, command = std::move(command)]() mutable {

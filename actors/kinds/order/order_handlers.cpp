@@ -46,7 +46,7 @@ std::vector<domain::order_effects> effects_in(const std::string& id, const std::
   return out;
 }
 
-void store_when_complete(caf::event_based_actor* self, const caf::actor& store, std::chrono::milliseconds timeout,
+void store_when_complete(caf::event_based_actor* self, const protocols::order_effects_store_actor& store, std::chrono::milliseconds timeout,
                          const std::shared_ptr<batch_in_progress>& batch) {
   if (batch->waiting > 0 || batch->failed) return;
   std::vector<domain::order_effects> all;
@@ -61,8 +61,8 @@ void store_when_complete(caf::event_based_actor* self, const caf::actor& store, 
             [batch](caf::error& e) { batch->promise.deliver(std::move(e)); });
 }
 
-caf::behavior order_handlers(caf::event_based_actor* self, caf::actor reader, caf::actor store,
-                             std::chrono::milliseconds timeout) {
+caf::behavior order_handlers(caf::event_based_actor* self, service<protocols::journal_reader_actor> reader,
+                             protocols::order_effects_store_actor store, std::chrono::milliseconds timeout) {
   return {
       [=](protocols::deliver_atom, const std::vector<stored_event>& events) -> caf::result<caf::unit_t> {
         auto batch = std::make_shared<batch_in_progress>();
@@ -72,7 +72,7 @@ caf::behavior order_handlers(caf::event_based_actor* self, caf::actor reader, ca
         batch->promise = self->make_response_promise<caf::unit_t>();
         batch->waiting = batch->versions.size();
         for (const auto& [id, wanted] : batch->versions) {
-          self->request(reader, timeout, protocols::load_atom::value, std::string(order_decider::stream_type), id,
+          self->request(reader.get(), timeout, protocols::load_atom::value, std::string(order_decider::stream_type), id,
                         std::int64_t{1}, false)
               .then(
                   [=, id = id, wanted = &wanted](protocols::recovered_stream& stream) {
@@ -100,8 +100,8 @@ caf::behavior order_handlers(caf::event_based_actor* self, caf::actor reader, ca
 
 }  // namespace
 
-caf::actor spawn_order_handlers(caf::actor_system& system, caf::actor reader, caf::actor store,
-                                std::chrono::milliseconds timeout) {
+caf::actor spawn_order_handlers(caf::actor_system& system, service<protocols::journal_reader_actor> reader,
+                                protocols::order_effects_store_actor store, std::chrono::milliseconds timeout) {
   return system.spawn(order_handlers, std::move(reader), std::move(store), timeout);
 }
 

@@ -8,13 +8,17 @@
 // whatever the batch holds, and the same however often the batch is delivered.
 #pragma once
 
+#include "actors/service_directory.hpp"
+#include "protocols/journal.hpp"
+#include "protocols/order_effects.hpp"
+
 #include <caf/fwd.hpp>
 
 #include <chrono>
 
 namespace commerce::actors {
 
-caf::actor spawn_order_handlers(caf::actor_system& system, caf::actor reader, caf::actor store,
-                                std::chrono::milliseconds timeout);
+caf::actor spawn_order_handlers(caf::actor_system& system, service<protocols::journal_reader_actor> reader,
+                                protocols::order_effects_store_actor store, std::chrono::milliseconds timeout);
 
 }  // namespace commerce::actors

@@ -50,7 +50,7 @@ void restock(const step_ptr& ctx) {
 
 void refund(const step_ptr& ctx, const pending_refund& pending) {
   protocols::refund_request request{pending.key, ctx->order.transaction_id, pending.amount};
-  ctx->self->request(ctx->services->payments, ctx->options.payment_timeout, protocols::refund_atom::value, request)
+  ctx->self->request(ctx->services->payments.get(), ctx->options.payment_timeout, protocols::refund_atom::value, request)
       .then(
           [ctx, key = pending.key](protocols::payment_outcome& out) {
             switch (out.status) {
