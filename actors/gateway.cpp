@@ -117,47 +117,63 @@ http_response not_ready(const std::string& detail) {
   return with_retry_after(problem(503, "not_ready", "Not ready", detail), std::chrono::seconds(1));
 }
 
-// Ready when PostgreSQL answers through a journal reader (Redis joins with the streams issue) and
-// the read models have caught up with the journal as it was when they started: until then the
-// lists would be missing entities.
+// /readyz, in three steps: PostgreSQL answers through a journal reader, then Redis (where it is
+// configured), then the read models have caught up with the journal as it was when they
+// started (until then the lists would be missing entities).
+void ready(const call_ptr& call) {
+  boost::json::object body{{"status", "ready"}, {"postgres", "ok"}};
+  if (call->services().redis) body["redis"] = "ok";
+  body["read_models"] = "caught_up";
+  call->respond(json_response(200, std::move(body)));
+}
+
+void check_read_models(const call_ptr& call) {
+  const auto& feeds = call->services().read_model_feeds;
+  if (feeds.empty()) return ready(call);
+  struct pending {
+    std::size_t waiting;
+    std::vector<std::string> behind;
+  };
+  auto state = std::make_shared<pending>(pending{feeds.size(), {}});
+  auto done = [call, state] {
+    if (--state->waiting > 0) return;
+    if (state->behind.empty()) return ready(call);
+    std::string detail = "read models are catching up with the journal:";
+    for (const auto& b : state->behind) detail += " " + b;
+    call->respond(not_ready(detail));
+  };
+  for (const auto& feed : feeds)
+    call->self->request(feed.get(), std::chrono::seconds(2), caf::get_atom::value)
+        .then(
+            [state, done](protocols::subscription_status& s) {
+              if (!s.caught_up)
+                state->behind.push_back(s.name + " (at position " + std::to_string(s.at.position) + ", head " +
+                                        std::to_string(s.head.position) + ")");
+              done();
+            },
+            [state, done](caf::error&) {
+              state->behind.push_back("(a read model did not answer)");
+              done();
+            });
+}
+
+void check_redis(const call_ptr& call) {
+  if (!call->services().redis) return check_read_models(call);
+  call->self->request(call->services().redis.get(), std::chrono::seconds(2), protocols::ping_atom::value)
+      .then([call]() { check_read_models(call); },
+            [call](caf::error& e) {
+              call->respond(not_ready("Redis does not answer: " + call->self->system().render(e)));
+            });
+}
+
 void readyz(const call_ptr& call) {
-  call->self->request(call->services().readers.front().get(), std::chrono::seconds(2), protocols::ping_atom::value)
-      .then(
-          [call]() {
-            const auto& feeds = call->services().read_model_feeds;
-            auto ready = [call] {
-              call->respond(json_response(200, {{"status", "ready"}, {"postgres", "ok"}, {"read_models", "caught_up"}}));
-            };
-            if (feeds.empty()) return ready();
-            struct pending {
-              std::size_t waiting;
-              std::vector<std::string> behind;
-            };
-            auto state = std::make_shared<pending>(pending{feeds.size(), {}});
-            auto done = [call, state, ready] {
-              if (--state->waiting > 0) return;
-              if (state->behind.empty()) return ready();
-              std::string detail = "read models are catching up with the journal:";
-              for (const auto& b : state->behind) detail += " " + b;
-              call->respond(not_ready(detail));
-            };
-            for (const auto& feed : feeds)
-              call->self->request(feed.get(), std::chrono::seconds(2), caf::get_atom::value)
-                  .then(
-                      [state, done](protocols::subscription_status& s) {
-                        if (!s.caught_up)
-                          state->behind.push_back(s.name + " (at position " + std::to_string(s.at.position) +
-                                                  ", head " + std::to_string(s.head.position) + ")");
-                        done();
-                      },
-                      [state, done](caf::error&) {
-                        state->behind.push_back("(a read model did not answer)");
-                        done();
-                      });
-          },
-          [call](caf::error& e) {
-            call->respond(not_ready("PostgreSQL does not answer: " + call->self->system().render(e)));
-          });
+  const auto reader = call->services().readers.front().get();
+  if (!reader) return call->respond(not_ready("the journal reader is restarting"));
+  call->self->request(reader, std::chrono::seconds(2), protocols::ping_atom::value)
+      .then([call]() { check_redis(call); },
+            [call](caf::error& e) {
+              call->respond(not_ready("PostgreSQL does not answer: " + call->self->system().render(e)));
+            });
 }
 
 // Restarts of every child, as its supervisor counts them.

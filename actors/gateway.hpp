@@ -7,6 +7,7 @@
 #include "actors/kinds/kind_module.hpp"
 #include "common/http_message.hpp"
 #include "protocols/idempotency.hpp"
+#include "protocols/streams.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -30,7 +31,8 @@ struct gateway_options {
 // `idempotency` store, Idempotency-Key headers are ignored. `views` are the kinds' read models of
 // lists (entity_view.hpp); `subscriptions` by name take back their dead letters; `payments` is
 // the payment client (refunds, and its breaker for /admin/breakers).
-// /readyz answers 503 until every subscription in `read_model_feeds` has caught up.
+// /readyz answers 503 while Redis (`redis`, the stream publisher, if configured) does not answer
+// and until every subscription in `read_model_feeds` has caught up.
 struct gateway_services {
   entity_regions regions;
   std::vector<service<protocols::journal_reader_actor>> readers;
@@ -43,6 +45,7 @@ struct gateway_services {
   std::map<std::string, service<caf::actor>> subscriptions;
   std::vector<service<caf::actor>> read_model_feeds;
   service<caf::actor> supervision_root;
+  service<protocols::stream_publisher_actor> redis;  // none: no Redis configured
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

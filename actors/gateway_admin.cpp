@@ -88,6 +88,14 @@ void list_dead_letters(const call_ptr& call) {
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// The office now; while it restarts none, and the call is answered 503 here: a request to no
+// actor fails as sec::invalid_argument, which office_failure would take for an unknown id.
+std::optional<protocols::dead_letter_office_actor> running_office(const call_ptr& call) {
+  auto office = call->services().dead_letters.get();
+  if (!office) call->respond(unavailable("the dead-letter office is restarting"));
+  return office ? std::optional(std::move(office)) : std::nullopt;
+}
+
 // The office answers an unknown id with sec::invalid_argument.
 http_response office_failure(const call_ptr& call, const caf::error& e) {
   if (e == caf::sec::invalid_argument) return problem(404, "not_found", "Not found", "no dead letter " + call->param("id"));
@@ -98,7 +106,9 @@ http_response office_failure(const call_ptr& call, const caf::error& e) {
 void retry_dead_letter(const call_ptr& call) {
   const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters.get(), call->options().request_timeout, protocols::retry_atom::value, *id)
+  const auto office = running_office(call);
+  if (!office) return;
+  call->self->request(*office, call->options().request_timeout, protocols::retry_atom::value, *id)
       .then(
           [call](protocols::dead_letter& letter) {
             const auto slash = letter.target.find('/');
@@ -127,7 +137,9 @@ void retry_dead_letter(const call_ptr& call) {
 void discard_dead_letter(const call_ptr& call) {
   const auto id = parse_integer(call->param("id"));
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
-  call->self->request(call->services().dead_letters.get(), call->options().request_timeout, caf::delete_atom::value, *id)
+  const auto office = running_office(call);
+  if (!office) return;
+  call->self->request(*office, call->options().request_timeout, caf::delete_atom::value, *id)
       .then([call](protocols::dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
             [call](caf::error& e) { call->respond(office_failure(call, e)); });
 }

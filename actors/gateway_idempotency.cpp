@@ -42,10 +42,12 @@ http_response replayed(const stored_response& s) {
   return r;
 }
 
-// From now on the call's answer goes through the store first.
-void keep_answer(const call_ptr& call, const protocols::idempotency_store_actor& store, const std::string& key, const std::string& owner) {
-  call->respond = [self = call->self, store, key, owner, respond = std::move(call->respond),
-                   timeout = call->options().request_timeout](http_response r) {
+// From now on the call's answer goes through the store first (the store as it is then: it may
+// have restarted while the request ran).
+void keep_answer(const call_ptr& call, const std::string& key, const std::string& owner) {
+  call->respond = [self = call->self, stores = call->services().idempotency, key, owner,
+                   respond = std::move(call->respond), timeout = call->options().request_timeout](http_response r) {
+    const auto store = stores.get();
     if (!worth_keeping(r)) {
       caf::anon_send(store, caf::delete_atom::value, key, owner);
       return respond(std::move(r));
@@ -76,16 +78,15 @@ void keep_answer(const call_ptr& call, const protocols::idempotency_store_actor&
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&)) {
   const auto& key = call->request.header("idempotency-key");
   if (key.empty() || !call->services().idempotency) return handle(call);
-  const auto store = call->services().idempotency.get();
   if (key.size() > max_key_length)
     return call->respond(rejection_response(domain::invalid_field("Idempotency-Key", "must be 1 to 255 characters")));
   auto fingerprint = call->request.method + ' ' + call->request.target + '\n' + call->request.body;
-  call->self->request(store, call->options().request_timeout, protocols::claim_atom::value, key, std::move(fingerprint))
+  call->self->request(call->services().idempotency.get(), call->options().request_timeout, protocols::claim_atom::value, key, std::move(fingerprint))
       .then(
-          [call, handle, store, key](protocols::idempotency_claim& claim) {
+          [call, handle, key](protocols::idempotency_claim& claim) {
             switch (claim.outcome) {
               case claim_outcome::started:
-                keep_answer(call, store, key, claim.owner);
+                keep_answer(call, key, claim.owner);
                 return handle(call);
               case claim_outcome::replay:
                 return call->respond(replayed(claim.response));

@@ -238,7 +238,10 @@ void give_up_on(entity_actor<Decider>* self, pending_command<Decider>& p, const 
                                   services.clock().ms_since_epoch);
     log::error("command dead-lettered", {{"entity", letter.target}, {"command", letter.message_type},
                                          {"attempts", letter.attempts}, {"error", reason}});
-    if (auto office = services.dead_letters.get()) caf::anon_send(office, caf::put_atom::value, std::move(letter));
+    if (auto office = services.dead_letters.get())
+      caf::anon_send(office, caf::put_atom::value, std::move(letter));
+    else if (services.dead_letters)  // restarting: the log is all that is left of it
+      log::error("dead-letter office unavailable; letter only logged", {{"entity", letter.target}, {"payload", letter.payload}});
   }
   reply(p, st, protocols::entity_status::faulted);
 }

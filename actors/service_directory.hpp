@@ -5,6 +5,7 @@
 // (sec::invalid_argument), which callers treat like any other unanswered request.
 #pragma once
 
+#include <caf/actor_addr.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/fwd.hpp>
 
@@ -35,7 +36,8 @@ class service_directory : public std::enable_shared_from_this<service_directory>
   caf::strong_actor_ptr get_actor(std::string_view name) const;
 
   mutable std::shared_mutex mutex_;
-  std::map<std::string, caf::strong_actor_ptr, std::less<>> actors_;
+  // Weak: the directory keeps no actor alive (its supervisor does).
+  std::map<std::string, caf::actor_addr, std::less<>> actors_;
 };
 
 // A dependency on an actor: found by name in a directory at each use, or fixed (an actor
@@ -44,7 +46,8 @@ template <class Handle>
 class service {
  public:
   service() = default;
-  service(Handle fixed) : fixed_(std::move(fixed)) {}
+  // Explicit, so that a handle looked up once cannot pass for a dependency found at each use.
+  explicit service(Handle fixed) : fixed_(std::move(fixed)) {}
   service(std::shared_ptr<const service_directory> directory, std::string name)
       : directory_(std::move(directory)), name_(std::move(name)) {}
 

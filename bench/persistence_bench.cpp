@@ -118,8 +118,8 @@ struct node {
     options.passivate_after = std::chrono::hours(1);
     options.snapshot_every = snapshot_every;
     actors::entity_services services;
-    services.writer = writer;
-    services.readers.assign(readers.begin(), readers.end());
+    services.writer = actors::service{writer};
+    for (const auto& r : readers) services.readers.emplace_back(r);
     regions = actors::spawn_entity_regions(*system, services, options);
   }
   ~node() {

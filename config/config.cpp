@@ -166,6 +166,18 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
       {"postgres.statement_timeout", [](node_config& c, auto& k, auto& s) { c.postgres.statement_timeout = to_duration<ms>(k, s); }},
       {"redis.host", [](node_config& c, auto&, auto& s) { c.redis.host = s.value; }},
       {"redis.port", [](node_config& c, auto& k, auto& s) { c.redis.port = to_port(k, s); }},
+      {"redis.connect_timeout", [](node_config& c, auto& k, auto& s) {
+         c.redis.connect_timeout = to_duration<ms>(k, s);
+         if (c.redis.connect_timeout.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"redis.command_timeout", [](node_config& c, auto& k, auto& s) {
+         c.redis.command_timeout = to_duration<ms>(k, s);
+         if (c.redis.command_timeout.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"redis.stream_maxlen", [](node_config& c, auto& k, auto& s) {
+         c.redis.stream_maxlen = to_unsigned(k, s, 1'000'000'000);
+         if (c.redis.stream_maxlen == 0) bad_value(k, s, "at least 1");
+       }},
       {"journal.max_batch", [](node_config& c, auto& k, auto& s) {
          c.journal.max_batch = to_unsigned(k, s, 100'000);
          if (c.journal.max_batch == 0) bad_value(k, s, "at least 1");

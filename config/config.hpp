@@ -47,9 +47,13 @@ struct postgres_config {
   std::string conninfo(const std::string& session_settings = "") const;
 };
 
+// An empty host: no Redis (nothing published, /readyz does not ask for it).
 struct redis_config {
   std::string host;
   std::uint16_t port = 0;
+  std::chrono::milliseconds connect_timeout{};
+  std::chrono::milliseconds command_timeout{};
+  std::uint64_t stream_maxlen = 0;
 };
 
 struct journal_config {

@@ -14,6 +14,7 @@
 #include "adapters/postgres/idempotency_store.hpp"
 #include "adapters/postgres/order_effects_store.hpp"
 #include "adapters/postgres/payment_token_vault.hpp"
+#include "adapters/redis/stream_publisher.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -60,7 +61,18 @@ supervisor_spec group(std::string name, restart_strategy strategy) {
   return spec;
 }
 
+// The directory's names of the node's services, each used where it registers and where it is
+// looked up.
+constexpr const char* dead_letters_name = "dead_letters";
+constexpr const char* idempotency_name = "idempotency_keys";
+constexpr const char* payment_tokens_name = "payment_tokens";
+constexpr const char* payments_name = "payments";
+constexpr const char* streams_name = "redis_streams";
+constexpr const char* order_effects_name = "order_effects_store";
+constexpr const char* order_handlers_name = "order_handlers";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
+// The subscription feeding an actor is registered as "<actor>_feed".
+std::string feed_name(const std::string& fed) { return fed + "_feed"; }
 
 // The users' side of the directory: each dependency by the name its worker registers.
 struct node_services {
@@ -78,11 +90,11 @@ struct node_services {
     return out;
   }
   service<protocols::dead_letter_office_actor> dead_letters() const {
-    return named<protocols::dead_letter_office_actor>("dead_letters");
+    return named<protocols::dead_letter_office_actor>(dead_letters_name);
   }
-  service<protocols::payment_client_actor> payments() const { return named<protocols::payment_client_actor>("payments"); }
+  service<protocols::payment_client_actor> payments() const { return named<protocols::payment_client_actor>(payments_name); }
   service<protocols::payment_token_vault_actor> payment_tokens() const {
-    return named<protocols::payment_token_vault_actor>("payment_tokens");
+    return named<protocols::payment_token_vault_actor>(payment_tokens_name);
   }
   actors::entity_regions regions() const { return {directory, ""}; }
   actors::kind_actors views() const { return {directory, "_view"}; }
@@ -103,19 +115,19 @@ supervisor_spec storage(const config::node_config& config, const node_services& 
     spec.children.push_back(worker(on.directory, reader_name(i), [=](caf::actor_system& system) {
       return adapters::spawn_journal_reader(system, std::make_shared<adapters::postgres_journal>(conninfo));
     }));
-  spec.children.push_back(worker(on.directory, "dead_letters", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, dead_letters_name, [=](caf::actor_system& system) {
     return adapters::postgres::spawn_dead_letter_office(system, conninfo);
   }));
   adapters::postgres::idempotency_options idempotency_options;
   idempotency_options.retention = config.idempotency_retention;
-  spec.children.push_back(worker(on.directory, "idempotency_keys", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, idempotency_name, [=](caf::actor_system& system) {
     return adapters::postgres::spawn_idempotency_store(system, conninfo, idempotency_options);
   }));
   // Its commits do not wait for the disk: a PostgreSQL crash may lose the last fraction of a
   // second of tokens, and a checkout that then finds none fails before charging
   // (payment_token_expired) — never a double charge — while every checkout saves two fsyncs.
   const auto vault_conninfo = config.postgres.conninfo("synchronous_commit=off");
-  spec.children.push_back(worker(on.directory, "payment_tokens", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, payment_tokens_name, [=](caf::actor_system& system) {
     return adapters::postgres::spawn_payment_token_vault(system, vault_conninfo, {});
   }));
   return spec;
@@ -131,7 +143,7 @@ child_spec payments(const config::node_config& config, const node_services& on) 
   options.retry.max_attempts = config.payment.max_attempts;
   options.retry.backoff.min = config.payment.retry_backoff;
   options.breaker = {config.payment.breaker_failures, config.payment.breaker_window, config.payment.breaker_cool_down};
-  return worker(on.directory, "payments", [=](caf::actor_system& system) {
+  return worker(on.directory, payments_name, [=](caf::actor_system& system) {
     return adapters::payment::spawn_payment_client(system, options);
   });
 }
@@ -158,9 +170,6 @@ supervisor_spec entities(const config::node_config& config, const node_services&
     }));
   return spec;
 }
-
-// The subscription feeding a kind's read model, registered as "<view>_feed".
-std::string feed_name(const std::string& subscription) { return subscription + "_feed"; }
 
 // A kind's read model ("<stream type>_view") and the subscription feeding it, which keeps no
 // checkpoint (the model is rebuilt from the journal at every start).
@@ -198,20 +207,20 @@ supervisor_spec read_models(const node_services& on) {
 supervisor_spec event_handlers(const config::node_config& config, const node_services& on) {
   auto spec = group("event_handlers", restart_strategy::rest_for_one);
   const auto conninfo = config.postgres.conninfo();
-  spec.children.push_back(worker(on.directory, "order_effects_store", [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, order_effects_name, [=](caf::actor_system& system) {
     return adapters::postgres::spawn_order_effects_store(system, conninfo);
   }));
-  spec.children.push_back(worker(on.directory, "order_handlers", [=](caf::actor_system& system) {
-    auto store = on.directory->get<protocols::order_effects_store_actor>("order_effects_store");
+  spec.children.push_back(worker(on.directory, order_handlers_name, [=](caf::actor_system& system) {
+    auto store = on.directory->get<protocols::order_effects_store_actor>(order_effects_name);
     return actors::spawn_order_handlers(system, on.readers().front(), store, 30s);
   }));
-  spec.children.push_back(worker(on.directory, feed_name("order_handlers"), [=](caf::actor_system& system) {
+  spec.children.push_back(worker(on.directory, feed_name(order_handlers_name), [=](caf::actor_system& system) {
     actors::subscription_options options;
-    options.name = "order_handlers";
+    options.name = order_handlers_name;
     actors::subscription_services feed;
     feed.reader = on.readers().back();
     feed.writer = on.writer();
-    feed.handler = on.directory->get<caf::actor>("order_handlers");
+    feed.handler = on.directory->get<caf::actor>(order_handlers_name);
     feed.dead_letters = on.dead_letters();
     return actors::spawn_subscription(system, std::move(feed), options);
   }));
@@ -227,6 +236,33 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   return spec;
 }
 
+// The journal published to Redis Streams: the publisher and its subscription, whose checkpoint
+// says how far publishing has got. Only with Redis configured.
+
+supervisor_spec streams(const config::node_config& config, const node_services& on) {
+  auto spec = group("streams", restart_strategy::rest_for_one);
+  adapters::redis::stream_publisher_options options;
+  options.redis = {config.redis.host, config.redis.port, config.redis.connect_timeout, config.redis.command_timeout};
+  options.stream_maxlen = config.redis.stream_maxlen;
+  spec.children.push_back(worker(on.directory, streams_name, [=](caf::actor_system& system) {
+    return adapters::redis::spawn_stream_publisher(system, options);
+  }));
+  spec.children.push_back(worker(on.directory, feed_name(streams_name), [=](caf::actor_system& system) {
+    actors::subscription_options feed_options;
+    feed_options.name = streams_name;
+    feed_options.poll_interval = std::chrono::milliseconds(20);
+    // While Redis is away the batch is tried again at most every 200 ms × 32.
+    feed_options.retry_after = std::chrono::milliseconds(200);
+    actors::subscription_services feed;
+    feed.reader = on.readers().back();
+    feed.writer = on.writer();
+    feed.handler = on.directory->get<caf::actor>(streams_name);
+    feed.dead_letters = on.dead_letters();
+    return actors::spawn_subscription(system, std::move(feed), feed_options);
+  }));
+  return spec;
+}
+
 child_spec gateway(const config::node_config& config, std::string version, const node_services& on) {
   actors::gateway_options options;
   options.version = std::move(version);
@@ -236,7 +272,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   services.regions = on.regions();
   services.readers = on.readers();
   services.dead_letters = on.dead_letters();
-  services.idempotency = on.named<protocols::idempotency_store_actor>("idempotency_keys");
+  services.idempotency = on.named<protocols::idempotency_store_actor>(idempotency_name);
   services.views = on.views();
   services.payments = on.payments();
   services.payment_tokens = on.payment_tokens();
@@ -246,7 +282,11 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.subscriptions[view] = on.named<caf::actor>(feed_name(view));
     services.read_model_feeds.push_back(on.named<caf::actor>(feed_name(view)));  // /readyz waits for these
   }
-  services.subscriptions["order_handlers"] = on.named<caf::actor>(feed_name("order_handlers"));
+  services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
+  if (!config.redis.host.empty()) {
+    services.subscriptions[streams_name] = on.named<caf::actor>(feed_name(streams_name));
+    services.redis = on.named<protocols::stream_publisher_actor>(streams_name);
+  }
   services.supervision_root = on.named<caf::actor>(root_name);
   return worker(on.directory, gateway_name, [=](caf::actor_system& system) {
     return actors::spawn_gateway(system, options, services);
@@ -277,6 +317,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   }));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
+  if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));
   directory->put(root_name, tree);
   return tree;

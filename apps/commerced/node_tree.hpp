@@ -9,7 +9,9 @@
 //   ├─ read_models   one_for_all: the kinds' list views and the subscriptions feeding them
 //   ├─ timer_service
 //   ├─ gateway
-//   └─ event_handlers  rest_for_one: the order handlers, their feed, the outbox relay
+//   ├─ event_handlers  rest_for_one: the order handlers, their feed, the outbox relay
+//   └─ streams       rest_for_one, with Redis configured: the journal's publisher to Redis
+//                    Streams and its checkpointed subscription
 //
 // Every worker registers itself in the service directory under its id each time it starts, and
 // every actor finds what it uses there by name when it uses it (actors/service_directory.hpp).

@@ -88,9 +88,9 @@ struct fixture : test::actor_system_fixture {
     kind.settings.max_command_attempts = 3;
     kind.settings.restart_backoff = {std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
     actors::entity_services services;
-    services.writer = writer;
-    services.readers = {reader};
-    services.dead_letters = office;
+    services.writer = actors::service{writer};
+    services.readers.emplace_back(reader);
+    services.dead_letters = actors::service{office};
     services.clock = [] { return domain::timestamp{1'800'000'000'000}; };
     region = actors::spawn_region(*system, kind, services);
   }

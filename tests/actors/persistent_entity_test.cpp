@@ -61,15 +61,15 @@ struct node : test::actor_system_fixture {
     writer = adapters::spawn_journal_writer(*system, store, writer_options);
     reader = adapters::spawn_journal_reader(*system, store);
     actors::entity_services services;
-    services.writer = writer;
-    services.readers = {reader};
+    services.writer = actors::service{writer};
+    services.readers.emplace_back(reader);
     services.clock = [this] { return timestamp{now_ms.load()}; };
     regions = actors::spawn_entity_regions(*system, services, options);
   }
   void start_timer_service() {
     actors::timer_service_options options;
     options.poll_interval = std::chrono::milliseconds(10);
-    timers = actors::spawn_timer_service(*system, reader, writer, regions, options,
+    timers = actors::spawn_timer_service(*system, actors::service{reader}, actors::service{writer}, regions, options,
                                          [this] { return timestamp{now_ms.load()}; });
   }
   void stop() {

@@ -70,10 +70,10 @@ struct fixture : test::actor_system_fixture {
   }
   actors::subscription_services services(protocols::dead_letter_office_actor dead_letters) const {
     actors::subscription_services out;
-    out.reader = reader;
-    out.writer = writer;
+    out.reader = actors::service{reader};
+    out.writer = actors::service{writer};
     out.handler = handler;
-    out.dead_letters = std::move(dead_letters);
+    out.dead_letters = actors::service{std::move(dead_letters)};
     return out;
   }
   protocols::subscription_status status() {

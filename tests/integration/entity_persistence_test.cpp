@@ -51,14 +51,14 @@ struct pg_node {
     for (int i = 0; i < 2; ++i)
       readers.push_back(adapters::spawn_journal_reader(*system, std::make_shared<adapters::postgres_journal>(conninfo)));
     actors::entity_services services;
-    services.writer = writer;
-    services.readers.assign(readers.begin(), readers.end());
+    services.writer = actors::service{writer};
+    for (const auto& r : readers) services.readers.emplace_back(r);
     regions = actors::spawn_entity_regions(*system, services, options);
   }
   void start_timers() {
     actors::timer_service_options options;
     options.poll_interval = std::chrono::milliseconds(20);
-    timers = actors::spawn_timer_service(*system, readers.front(), writer, regions, options);
+    timers = actors::spawn_timer_service(*system, actors::service{readers.front()}, actors::service{writer}, regions, options);
   }
   ~pg_node() {
     std::vector<caf::actor> all = regions.all();

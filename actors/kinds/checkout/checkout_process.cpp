@@ -262,8 +262,7 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
                                                             {"step", std::string(to_string(c.step))},
                                                             {"detail", stalled.detail}});
   alert_stalled(ctx, stalled.detail);
-  const auto office = ctx->services->dead_letters.get();
-  if (!office) return;
+  if (!ctx->services->dead_letters) return;
   // Not charged: retrying releases it. Charged: retrying resumes it (abandoning would keep the
   // customer's money), once the operator has fixed what held it up.
   const bool charged = !c.transaction_id.empty();
@@ -280,7 +279,10 @@ void raise_stalled(const step_ptr& ctx, const checkout_stalled& stalled) {
                            : "; retry releases its stock, order and cart, discard leaves them held");
   letter.attempts = c.charge_attempts;
   letter.first_failed_ms = letter.last_failed_ms = stalled.at.ms_since_epoch;
-  caf::anon_send(office, caf::put_atom::value, std::move(letter));
+  if (auto office = ctx->services->dead_letters.get())
+    caf::anon_send(office, caf::put_atom::value, std::move(letter));
+  else  // restarting: the alert above and this log are what is left of it
+    log::error("dead-letter office unavailable; letter only logged", {{"entity", letter.target}, {"payload", letter.payload}});
 }
 
 // Stock sold first, then the order paid and the cart converted together: a paid order always

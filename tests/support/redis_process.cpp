@@ -1,0 +1,84 @@
+#include "support/redis_process.hpp"
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace commerce::test {
+namespace {
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+redis_process::redis_process() : port_(free_port()) {
+  char pattern[] = "/tmp/commerce-redis-XXXXXX";
+  if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+  dir_ = pattern;
+  start();
+}
+
+redis_process::~redis_process() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+void redis_process::start() {
+  const auto port = std::to_string(port_);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::freopen("/dev/null", "w", stdout);
+    ::execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", port.c_str(), "--dir", dir_.c_str(),
+             "--save", "", "--appendonly", "yes", "--appendfsync", "always", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    try {
+      if (!command({"PING"}).is_error()) return;
+    } catch (const adapters::redis::redis_unavailable&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("redis-server did not start on port " + port);
+}
+
+void redis_process::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+adapters::redis::redis_reply redis_process::command(const std::vector<std::string>& args) {
+  adapters::redis::redis_connection connection({"127.0.0.1", port_, std::chrono::milliseconds(1000),
+                                                std::chrono::milliseconds(5000)});
+  return connection.command(args);
+}
+
+}  // namespace commerce::test
