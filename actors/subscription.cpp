@@ -30,6 +30,7 @@ struct subscription_state {
   subscription_options options;
   protocols::checkpoint at;
   bool loaded = false;  // `at` came from the store: never start from scratch by mistake
+  std::chrono::steady_clock::time_point saved_at{};  // when the checkpoint was last stored
   int failures = 0;     // transient failures in a row at `at`: the backoff's exponent
   std::optional<protocols::checkpoint> one_by_one_until;  // the end of a batch refused for good
   std::optional<protocols::checkpoint> start_head;        // the journal's head as first seen
@@ -91,6 +92,9 @@ void moved_to(subscription_actor* self, protocols::checkpoint last) {
 void advance_to(subscription_actor* self, protocols::checkpoint last) {
   auto& st = self->state;
   if (!st.options.keep_checkpoint) return moved_to(self, last);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - st.saved_at < st.options.checkpoint_every) return moved_to(self, last);
+  st.saved_at = now;
   self->request(st.services.writer.get(), st.options.timeout, protocols::save_atom::value, st.options.name, last)
       .then([self, last]() { moved_to(self, last); },
             [self](caf::error& e) { retry_later(self, "save checkpoint", e); });

@@ -45,6 +45,10 @@ struct subscription_options {
   // false for a handler that keeps nothing durable (an in-memory read model): it starts from
   // the beginning of the journal every time, and no checkpoint is stored.
   bool keep_checkpoint = true;
+  // 0: the checkpoint is stored after every batch. More: at most this often, for a handler that
+  // takes an event delivered again as done (the Redis publisher), which saves a durable write
+  // per batch at the cost of delivering up to this much again after a crash.
+  std::chrono::milliseconds checkpoint_every{0};
 };
 
 struct subscription_services {
