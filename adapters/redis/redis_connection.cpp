@@ -56,18 +56,17 @@ redisContext* redis_connection::connected() {
 
 std::vector<redis_reply> redis_connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
   auto* c = connected();
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
+  // The whole pipeline in RESP, written once: hiredis's own formatting allocates per argument.
+  std::string resp;
   for (const auto& args : commands) {
-    argv.clear();
-    lengths.clear();
+    resp += '*' + std::to_string(args.size()) + "\r\n";
     for (const auto& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
+      resp += '$' + std::to_string(a.size()) + "\r\n";
+      resp += a;
+      resp += "\r\n";
     }
-    if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()) != REDIS_OK)
-      fail("cannot queue a command");
   }
+  if (redisAppendFormattedCommand(c, resp.data(), resp.size()) != REDIS_OK) fail("cannot queue the commands");
   std::vector<redis_reply> replies;
   replies.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
