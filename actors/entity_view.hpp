@@ -99,6 +99,12 @@ caf::behavior entity_view(caf::stateful_actor<view_state<Decider>>* self) {
       [self](caf::get_atom, const view_query<Decider>& q) {
         view_page<Decider> page;
         const auto& entities = self->state.entities;
+        if (!q.ids.empty()) {
+          for (const auto& id : q.ids)
+            if (auto it = entities.find(id); it != entities.end() && matches(it->second.state, q.where))
+              page.items.push_back(it->second);
+          return page;
+        }
         for (auto it = entities.upper_bound(q.after_id); it != entities.end(); ++it) {
           if (!matches(it->second.state, q.where)) continue;
           if (page.items.size() == q.limit) {

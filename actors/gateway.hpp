@@ -7,6 +7,7 @@
 #include "actors/kinds/kind_module.hpp"
 #include "common/http_message.hpp"
 #include "protocols/idempotency.hpp"
+#include "protocols/search.hpp"
 #include "protocols/streams.hpp"
 
 #include <caf/actor.hpp>
@@ -46,6 +47,7 @@ struct gateway_services {
   std::vector<service<caf::actor>> read_model_feeds;
   service<caf::actor> supervision_root;
   service<protocols::stream_publisher_actor> redis;  // none: no Redis configured
+  service<protocols::product_search_actor> search;
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

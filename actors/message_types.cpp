@@ -11,6 +11,7 @@
 #include "protocols/journal.hpp"
 #include "protocols/order_effects.hpp"
 #include "protocols/payment.hpp"
+#include "protocols/search.hpp"
 #include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -44,6 +45,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   add<payment_outcome>(cfg);
   add<breaker_report>(cfg);
   add<order_effects_batch>(cfg);
+  add<search_request>(cfg);
+  add<search_result>(cfg);
   cfg.add_message_type<supervision::supervision_tree>("commerce.supervision_tree");
   for (const auto& kind : kind_modules()) kind.add_message_types(cfg);
 }

@@ -178,6 +178,10 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.redis.stream_maxlen = to_unsigned(k, s, 1'000'000'000);
          if (c.redis.stream_maxlen == 0) bad_value(k, s, "at least 1");
        }},
+      {"search.cache_ttl", [](node_config& c, auto& k, auto& s) {
+         c.search_cache_ttl = to_duration<ms>(k, s);
+         if (c.search_cache_ttl < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
+       }},
       {"journal.max_batch", [](node_config& c, auto& k, auto& s) {
          c.journal.max_batch = to_unsigned(k, s, 100'000);
          if (c.journal.max_batch == 0) bad_value(k, s, "at least 1");

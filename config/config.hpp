@@ -98,6 +98,7 @@ struct node_config {
   messaging_config messaging;
   postgres_config postgres;
   redis_config redis;
+  std::chrono::milliseconds search_cache_ttl{};  // how long a search page stays in Redis
   journal_config journal;
   entity_config entities;
   std::chrono::milliseconds timer_poll_interval{};

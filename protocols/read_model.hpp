@@ -5,7 +5,8 @@
 //
 // Entities are listed in id order from after `after_id`; `where` keeps those whose state's
 // members equal the given values (a string member as itself, an enum by its name, any other
-// member as its JSON text, e.g. "true").
+// member as its JSON text, e.g. "true"). With `ids`, only those entities, in that order (the ones
+// the model does not hold are left out), and `after_id` and `limit` do not apply.
 #pragma once
 
 #include "protocols/wire.hpp"
@@ -27,7 +28,8 @@ struct view_query {
   std::vector<field_equals> where;
   std::string after_id;  // the cursor: ids after this one
   std::uint64_t limit = 50;
-  BOOST_DESCRIBE_CLASS(view_query, (), (where, after_id, limit), (), ())
+  std::vector<std::string> ids;
+  BOOST_DESCRIBE_CLASS(view_query, (), (where, after_id, limit, ids), (), ())
 };
 
 template <class Decider>

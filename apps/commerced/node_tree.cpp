@@ -15,6 +15,7 @@
 #include "adapters/postgres/order_effects_store.hpp"
 #include "adapters/postgres/payment_token_vault.hpp"
 #include "adapters/redis/stream_publisher.hpp"
+#include "adapters/search/product_search.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -68,6 +69,7 @@ constexpr const char* idempotency_name = "idempotency_keys";
 constexpr const char* payment_tokens_name = "payment_tokens";
 constexpr const char* payments_name = "payments";
 constexpr const char* streams_name = "redis_streams";
+constexpr const char* search_name = "product_search";
 constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
@@ -267,6 +269,32 @@ supervisor_spec streams(const config::node_config& config, const node_services& 
   return spec;
 }
 
+// Product search and the subscription that keeps its index (a table: the checkpoint is kept).
+supervisor_spec search(const config::node_config& config, const node_services& on) {
+  auto spec = group("search", restart_strategy::rest_for_one);
+  adapters::search::product_search_options options;
+  options.conninfo = config.postgres.conninfo();
+  if (!config.redis.host.empty())
+    options.redis = adapters::redis::redis_options{config.redis.host, config.redis.port, config.redis.connect_timeout,
+                                                   config.redis.command_timeout};
+  options.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.search_cache_ttl);
+  spec.children.push_back(worker(on.directory, search_name, [=](caf::actor_system& system) {
+    return adapters::search::spawn_product_search(system, options);
+  }));
+  spec.children.push_back(worker(on.directory, feed_name(search_name), [=](caf::actor_system& system) {
+    actors::subscription_options feed_options;
+    feed_options.name = search_name;
+    feed_options.poll_interval = std::chrono::milliseconds(50);
+    actors::subscription_services feed;
+    feed.reader = on.readers().back();
+    feed.writer = on.writer();
+    feed.handler = on.directory->get<caf::actor>(search_name);
+    feed.dead_letters = on.dead_letters();
+    return actors::spawn_subscription(system, std::move(feed), feed_options);
+  }));
+  return spec;
+}
+
 child_spec gateway(const config::node_config& config, std::string version, const node_services& on) {
   actors::gateway_options options;
   options.version = std::move(version);
@@ -287,6 +315,8 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.read_model_feeds.push_back(on.named<caf::actor>(feed_name(view)));  // /readyz waits for these
   }
   services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
+  services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
+  services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {
     services.subscriptions[streams_name] = on.named<caf::actor>(feed_name(streams_name));
     services.redis = on.named<protocols::stream_publisher_actor>(streams_name);
@@ -321,6 +351,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   }));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
+  root.children.push_back(supervisor_child(search(config, on)));
   if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));
   directory->put(root_name, tree);

@@ -14,6 +14,7 @@
 #include "protocols/kind_messages.hpp"
 #include "protocols/order_effects.hpp"
 #include "protocols/payment.hpp"
+#include "protocols/search.hpp"
 #include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -85,7 +86,7 @@ struct wire_fixture {
                                      rejection{"insufficient_stock", "only 3 left", {{"available", 3}}}, state, 7,
                                      {event, event}});
     round_trip(entity_reply<Decider>{entity_status::accepted, std::nullopt, state, 8, {}});
-    round_trip(view_query<Decider>{{{"exists", "true"}, {"status", "paid"}}, "id-0", 20});
+    round_trip(view_query<Decider>{{{"exists", "true"}, {"status", "paid"}}, "id-0", 20, {"id-3", "id-1"}});
     round_trip(view_page<Decider>{{{"id-1", state, 7}, {"id-2", state, 1}}, "id-2"});
   }
 };
@@ -129,6 +130,9 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   effects.notify = notification{"ord-1/order_confirmation", "order_confirmation", "ord-1", "ann@example.com", {{"total", 2598}}};
   effects.fact = sales_fact{"paid/ord-1", sales_fact_kind::refund, {2598, "EUR"}};
   round_trip(order_effects_batch{{effects, order_effects{}}});
+  // Search.
+  round_trip(search_request{"Mug Kit", 2, 10});
+  round_trip(search_result{"mug kit", {"MUG-1", "KIT-2"}, 12, true});
   // Supervision.
   supervision::supervision_tree tree{"commerced", "supervisor", "rest_for_one", "running", 1, {}};
   tree.children.push_back({"gateway", "worker", "", "restarting", 2, {}});

@@ -1,6 +1,7 @@
 // Catalog and inventory routes of API.md: products are keyed by the client's SKU.
 #include "actors/gateway_call.hpp"
 #include "domain/inventory.hpp"
+#include "protocols/search.hpp"
 
 namespace commerce::actors {
 namespace {
@@ -65,10 +66,66 @@ void list_products(const call_ptr& call) {
   respond_with_page(call, std::move(query), limit, product_view);
 }
 
+// A whole number in [min, max] from the query, or `fallback` when absent; else answers 422.
+std::optional<std::uint64_t> bounded(const call_ptr& call, const char* name, std::int64_t min, std::int64_t max,
+                                     std::int64_t fallback) {
+  const auto text = query_param(call->request.target, name);
+  const auto n = text.empty() ? std::optional<std::int64_t>(fallback) : parse_integer(text);
+  if (n && *n >= min && *n <= max) return static_cast<std::uint64_t>(*n);
+  call->respond(rejection_response(invalid_field(
+      name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max))));
+  return std::nullopt;
+}
+
+// The products of a search page, from the catalog's read model, in the search's order.
+void answer_search(const call_ptr& call, const protocols::search_request& request, protocols::search_result& found) {
+  auto respond = [call, request, found](const std::vector<view_entry<inventory_decider>>& entries) {
+    boost::json::array items;
+    for (const auto& e : entries) items.push_back(product_view(e.state, e.version));
+    auto r = json_response(200, {{"query", found.normalised_query},
+                                 {"page", request.page},
+                                 {"per_page", request.per_page},
+                                 {"total", found.total},
+                                 {"items", std::move(items)}});
+    r.headers.emplace_back("X-Cache", found.cached ? "hit" : "miss");
+    call->respond(std::move(r));
+  };
+  if (found.skus.empty()) return respond({});
+  const auto view = call->services().views.of<inventory_decider>();
+  if (!view) return call->respond(unavailable("the catalog's read model is not running"));
+  view_query<inventory_decider> query;
+  query.where = {{"exists", "true"}};
+  query.ids = std::move(found.skus);
+  call->self->request(view, call->options().request_timeout, caf::get_atom::value, std::move(query))
+      .then([respond](view_page<inventory_decider>& page) { respond(page.items); },
+            [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
+// GET /v1/products/search?q=&page=&per_page= : ranked full-text search (adapters/search/).
+void search_products(const call_ptr& call) {
+  protocols::search_request request;
+  request.query = query_param(call->request.target, "q");
+  if (request.query.size() > 200 || request.query.find_first_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == std::string::npos)
+    return call->respond(rejection_response(invalid_field("q", "must hold a letter or digit, at most 200 characters")));
+  const auto page = bounded(call, "page", 1, 1000, 1);
+  if (!page) return;
+  const auto per_page = bounded(call, "per_page", 1, 100, 20);
+  if (!per_page) return;
+  request.page = *page;
+  request.per_page = *per_page;
+  const auto search = call->services().search.get();
+  if (!search) return call->respond(unavailable("product search is restarting"));
+  call->self->request(search, call->options().request_timeout, protocols::search_atom::value, request)
+      .then([call, request](protocols::search_result& found) { answer_search(call, request, found); },
+            [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
 }  // namespace
 
 void add_product_routes(gateway_routes& routes) {
   routes.add("GET", "/v1/products", {false, list_products});
+  routes.add("GET", "/v1/products/search", {false, search_products});  // before {sku}
   routes.add("PUT", "/v1/products/{sku}", {true, put_product});
   routes.add("GET", "/v1/products/{sku}", {false, get_product});
   routes.add("POST", "/v1/products/{sku}/stock", {true, post_stock});
