@@ -167,8 +167,8 @@ int run(const config::node_config& node) {
   if (!*tree_gave_up) log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   // In-flight requests are answered first (the actors are still up), new ones refused.
   http.stop();
-  // The root stops its children last-started first: streams, event handlers, gateway, timers,
-  // read models, entities, storage.
+  // The root stops its children last-started first: streams, search, event handlers, gateway,
+  // timers, read models, entities, storage.
   const auto writer = directory->get<caf::actor>(node::journal_writer_name);  // before it leaves the directory
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   wait_for_journal_writer(system, writer);

@@ -173,6 +173,19 @@ supervisor_spec entities(const config::node_config& config, const node_services&
   return spec;
 }
 
+// The journal subscription `options.name` feeding the actor registered as `handler` (its
+// sibling, started just before it), registered as "<handler>_feed".
+child_spec feed(const node_services& on, const std::string& handler, actors::subscription_options options) {
+  return worker(on.directory, feed_name(handler), [=](caf::actor_system& system) {
+    actors::subscription_services services;
+    services.reader = on.readers().back();
+    services.writer = on.writer();
+    services.handler = on.directory->get<caf::actor>(handler);
+    services.dead_letters = on.dead_letters();
+    return actors::spawn_subscription(system, std::move(services), options);
+  });
+}
+
 // A kind's read model ("<stream type>_view") and the subscription feeding it, which keeps no
 // checkpoint (the model is rebuilt from the journal at every start).
 void add_read_model(supervisor_spec& spec, const node_services& on, const actors::kind_module& kind) {
@@ -180,18 +193,11 @@ void add_read_model(supervisor_spec& spec, const node_services& on, const actors
   spec.children.push_back(worker(on.directory, view, [spawn_view = kind.spawn_view](caf::actor_system& system) {
     return spawn_view(system);
   }));
-  spec.children.push_back(worker(on.directory, feed_name(view), [=](caf::actor_system& system) {
-    actors::subscription_options options;
-    options.name = view;
-    options.keep_checkpoint = false;
-    options.poll_interval = std::chrono::milliseconds(20);
-    actors::subscription_services feed;
-    feed.reader = on.readers().back();
-    feed.writer = on.writer();
-    feed.handler = on.directory->get<caf::actor>(view);  // its sibling, started just before
-    feed.dead_letters = on.dead_letters();
-    return actors::spawn_subscription(system, std::move(feed), options);
-  }));
+  actors::subscription_options options;
+  options.name = view;
+  options.keep_checkpoint = false;
+  options.poll_interval = std::chrono::milliseconds(20);
+  spec.children.push_back(feed(on, view, options));
 }
 
 // In-memory read models rebuilt from the journal at start; a view and its subscription restart
@@ -216,16 +222,9 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
     auto store = on.directory->get<protocols::order_effects_store_actor>(order_effects_name);
     return actors::spawn_order_handlers(system, on.readers().front(), store, 30s);
   }));
-  spec.children.push_back(worker(on.directory, feed_name(order_handlers_name), [=](caf::actor_system& system) {
-    actors::subscription_options options;
-    options.name = order_handlers_name;
-    actors::subscription_services feed;
-    feed.reader = on.readers().back();
-    feed.writer = on.writer();
-    feed.handler = on.directory->get<caf::actor>(order_handlers_name);
-    feed.dead_letters = on.dead_letters();
-    return actors::spawn_subscription(system, std::move(feed), options);
-  }));
+  actors::subscription_options feed_options;
+  feed_options.name = order_handlers_name;
+  spec.children.push_back(feed(on, order_handlers_name, feed_options));
   adapters::messaging::outbox_relay_options relay_options;
   const auto provider = adapters::http::parse_http_url(config.messaging.url);
   if (!provider) throw std::invalid_argument("messaging.url is not an http://host:port URL: " + config.messaging.url);
@@ -240,7 +239,6 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
 
 // The journal published to Redis Streams: the publisher and its subscription, whose checkpoint
 // says how far publishing has got. Only with Redis configured.
-
 supervisor_spec streams(const config::node_config& config, const node_services& on) {
   auto spec = group("streams", restart_strategy::rest_for_one);
   adapters::redis::stream_publisher_options options;
@@ -249,23 +247,16 @@ supervisor_spec streams(const config::node_config& config, const node_services& 
   spec.children.push_back(worker(on.directory, streams_name, [=](caf::actor_system& system) {
     return adapters::redis::spawn_stream_publisher(system, options);
   }));
-  spec.children.push_back(worker(on.directory, feed_name(streams_name), [=](caf::actor_system& system) {
-    actors::subscription_options feed_options;
-    feed_options.name = streams_name;
-    feed_options.poll_interval = std::chrono::milliseconds(50);
-    // Large batches, each a read and a pipelined round trip to Redis; the checkpoint at most
-    // once a second (after a crash Redis refuses what it already holds, as done).
-    feed_options.batch = 2048;
-    feed_options.checkpoint_every = std::chrono::seconds(1);
-    // While Redis is away the batch is tried again at most every 200 ms × 32.
-    feed_options.retry_after = std::chrono::milliseconds(200);
-    actors::subscription_services feed;
-    feed.reader = on.readers().back();
-    feed.writer = on.writer();
-    feed.handler = on.directory->get<caf::actor>(streams_name);
-    feed.dead_letters = on.dead_letters();
-    return actors::spawn_subscription(system, std::move(feed), feed_options);
-  }));
+  actors::subscription_options feed_options;
+  feed_options.name = streams_name;
+  feed_options.poll_interval = std::chrono::milliseconds(50);
+  // Large batches, each a read and a pipelined round trip to Redis; the checkpoint at most once
+  // a second (after a crash Redis refuses what it already holds, as done).
+  feed_options.batch = 2048;
+  feed_options.checkpoint_every = std::chrono::seconds(1);
+  // While Redis is away the batch is tried again, from 200 ms up to 32 × that apart.
+  feed_options.retry_after = std::chrono::milliseconds(200);
+  spec.children.push_back(feed(on, streams_name, feed_options));
   return spec;
 }
 
@@ -281,17 +272,10 @@ supervisor_spec search(const config::node_config& config, const node_services& o
   spec.children.push_back(worker(on.directory, search_name, [=](caf::actor_system& system) {
     return adapters::search::spawn_product_search(system, options);
   }));
-  spec.children.push_back(worker(on.directory, feed_name(search_name), [=](caf::actor_system& system) {
-    actors::subscription_options feed_options;
-    feed_options.name = search_name;
-    feed_options.poll_interval = std::chrono::milliseconds(50);
-    actors::subscription_services feed;
-    feed.reader = on.readers().back();
-    feed.writer = on.writer();
-    feed.handler = on.directory->get<caf::actor>(search_name);
-    feed.dead_letters = on.dead_letters();
-    return actors::spawn_subscription(system, std::move(feed), feed_options);
-  }));
+  actors::subscription_options feed_options;
+  feed_options.name = search_name;
+  feed_options.poll_interval = std::chrono::milliseconds(50);
+  spec.children.push_back(feed(on, search_name, feed_options));
   return spec;
 }
 

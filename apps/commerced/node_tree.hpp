@@ -10,6 +10,7 @@
 //   ├─ timer_service
 //   ├─ gateway
 //   ├─ event_handlers  rest_for_one: the order handlers, their feed, the outbox relay
+//   ├─ search        rest_for_one: product search and the subscription keeping its index
 //   └─ streams       rest_for_one, with Redis configured: the journal's publisher to Redis
 //                    Streams and its checkpointed subscription
 //

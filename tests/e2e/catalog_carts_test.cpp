@@ -254,7 +254,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   std::vector<std::string> children;
   for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
   CHECK(children == std::vector<std::string>{"storage", "payments", "entities", "read_models", "timer_service", "gateway",
-                                            "event_handlers", "streams"});
+                                            "event_handlers", "search", "streams"});
   std::vector<std::string> handlers;
   for (const auto& c : root.at("children").at(6).at("children").as_array()) handlers.emplace_back(c.at("id").as_string());
   CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed", "outbox_relay"});
