@@ -30,7 +30,8 @@ struct subscription_state {
   subscription_options options;
   protocols::checkpoint at;
   bool loaded = false;  // `at` came from the store: never start from scratch by mistake
-  std::chrono::steady_clock::time_point saved_at{};  // when the checkpoint was last stored
+  protocols::checkpoint saved;                        // the one last stored
+  std::chrono::steady_clock::time_point saved_at{};  // and when
   int failures = 0;     // transient failures in a row at `at`: the backoff's exponent
   std::optional<protocols::checkpoint> one_by_one_until;  // the end of a batch refused for good
   std::optional<protocols::checkpoint> start_head;        // the journal's head as first seen
@@ -92,12 +93,28 @@ void moved_to(subscription_actor* self, protocols::checkpoint last) {
 void advance_to(subscription_actor* self, protocols::checkpoint last) {
   auto& st = self->state;
   if (!st.options.keep_checkpoint) return moved_to(self, last);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - st.saved_at < st.options.checkpoint_every) return moved_to(self, last);
-  st.saved_at = now;
+  if (std::chrono::steady_clock::now() - st.saved_at < st.options.checkpoint_every) return moved_to(self, last);
   self->request(st.services.writer.get(), st.options.timeout, protocols::save_atom::value, st.options.name, last)
-      .then([self, last]() { moved_to(self, last); },
+      .then([self, last]() {
+              self->state.saved = last;
+              self->state.saved_at = std::chrono::steady_clock::now();
+              moved_to(self, last);
+            },
             [self](caf::error& e) { retry_later(self, "save checkpoint", e); });
+}
+
+// With checkpoint_every, the checkpoint kept back is stored once there is nothing more to read.
+// A failure is left to the next idle poll.
+void store_when_idle(subscription_actor* self) {
+  auto& st = self->state;
+  if (!st.options.keep_checkpoint || !before(st.saved, st.at)) return;
+  const auto at = st.at;
+  self->request(st.services.writer.get(), st.options.timeout, protocols::save_atom::value, st.options.name, at)
+      .then([self, at]() {
+              self->state.saved = at;
+              self->state.saved_at = std::chrono::steady_clock::now();
+            },
+            [](caf::error&) {});
 }
 
 std::string reason_of(subscription_actor* self, const caf::error& e) {
@@ -223,7 +240,7 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
               .then(
                   [self](protocols::checkpoint& at) {
                     auto& st = self->state;
-                    st.at = at;
+                    st.at = st.saved = at;
                     st.loaded = true;
                     st.failures = 0;
                     st.gauges.position->set(at.position);
@@ -242,6 +259,7 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
                     if (!st.caught_up && !st.start_head) st.start_head = st.at;
                     check_caught_up(self);
                     set_lag(self, 0, 0);
+                    store_when_idle(self);
                     self->delayed_send(self, st.options.poll_interval, poll_atom::value);
                     return;
                   }

@@ -1,6 +1,6 @@
 // A catch-up subscription: reads the journal's global order from its stored checkpoint and
 // hands each batch to a handler (protocols/subscription.hpp), storing the checkpoint after every
-// acknowledged batch. Read models and event handlers (emails, warehouse, analytics) sit behind it.
+// acknowledged batch (with checkpoint_every: at most that often, and once caught up). Read models and event handlers (emails, warehouse, analytics) sit behind it.
 //
 // Failures (protocols/subscription.hpp):
 // - transient (a failed read or checkpoint save, a handler that times out or reports that its
@@ -47,7 +47,8 @@ struct subscription_options {
   bool keep_checkpoint = true;
   // 0: the checkpoint is stored after every batch. More: at most this often, for a handler that
   // takes an event delivered again as done (the Redis publisher), which saves a durable write
-  // per batch at the cost of delivering up to this much again after a crash.
+  // per batch at the cost of delivering up to this much again after a crash. The checkpoint
+  // kept back is stored as soon as the subscription has caught up.
   std::chrono::milliseconds checkpoint_every{0};
 };
 

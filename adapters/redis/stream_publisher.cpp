@@ -13,10 +13,29 @@ namespace {
 
 using protocols::stored_event;
 
-// Redis's answer to an XADD whose id is not above the stream's last one: the event is there.
-bool already_published(const redis_reply& r) {
-  return r.is_error() && r.text.find("equal or smaller than the target stream top item") != std::string::npos;
-}
+// Adds a batch's events in order, in one script, and stops at the first that Redis refuses for
+// any reason but "already there": a pipeline would go on past it, and a later event of the same
+// stream then put above it would make the refused one look published when delivered again.
+// KEYS: each event's stream; ARGV: the cap, then per event its id and its six fields.
+// Returns {events added, events already there, the 1-based index of the refused one or 0, why}.
+constexpr const char* publish_script = R"lua(
+local added, repeats = 0, 0
+for i = 1, #KEYS do
+  local a = 1 + (i - 1) * 7
+  local r = redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], ARGV[a + 1], 'position', ARGV[a + 2],
+                        'stream_id', ARGV[a + 3], 'version', ARGV[a + 4], 'type', ARGV[a + 5],
+                        'data', ARGV[a + 6], 'at', ARGV[a + 7])
+  if type(r) == 'table' and r.err then
+    if not string.find(r.err, 'equal or smaller than the target stream top item', 1, true) then
+      return {added, repeats, i, r.err}
+    end
+    repeats = repeats + 1
+  else
+    added = added + 1
+  end
+end
+return {added, repeats, 0, ''}
+)lua";
 
 struct publisher_state {
   stream_publisher_options options;
@@ -29,46 +48,40 @@ struct publisher_state {
 
 using publisher_actor = protocols::stream_publisher_actor::stateful_pointer<publisher_state>;
 
-std::vector<std::string> xadd(const stream_publisher_options& options, const stored_event& e) {
-  return {"XADD",
-          options.prefix + e.stream_type,
-          "MAXLEN",
-          "~",
-          std::to_string(options.stream_maxlen),
-          entry_id(e),
-          "position",
-          std::to_string(e.position),
-          "stream_id",
-          e.stream_id,
-          "version",
-          std::to_string(e.version),
-          "type",
-          e.event_type,
-          "data",
-          e.data,
-          "at",
-          domain::to_iso8601({e.recorded_at_ms})};
+std::vector<std::string> eval_of(const stream_publisher_options& options, const std::vector<stored_event>& events) {
+  std::vector<std::string> args{"EVAL", publish_script, std::to_string(events.size())};
+  args.reserve(3 + events.size() * 8 + 1);
+  for (const auto& e : events) args.push_back(options.prefix + e.stream_type);
+  args.push_back(std::to_string(options.stream_maxlen));
+  for (const auto& e : events) {
+    args.push_back(entry_id(e));
+    args.push_back(std::to_string(e.position));
+    args.push_back(e.stream_id);
+    args.push_back(std::to_string(e.version));
+    args.push_back(e.event_type);
+    args.push_back(e.data);
+    args.push_back(domain::to_iso8601({e.recorded_at_ms}));
+  }
+  return args;
 }
 
 caf::result<void> publish(publisher_actor self, const std::vector<stored_event>& events) {
   auto& st = self->state;
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(events.size());
-  for (const auto& e : events) commands.push_back(xadd(st.options, e));
   try {
-    const auto replies = st.redis->pipeline(commands);
-    for (std::size_t i = 0; i < replies.size(); ++i) {
-      if (already_published(replies[i])) {
-        st.repeats->add();
-      } else if (replies[i].is_error()) {
-        // Not skipped: the batch comes again until Redis takes it (the lag shows meanwhile).
-        st.errors->add();
-        log::warn("event not published to Redis", {{"stream", commands[i][1]}, {"id", commands[i][5]},
-                                                    {"error", replies[i].text}});
-        return caf::make_error(caf::sec::runtime_error, "Redis refused " + commands[i][5] + ": " + replies[i].text);
-      } else {
-        st.published->add();
-      }
+    const auto reply = st.redis->command(eval_of(st.options, events));
+    if (reply.is_error() || reply.elements.size() != 4) {
+      st.errors->add();
+      return caf::make_error(caf::sec::runtime_error, "Redis refused the batch: " + reply.text);
+    }
+    st.published->add(static_cast<std::uint64_t>(reply.elements[0].integer));
+    st.repeats->add(static_cast<std::uint64_t>(reply.elements[1].integer));
+    if (const auto refused = reply.elements[2].integer; refused > 0) {
+      // Not skipped: the batch comes again until Redis takes it (the lag shows meanwhile).
+      st.errors->add();
+      const auto& e = events[static_cast<std::size_t>(refused - 1)];
+      log::warn("event not published to Redis", {{"stream", st.options.prefix + e.stream_type}, {"id", entry_id(e)},
+                                                  {"error", reply.elements[3].text}});
+      return caf::make_error(caf::sec::runtime_error, "Redis refused " + entry_id(e) + ": " + reply.elements[3].text);
     }
     return {};
   } catch (const redis_unavailable& e) {

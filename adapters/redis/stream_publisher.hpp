@@ -8,7 +8,9 @@
 // (protocols/journal.hpp), so ids only grow within every stream. A batch delivered again after
 // a crash is refused by Redis event by event as "equal or smaller than the top item" — which
 // means it is already there — and counted as done; the first event that was not published is
-// added. A batch is answered only once every event of it is in Redis.
+// added. A batch is added by one Lua script that stops at the first event Redis refuses for any
+// other reason, so what a stream holds is always a prefix of the journal's events of its type,
+// and a batch is answered only once every event of it is in Redis.
 //
 // Metrics: commerce_redis_published_total, commerce_redis_already_published_total (repeats
 // refused by Redis), commerce_redis_errors_total; the lag is the subscription's own

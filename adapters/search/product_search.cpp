@@ -21,10 +21,13 @@ using protocols::stored_event;
 constexpr std::uint64_t default_per_page = 20;
 constexpr const char* cache_keys = "search:keys";
 
+// Changes a row only when its text changes (a price does not move a product in any search) and
+// only forwards: an older event delivered again is left alone.
 constexpr const char* upsert_sql = R"sql(
 INSERT INTO catalog_search (sku, name, category, version) VALUES ($1, $2, $3, $4::bigint)
 ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, version = EXCLUDED.version
-WHERE catalog_search.version < EXCLUDED.version)sql";
+WHERE catalog_search.version < EXCLUDED.version
+  AND (catalog_search.name, catalog_search.category) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.category))sql";
 
 // Ranked by ts_rank (a name match weighs more than a SKU's, a SKU's more than a category's),
 // then by SKU so that pages are stable; the window count is taken before LIMIT.
@@ -42,6 +45,9 @@ struct search_state {
   metrics::counter* hits = nullptr;
   metrics::counter* misses = nullptr;
   metrics::gauge* hit_ratio = nullptr;
+  // After Redis failed to answer, searches leave it alone until then (each try could wait for
+  // a connect timeout, and searches queue behind it).
+  std::chrono::steady_clock::time_point redis_back_at{};
   static inline const char* name = "product_search";
 };
 
@@ -59,6 +65,18 @@ std::string cache_key(const std::string& normalised, const search_request& r) {
   return key;
 }
 
+// Redis, unless it failed to answer a moment ago.
+redis::redis_connection* cache(search_actor self) {
+  auto& st = self->state;
+  return st.redis && std::chrono::steady_clock::now() >= st.redis_back_at ? st.redis.get() : nullptr;
+}
+
+void cache_failed(search_actor self, const char* what, const std::exception& e) {
+  if (dynamic_cast<const redis::redis_unavailable*>(&e))
+    self->state.redis_back_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  log::warn(what, {{"error", e.what()}});
+}
+
 void count(search_actor self, bool hit) {
   auto& st = self->state;
   (hit ? st.hits : st.misses)->add();
@@ -68,10 +86,10 @@ void count(search_actor self, bool hit) {
 
 // The cached page, if Redis has it (and answers).
 std::optional<search_result> cached(search_actor self, const std::string& key) {
-  auto& st = self->state;
-  if (!st.redis) return std::nullopt;
+  auto* redis = cache(self);
+  if (!redis) return std::nullopt;
   try {
-    const auto r = st.redis->command({"GET", key});
+    const auto r = redis->command({"GET", key});
     if (r.kind != redis::redis_reply::type::string) return std::nullopt;
     const auto v = boost::json::parse(r.text).as_object();
     search_result out;
@@ -80,21 +98,27 @@ std::optional<search_result> cached(search_actor self, const std::string& key) {
     out.cached = true;
     return out;
   } catch (const std::exception& e) {
-    log::warn("search cache not read", {{"key", key}, {"error", e.what()}});
+    cache_failed(self, "search cache not read", e);
     return std::nullopt;
   }
 }
 
+// The page for its TTL, and its key in the set of cached keys, which lives as long as the
+// newest of them (so that it does not outgrow what it lists by much).
 void keep(search_actor self, const std::string& key, const search_result& result) {
-  auto& st = self->state;
-  if (!st.redis) return;
+  auto* redis = cache(self);
+  if (!redis) return;
   boost::json::array skus(result.skus.begin(), result.skus.end());
   const auto value = boost::json::serialize(boost::json::object{{"total", result.total}, {"skus", std::move(skus)}});
+  const auto ttl = std::to_string(self->state.options.cache_ttl.count());
   try {
-    st.redis->pipeline({{"SET", key, value, "EX", std::to_string(st.options.cache_ttl.count())},
-                        {"SADD", cache_keys, key}});
+    // Listed first: a page in Redis is always one the next catalog change drops.
+    for (const auto& reply : redis->pipeline({{"SADD", cache_keys, key},
+                                              {"EXPIRE", cache_keys, ttl},
+                                              {"SET", key, value, "EX", ttl}}))
+      if (reply.is_error()) return log::warn("search cache not written", {{"key", key}, {"error", reply.text}});
   } catch (const std::exception& e) {
-    log::warn("search cache not written", {{"key", key}, {"error", e.what()}});
+    cache_failed(self, "search cache not written", e);
   }
 }
 
@@ -123,37 +147,57 @@ search_result search(search_actor self, const search_request& r) {
   return out;
 }
 
-// Every cached page may hold a product that changed, or miss one that now matches.
+// Every cached page may hold a product that changed, or miss one that now matches: all go, a
+// thousand at a time so that Redis is never blocked for long. Tried even right after Redis
+// failed to answer: a page left behind would be served stale until its TTL.
 void drop_cache(search_actor self) {
   auto& st = self->state;
   if (!st.redis) return;
   try {
-    auto keys = st.redis->command({"SMEMBERS", cache_keys}).elements;
-    std::vector<std::string> del{"DEL", cache_keys};
-    for (const auto& k : keys) del.push_back(k.text);
-    st.redis->command(del);
+    for (;;) {
+      const auto popped = st.redis->command({"SPOP", cache_keys, "1000"}).elements;
+      if (popped.empty()) break;
+      std::vector<std::string> unlink{"UNLINK"};
+      for (const auto& k : popped) unlink.push_back(k.text);
+      st.redis->command(unlink);
+    }
   } catch (const std::exception& e) {
-    // Pages may then be served stale until their TTL: say so.
-    log::warn("search cache not dropped after a catalog change", {{"error", e.what()}});
+    cache_failed(self, "search cache not dropped after a catalog change; pages may be stale until their TTL", e);
   }
+}
+
+// A product event's name and category, or nullopt when the event holds no text to index.
+std::optional<std::pair<std::string, std::string>> text_of(const stored_event& e) {
+  if (e.stream_type != "product" || (e.event_type != "ProductCreated" && e.event_type != "ProductUpdated"))
+    return std::nullopt;
+  const auto data = boost::json::parse(e.data).as_object();
+  const auto* category = data.if_contains("category");
+  return std::pair(std::string(data.at("name").as_string()),
+                   category && category->is_string() ? std::string(category->as_string()) : std::string());
 }
 
 caf::result<void> index(search_actor self, const std::vector<stored_event>& events) {
   bool changed = false;
-  try {
-    for (const auto& e : events) {
-      if (e.stream_type != "product" || (e.event_type != "ProductCreated" && e.event_type != "ProductUpdated")) continue;
-      const auto data = boost::json::parse(e.data).as_object();
-      const std::string name(data.at("name").as_string());
-      const auto* category = data.if_contains("category");
-      const std::string category_text = category && category->is_string() ? std::string(category->as_string()) : "";
-      const auto version = std::to_string(e.version);
-      self->state.db->run(upsert_sql, {e.stream_id.c_str(), name.c_str(), category_text.c_str(), version.c_str()});
-      changed = true;
+  for (const auto& e : events) {
+    std::optional<std::pair<std::string, std::string>> text;
+    try {
+      text = text_of(e);
+    } catch (const std::exception& failure) {
+      // It will never decode: parked as a dead letter, and the index goes on without it.
+      return protocols::permanent_failure("cannot index " + e.event_type + " at position " +
+                                          std::to_string(e.position) + ": " + failure.what());
     }
-  } catch (const std::exception& e) {
-    // Transient (the database): the subscription delivers the batch again.
-    return caf::make_error(caf::sec::runtime_error, std::string("search index not updated: ") + e.what());
+    if (!text) continue;
+    try {
+      const auto version = std::to_string(e.version);
+      auto done = self->state.db->run(upsert_sql, {e.stream_id.c_str(), text->first.c_str(), text->second.c_str(),
+                                                   version.c_str()});
+      changed = changed || std::string(PQcmdTuples(done.get())) != "0";
+    } catch (const std::exception& failure) {
+      // The database: the subscription delivers the batch again (what is done stays done).
+      if (changed) drop_cache(self);
+      return caf::make_error(caf::sec::runtime_error, std::string("search index not updated: ") + failure.what());
+    }
   }
   if (changed) drop_cache(self);
   return {};

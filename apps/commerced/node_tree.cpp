@@ -237,12 +237,16 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   return spec;
 }
 
+adapters::redis::redis_options redis_of(const config::node_config& config) {
+  return {config.redis.host, config.redis.port, config.redis.connect_timeout, config.redis.command_timeout};
+}
+
 // The journal published to Redis Streams: the publisher and its subscription, whose checkpoint
 // says how far publishing has got. Only with Redis configured.
 supervisor_spec streams(const config::node_config& config, const node_services& on) {
   auto spec = group("streams", restart_strategy::rest_for_one);
   adapters::redis::stream_publisher_options options;
-  options.redis = {config.redis.host, config.redis.port, config.redis.connect_timeout, config.redis.command_timeout};
+  options.redis = redis_of(config);
   options.stream_maxlen = config.redis.stream_maxlen;
   spec.children.push_back(worker(on.directory, streams_name, [=](caf::actor_system& system) {
     return adapters::redis::spawn_stream_publisher(system, options);
@@ -265,9 +269,7 @@ supervisor_spec search(const config::node_config& config, const node_services& o
   auto spec = group("search", restart_strategy::rest_for_one);
   adapters::search::product_search_options options;
   options.conninfo = config.postgres.conninfo();
-  if (!config.redis.host.empty())
-    options.redis = adapters::redis::redis_options{config.redis.host, config.redis.port, config.redis.connect_timeout,
-                                                   config.redis.command_timeout};
+  if (!config.redis.host.empty()) options.redis = redis_of(config);
   options.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.search_cache_ttl);
   spec.children.push_back(worker(on.directory, search_name, [=](caf::actor_system& system) {
     return adapters::search::spawn_product_search(system, options);

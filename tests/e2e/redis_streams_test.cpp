@@ -112,8 +112,11 @@ TEST_CASE("every journal event is in its Redis stream once, in journal order, ac
     workload load(node->port(), 4);
     std::this_thread::sleep_for(500ms);
     redis.stop();
-    std::this_thread::sleep_for(300ms);
-    const auto not_ready = http_call(node->port(), "GET", "/readyz");
+    auto not_ready = http_call(node->port(), "GET", "/readyz");
+    for (int i = 0; i < 50 && not_ready.status != 503; ++i) {
+      std::this_thread::sleep_for(100ms);
+      not_ready = http_call(node->port(), "GET", "/readyz");
+    }
     CHECK(not_ready.status == 503);
     CHECK(not_ready.body.find("Redis") != std::string::npos);
     CHECK(http_call(node->port(), "POST", "/v1/carts", R"({"currency":"EUR"})").status == 201);

@@ -16,7 +16,7 @@ namespace {
 
 struct search_node {
   redis_process redis;
-  api_node api{{{"COMMERCED_REDIS_PORT", std::to_string(redis.port())}, {"COMMERCED_SEARCH_CACHE_TTL", "1s"}}};
+  api_node api{{{"COMMERCED_REDIS_PORT", std::to_string(redis.port())}, {"COMMERCED_SEARCH_CACHE_TTL", "3s"}}};
 
   void product(const std::string& sku, const std::string& name, const std::string& category) {
     const auto r = api.as_admin("PUT", "/v1/products/" + sku,
@@ -103,8 +103,8 @@ TEST_CASE("search pages are cached in Redis until their TTL or a product change"
   CHECK(after.headers.at("x-cache") == "miss");
   CHECK(n.search("q=mug").headers.at("x-cache") == "hit");
 
-  // search.cache_ttl = 1s here.
-  std::this_thread::sleep_for(1500ms);
+  // search.cache_ttl = 3s here.
+  std::this_thread::sleep_for(3500ms);
   CHECK(n.search("q=mug").headers.at("x-cache") == "miss");
 
   const auto metrics = n.api.call("GET", "/metrics").body;

@@ -94,6 +94,15 @@ TEST_CASE_METHOD(publisher_fixture, "a batch delivered again is published once, 
   CHECK(positions("commerce.order") == std::vector<std::string>{"6", "8"});
 }
 
+TEST_CASE_METHOD(publisher_fixture, "an event Redis refuses stops the batch there: nothing after it is added",
+                 "[redis]") {
+  const auto refused = event("cart", "c1", 0, 0);  // the id 0-0, which Redis never takes
+  const auto failed = deliver({event("cart", "c1", 40, 1), refused, event("cart", "c1", 41, 2)});
+  CHECK(failed.find("0-0") != std::string::npos);
+  // Had 41-2 been added, delivering the batch again would take 0-0's refusal for "already there".
+  CHECK(positions("commerce.cart") == std::vector<std::string>{"1"});
+}
+
 TEST_CASE_METHOD(publisher_fixture, "while Redis is away a batch fails, and it is published once Redis is back",
                  "[redis]") {
   REQUIRE(deliver({event("cart", "c1", 30, 1)}) == "");
