@@ -254,7 +254,7 @@ supervisor_spec streams(const config::node_config& config, const node_services& 
   actors::subscription_options feed_options;
   feed_options.name = streams_name;
   feed_options.poll_interval = std::chrono::milliseconds(50);
-  // Large batches, each a read and a pipelined round trip to Redis; the checkpoint at most once
+  // Large batches, each a read and one script run by Redis; the checkpoint at most once
   // a second (after a crash Redis refuses what it already holds, as done).
   feed_options.batch = 2048;
   feed_options.checkpoint_every = std::chrono::seconds(1);
