@@ -67,17 +67,6 @@ std::vector<std::string> journal_positions(adapters::postgres::connection& sql, 
                                "WHERE stream_type = '" + type + "'"));
 }
 
-// The `position` field of every entry of a Redis stream, in stream order.
-std::vector<std::string> redis_positions(redis_process& redis, const std::string& key) {
-  std::vector<std::string> out;
-  for (const auto& entry : redis.command({"XRANGE", key, "-", "+"}).elements) {
-    const auto& fields = entry.elements.at(1).elements;
-    for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
-      if (fields[i].text == "position") out.push_back(fields[i + 1].text);
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("every journal event is in its Redis stream once, in journal order, across kill -9 and a Redis restart",
@@ -129,7 +118,7 @@ TEST_CASE("every journal event is in its Redis stream once, in journal order, ac
   const std::vector<std::string> types{"product", "cart"};
   auto published_everything = [&] {
     for (const auto& type : types)
-      if (redis_positions(redis, "commerce." + type).size() != journal_positions(sql, type).size()) return false;
+      if (redis.positions("commerce." + type).size() != journal_positions(sql, type).size()) return false;
     return true;
   };
   for (int i = 0; i < 300 && !published_everything(); ++i) std::this_thread::sleep_for(100ms);
@@ -137,7 +126,7 @@ TEST_CASE("every journal event is in its Redis stream once, in journal order, ac
     INFO(type);
     const auto journal = journal_positions(sql, type);
     CHECK(journal.size() > 10);
-    CHECK(redis_positions(redis, "commerce." + type) == journal);
+    CHECK(redis.positions("commerce." + type) == journal);
   }
   CHECK(http_call(node->port(), "GET", "/readyz").status == 200);
 }

@@ -49,16 +49,7 @@ struct publisher_fixture {
         .receive([] {}, [&](caf::error& e) { error = system->render(e); });
     return error;
   }
-  // The `position` fields of a stream, in stream order.
-  std::vector<std::string> positions(const std::string& key) {
-    std::vector<std::string> out;
-    for (const auto& entry : redis.command({"XRANGE", key, "-", "+"}).elements) {
-      const auto& fields = entry.elements.at(1).elements;
-      for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
-        if (fields[i].text == "position") out.push_back(fields[i + 1].text);
-    }
-    return out;
-  }
+  std::vector<std::string> positions(const std::string& key) { return redis.positions(key); }
 };
 
 }  // namespace

@@ -98,4 +98,14 @@ adapters::redis::redis_reply redis_process::command(const std::vector<std::strin
   return connection.command(args);
 }
 
+std::vector<std::string> redis_process::positions(const std::string& stream) {
+  std::vector<std::string> out;
+  for (const auto& entry : command({"XRANGE", stream, "-", "+"}).elements) {
+    const auto& fields = entry.elements.at(1).elements;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+      if (fields[i].text == "position") out.push_back(fields[i + 1].text);
+  }
+  return out;
+}
+
 }  // namespace commerce::test

@@ -23,6 +23,8 @@ class redis_process {
   void start();  // again on the same port and data; waits until it answers PING
 
   adapters::redis::redis_reply command(const std::vector<std::string>& args);
+  // The `position` field of every entry of a stream, in stream order.
+  std::vector<std::string> positions(const std::string& stream);
 
  private:
   std::string dir_;
