@@ -66,6 +66,15 @@ bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version) {
   return false;
 }
 
+bool read_last_event_id(const call_ptr& call, std::optional<std::int64_t>& position) {
+  const auto& header = call->request.header("last-event-id");
+  if (header.empty()) return true;
+  position = parse_integer(header);
+  if (position && *position > 0) return true;
+  call->respond(rejection_response(domain::invalid_field("Last-Event-ID", "must be the id of an event this stream sent")));
+  return false;
+}
+
 bool read_page_limit(const call_ptr& call, std::size_t& limit) {
   const auto text = query_param(call->request.target, "limit");
   const auto n = text.empty() ? std::optional<std::int64_t>(default_page_limit) : parse_integer(text);

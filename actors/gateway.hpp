@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/kinds/kind_module.hpp"
+#include "actors/live_events.hpp"
 #include "common/http_message.hpp"
 #include "protocols/idempotency.hpp"
 #include "protocols/search.hpp"
@@ -26,6 +27,7 @@ struct gateway_options {
   std::string admin_token;  // Bearer token of catalog writes and /admin/*
   std::chrono::milliseconds cart_reservation_ttl{std::chrono::minutes(10)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  live_options live;
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
@@ -48,6 +50,7 @@ struct gateway_services {
   service<caf::actor> supervision_root;
   service<protocols::stream_publisher_actor> redis;  // none: no Redis configured
   service<protocols::product_search_actor> search;
+  live_services live;  // server-sent events (live_events.hpp)
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

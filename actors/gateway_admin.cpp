@@ -174,9 +174,27 @@ void entity_events(const call_ptr& call) {
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// GET /admin/events/live?types=&stream= : the journal as it happens, as server-sent events
+// (live_events.hpp). `types`: event or stream types, comma-separated; `stream`: one stream id.
+void events_live(const call_ptr& call) {
+  journal_filter filter;
+  const auto types = query_param(call->request.target, "types");
+  for (std::size_t start = 0; start <= types.size();) {
+    const auto end = std::min(types.find(',', start), types.size());
+    if (end > start) filter.types.emplace(types.substr(start, end - start));
+    start = end + 1;
+  }
+  filter.stream_id = query_param(call->request.target, "stream");
+  std::optional<std::int64_t> last_event_id;
+  if (!read_last_event_id(call, last_event_id)) return;
+  open_journal_stream(call->self->system(), call->services().live, call->options().live, std::move(filter),
+                      last_event_id, call->respond);
+}
+
 }  // namespace
 
 void add_admin_routes(gateway_routes& routes) {
+  routes.add("GET", "/admin/events/live", {true, events_live});
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
   routes.add("GET", "/admin/actors", {true, admin_actors});
   routes.add("GET", "/admin/breakers", {true, breakers});

@@ -79,6 +79,10 @@ bool read_page_limit(const call_ptr& call, std::size_t& limit);
 // The request's If-Match as a version; answers 412 and returns false when it is not one of ours.
 bool read_if_match(const call_ptr& call, std::optional<std::int64_t>& version);
 
+// The request's Last-Event-ID (a journal position) for a live stream; answers 422 and returns
+// false when it is not a positive whole number.
+bool read_last_event_id(const call_ptr& call, std::optional<std::int64_t>& position);
+
 // The entity client (entity_client.hpp) of a call, with the gateway's request timeout.
 template <class Decider>
 entity_client<Decider> client_of(const call_ptr& call, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {

@@ -2,7 +2,9 @@
 // actor (actors/) and what comes back. Neither side sees the other's headers.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,11 +27,31 @@ struct http_request {
   }
 };
 
+// The writing end of an answer sent piece by piece (server-sent events). Safe from any thread.
+class http_stream {
+ public:
+  virtual ~http_stream() = default;
+  // Queues bytes to send. False once the stream is closed: the client left, the server is
+  // stopping, or more than the server's stream buffer was queued unsent (a reader too slow is
+  // dropped, not buffered without bound). Then the writer should stop and let go.
+  virtual bool write(std::string bytes) = 0;
+  // Ends the stream after what was queued.
+  virtual void close() = 0;
+  // Bytes queued and not yet sent: a writer with a backlog waits while this is high.
+  virtual std::size_t queued() const = 0;
+  // Called once, on the server's thread, when the stream closes for any reason (at once if it
+  // already has).
+  virtual void on_close(std::function<void()> callback) = 0;
+};
+
 struct http_response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set for an answer streamed after its headers: the server sends the status and headers
+  // (no body; chunked on HTTP/1.1), then hands the stream to this, on its I/O thread.
+  std::function<void(std::shared_ptr<http_stream>)> stream;
 };
 
 // Completes one request. Callable from any thread, exactly once.

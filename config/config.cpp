@@ -182,6 +182,19 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.search_cache_ttl = to_duration<ms>(k, s);
          if (c.search_cache_ttl < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
        }},
+      {"live.max_streams", [](node_config& c, auto& k, auto& s) { c.live.max_streams = to_unsigned(k, s, 1'000'000); }},
+      {"live.heartbeat", [](node_config& c, auto& k, auto& s) {
+         c.live.heartbeat = to_duration<ms>(k, s);
+         if (c.live.heartbeat < std::chrono::milliseconds(100)) bad_value(k, s, "at least 100ms");
+       }},
+      {"live.max_buffered", [](node_config& c, auto& k, auto& s) {
+         c.live.max_buffered = to_unsigned(k, s, 1'000'000'000);
+         if (c.live.max_buffered < 4096) bad_value(k, s, "at least 4096");
+       }},
+      {"live.poll_interval", [](node_config& c, auto& k, auto& s) {
+         c.live.poll_interval = to_duration<ms>(k, s);
+         if (c.live.poll_interval.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
       {"journal.max_batch", [](node_config& c, auto& k, auto& s) {
          c.journal.max_batch = to_unsigned(k, s, 100'000);
          if (c.journal.max_batch == 0) bad_value(k, s, "at least 1");

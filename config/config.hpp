@@ -56,6 +56,16 @@ struct redis_config {
   std::uint64_t stream_maxlen = 0;
 };
 
+// Server-sent events (GET …/live): the node's cap on open streams, the heartbeat that keeps
+// proxies from closing a quiet one, the bytes a reader may leave unsent before it is dropped,
+// and how often the journal is read for them while any is open.
+struct live_config {
+  std::size_t max_streams = 0;
+  std::chrono::milliseconds heartbeat{};
+  std::size_t max_buffered = 0;
+  std::chrono::milliseconds poll_interval{};
+};
+
 struct journal_config {
   std::size_t max_batch = 0;
   std::chrono::microseconds max_delay{};
@@ -99,6 +109,7 @@ struct node_config {
   postgres_config postgres;
   redis_config redis;
   std::chrono::milliseconds search_cache_ttl{};  // how long a search page stays in Redis
+  live_config live;
   journal_config journal;
   entity_config entities;
   std::chrono::milliseconds timer_poll_interval{};

@@ -10,6 +10,7 @@
 //   request(reader, t, read_atom, checkpoint, limit)             -> std::vector<stored_event>
 //   request(reader, t, load_atom, subscription)                  -> checkpoint ({0, 0} when none)
 //   request(reader, t, head_atom, checkpoint)                    -> journal_head (how far behind it is)
+//   request(reader, t, locate_atom, position)                    -> checkpoint of that event ({0, 0}: none)
 //   request(reader, t, due_atom, until_ms, limit)                -> std::vector<due_timer>
 //   request(reader, t, ping_atom)                                -> () once PostgreSQL answers
 // A reader that cannot reach the store answers with an error (sec::runtime_error).
@@ -36,6 +37,7 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 using due_atom = caf::atom_constant<caf::atom("due")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using head_atom = caf::atom_constant<caf::atom("head")>;
+using locate_atom = caf::atom_constant<caf::atom("locate")>;
 
 // An event on its way in. `data` and `metadata` are JSON texts (metadata: correlation_id,
 // causation_id, command_id).
@@ -174,6 +176,7 @@ using journal_reader_actor =
                      caf::replies_to<read_atom, checkpoint, std::uint64_t>::with<std::vector<stored_event>>,
                      caf::replies_to<load_atom, std::string>::with<checkpoint>,
                      caf::replies_to<head_atom, checkpoint>::with<journal_head>,
+                     caf::replies_to<locate_atom, std::int64_t>::with<checkpoint>,
                      caf::replies_to<due_atom, std::int64_t, std::uint64_t>::with<std::vector<due_timer>>,
                      caf::reacts_to<ping_atom>>;
 

@@ -17,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -77,6 +78,108 @@ struct session_registry {
       "commerce_http_connections_refused_total", "Connections answered 503 because max_connections were open");
   metrics::counter& shed = metrics::registry::global().get_counter(
       "commerce_http_requests_shed_total", "Requests answered 503 at once because max_in_flight were being handled");
+  metrics::gauge& streams_gauge = metrics::registry::global().get_gauge("commerce_http_streams", "Open streamed answers (server-sent events)");
+  std::atomic<std::int64_t> streams{0};
+  metrics::counter& streams_dropped = metrics::registry::global().get_counter(
+      "commerce_http_streams_dropped_total", "Streamed answers closed because their reader let stream_buffer_limit bytes pile up");
+};
+
+// The writing end of a connection's streamed answer. Producers call write and close from any
+// thread; they only queue bytes under the lock, and the connection's I/O thread sends them
+// (session::flush_stream), one write at a time. It holds its connection weakly: a producer that
+// keeps it after the end keeps no socket open.
+class session_stream final : public http_stream {
+ public:
+  session_stream(std::weak_ptr<session> owner, asio::any_io_executor io, std::size_t limit, bool chunked,
+                 session_registry& registry)
+      : owner_(std::move(owner)), io_(std::move(io)), limit_(limit), chunked_(chunked), registry_(registry) {
+    registry_.streams_gauge.set(++registry_.streams);
+  }
+  ~session_stream() override { registry_.streams_gauge.set(--registry_.streams); }
+
+  bool write(std::string bytes) override { return queue(std::move(bytes), true); }
+
+  void close() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_ || ending_) return;
+    ending_ = true;
+    schedule_flush();
+  }
+
+  std::size_t queued() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queued_;
+  }
+
+  void on_close(std::function<void()> callback) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!finished_) {
+        callback_ = std::move(callback);
+        return;
+      }
+    }
+    callback();
+  }
+
+  // The status line and headers, sent as they are, before anything written.
+  void queue_head(std::string head) { queue(std::move(head), false); }
+
+  // I/O thread: what to send next (empty: nothing), and whether the stream should end now.
+  struct next_write {
+    std::string bytes;
+    std::size_t payload = 0;  // of those, bytes counted in queued()
+    bool end = false;
+  };
+  next_write take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next_write next{std::move(pending_), pending_payload_, false};
+    pending_.clear();
+    pending_payload_ = 0;
+    if (next.bytes.empty()) {
+      writing_ = false;
+      next.end = ending_ && !closed_;
+      if (next.end) closed_ = true;
+    }
+    return next;
+  }
+  void sent(std::size_t payload) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued_ -= payload;
+  }
+  bool chunked() const { return chunked_; }
+
+  // I/O thread, once the connection is closing for any reason: no more writes, and the
+  // producer hears of it.
+  void finish() {
+    std::function<void()> callback;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (finished_) return;
+      closed_ = finished_ = true;
+      callback = std::move(callback_);
+    }
+    if (callback) callback();
+  }
+
+ private:
+  bool queue(std::string bytes, bool payload);
+  void schedule_flush();  // under the lock
+
+  std::weak_ptr<session> owner_;
+  asio::any_io_executor io_;
+  const std::size_t limit_;
+  const bool chunked_;
+  session_registry& registry_;
+  mutable std::mutex mutex_;
+  std::string pending_;
+  std::size_t pending_payload_ = 0;
+  std::size_t queued_ = 0;  // payload bytes pending or being written
+  bool writing_ = false;    // a flush is posted or a write is in flight
+  bool ending_ = false;     // close() asked: send what is queued, then end
+  bool closed_ = false;     // no more writes taken
+  bool finished_ = false;   // the connection is closing; callback_ was called
+  std::function<void()> callback_;
 };
 
 class session : public std::enable_shared_from_this<session> {
@@ -101,8 +204,10 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   // On the I/O thread, when the server stops: a connection waiting for its next request is
-  // closed now; one whose request is being handled is closed after its answer.
+  // closed now; one whose request is being handled is closed after its answer; a stream is
+  // ended after what was queued.
   void drain() {
+    if (live_) return live_->close();
     if (busy_) return;
     beast::error_code ignored;  // nothing unread to linger for, and its read is still pending
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -186,7 +291,71 @@ class session : public std::enable_shared_from_this<session> {
     write(std::move(response));
   }
 
+  // Called by session_stream through asio::post:
+ public:
+  // I/O thread: sends what the stream has queued, one write at a time, until nothing is left.
+  void flush_stream() {
+    auto next = live_->take();
+    if (next.end) return end_stream();
+    if (next.bytes.empty()) return;
+    auto bytes = std::make_shared<std::string>(std::move(next.bytes));
+    asio::async_write(stream_, asio::buffer(*bytes),
+                      [self = shared_from_this(), bytes, payload = next.payload](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close_stream();
+                        self->live_->sent(payload);
+                        self->flush_stream();
+                      });
+  }
+
+  // I/O thread: the stream ended, the client left, a write failed or the reader was too slow:
+  // the connection is closed at once (a stream's client sends nothing to linger for).
+  void close_stream() {
+    live_->finish();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+ private:
+  // A stream's headers, sent before its first event; the stream then holds the connection
+  // until it ends (the producer closes it, the server stops, or the client leaves).
+  void start_stream(http_response response) {
+    stream_.expires_never();
+    const bool chunked = version_ >= 11;
+    std::string head = (version_ >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ") + std::to_string(response.status) + " " +
+                       std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))) +
+                       "\r\nServer: commerced\r\nContent-Type: " + response.content_type +
+                       "\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\nConnection: close\r\n";
+    if (chunked) head += "Transfer-Encoding: chunked\r\n";
+    for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+    head += "\r\n";
+    live_ = std::make_shared<session_stream>(weak_from_this(), stream_.get_executor(), options_.stream_buffer_limit,
+                                             chunked, registry_);
+    live_->queue_head(std::move(head));
+    watch_stream();
+    response.stream(live_);
+  }
+
+  // A streamed answer's client sends nothing more; reading tells when it has gone.
+  void watch_stream() {
+    stream_.async_read_some(asio::buffer(discarded_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close_stream();
+      self->watch_stream();
+    });
+  }
+
+  // The end of a stream asked for: the last chunk, then the connection is closed.
+  void end_stream() {
+    live_->finish();
+    if (!live_->chunked()) return close_stream();
+    static const std::string last_chunk = "0\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(last_chunk), [self = shared_from_this()](beast::error_code, std::size_t) {
+      self->close_stream();
+    });
+  }
+
   void write(http_response response) {
+    if (response.stream) return start_stream(std::move(response));
     if (registry_.draining) keep_alive_ = false;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
     out->set(bhttp::field::server, "commerced");
@@ -233,10 +402,45 @@ class session : public std::enable_shared_from_this<session> {
   const http_handler& handler_;
   session_registry& registry_;
   std::array<char, 16384> discarded_;
+  std::shared_ptr<session_stream> live_;  // set once the answer is a stream
   bool keep_alive_ = false;
   bool busy_ = false;  // a request is being handled or answered
   unsigned version_ = 11;
 };
+
+bool session_stream::queue(std::string bytes, bool payload) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_ || ending_) return false;
+  if (payload && queued_ + bytes.size() > limit_) {
+    closed_ = true;
+    registry_.streams_dropped.add();
+    asio::post(io_, [owner = owner_] {
+      if (auto s = owner.lock()) s->close_stream();
+    });
+    return false;
+  }
+  if (payload) {
+    queued_ += bytes.size();
+    pending_payload_ += bytes.size();
+  }
+  if (payload && chunked_) {
+    char size[20];
+    const int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+    pending_.append(size, static_cast<std::size_t>(n)).append(bytes).append("\r\n");
+  } else {
+    pending_ += bytes;
+  }
+  schedule_flush();
+  return true;
+}
+
+void session_stream::schedule_flush() {
+  if (writing_) return;
+  writing_ = true;
+  asio::post(io_, [owner = owner_] {
+    if (auto s = owner.lock()) s->flush_stream();
+  });
+}
 
 // What a connection over max_connections gets before it is closed, as raw HTTP.
 std::string over_capacity_answer() {

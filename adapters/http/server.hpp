@@ -1,6 +1,7 @@
 // The gateway's HTTP/1.1 server (Boost.Beast, kept inside server.cpp so that only one file pays
 // for Beast's headers). It parses requests, enforces size limits and timeouts, and hands each
-// request to a non-blocking handler; the answer may come back on any thread.
+// request to a non-blocking handler; the answer may come back on any thread, whole or as a
+// stream (server-sent events: common/http_message.hpp's http_stream).
 #pragma once
 
 #include "common/http_message.hpp"
@@ -24,6 +25,9 @@ struct server_options {
   std::size_t max_connections = 10'000;            // one more is answered 503 and closed
   std::size_t max_in_flight = 1'024;               // requests handed on and not yet answered; more: 503 at once
   std::chrono::milliseconds shutdown_grace{10'000};  // stop() waits this long for answers owed
+  // A streamed answer (http_response::stream) whose reader lets more than this many bytes pile
+  // up unsent is dropped: its connection is closed.
+  std::size_t stream_buffer_limit = 1 << 20;
 };
 
 // One request read from raw bytes the way a connection reads it: Beast's parser with the

@@ -64,6 +64,9 @@ class journal {
   // The last event read_all could return now, and how far `after` is behind it: the events
   // read_all would return after it, counted up to `count_limit`, and the oldest one's time.
   virtual journal_head head(const checkpoint& after, std::size_t count_limit) = 0;
+  // Where the event at `position` stands in read_all's order, so that a reader can go on after
+  // it (a live stream resumed with Last-Event-ID); nullopt when no event has that position.
+  virtual std::optional<checkpoint> locate(std::int64_t position) = 0;
   virtual std::optional<checkpoint> load_checkpoint(const std::string& subscription) = 0;
   virtual void save_checkpoint(const std::string& subscription, const checkpoint& at) = 0;
 

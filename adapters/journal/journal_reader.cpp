@@ -31,6 +31,9 @@ protocols::journal_reader_actor::behavior_type journal_reader(protocols::journal
         // A cap keeps the count cheap however far behind a subscription is.
         return answer_or_error(read_failed, [&] { return store->head(after, 100'000); });
       },
+      [store](protocols::locate_atom, std::int64_t position) {
+        return answer_or_error(read_failed, [&] { return store->locate(position).value_or(checkpoint{}); });
+      },
       [store](protocols::load_atom, const std::string& subscription) {
         return answer_or_error(read_failed, [&] { return store->load_checkpoint(subscription).value_or(checkpoint{}); });
       },

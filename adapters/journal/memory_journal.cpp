@@ -126,6 +126,13 @@ journal_head memory_journal::head(const checkpoint& after, std::size_t count_lim
   return out;
 }
 
+std::optional<checkpoint> memory_journal::locate(std::int64_t position) {
+  std::lock_guard lock(mutex_);
+  for (const auto& e : events_)
+    if (e.position == position && visible(e)) return checkpoint{e.transaction_id, e.position};
+  return std::nullopt;
+}
+
 std::optional<checkpoint> memory_journal::load_checkpoint(const std::string& subscription) {
   std::lock_guard lock(mutex_);
   auto it = checkpoints_.find(subscription);

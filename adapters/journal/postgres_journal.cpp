@@ -79,6 +79,8 @@ SELECT COALESCE((SELECT transaction_id::text FROM last), '0'), COALESCE((SELECT 
        (SELECT count(*) FROM unread),
        COALESCE((SELECT (extract(epoch FROM min(recorded_at)) * 1000)::bigint FROM unread), 0))sql";
 
+constexpr const char* locate_sql = "SELECT transaction_id::text, position FROM events WHERE position = $1";
+
 constexpr const char* load_checkpoint_sql =
     "SELECT transaction_id::text, position FROM subscription_checkpoints WHERE name = $1";
 
@@ -202,6 +204,7 @@ pg_conn* postgres_journal::connected() {
       {"load_snapshot", load_snapshot_sql},
       {"read_all", read_all_sql},
       {"head", head_sql},
+      {"locate", locate_sql},
       {"load_checkpoint", load_checkpoint_sql},
       {"save_checkpoint", save_checkpoint_sql},
       {"due_timers", due_timers_sql},
@@ -503,6 +506,16 @@ journal_head postgres_journal::head(const checkpoint& after, std::size_t count_l
   result_ptr r(PQexecPrepared(conn, "head", 3, params, nullptr, nullptr, 0));
   if (!succeeded(r.get())) fail("cannot read the journal's head");
   return {{int_at(r.get(), 0, 0), int_at(r.get(), 0, 1)}, int_at(r.get(), 0, 2), int_at(r.get(), 0, 3)};
+}
+
+std::optional<checkpoint> postgres_journal::locate(std::int64_t position) {
+  PGconn* conn = connected();
+  const std::string text = std::to_string(position);
+  const char* params[] = {text.c_str()};
+  result_ptr r(PQexecPrepared(conn, "locate", 1, params, nullptr, nullptr, 0));
+  if (!succeeded(r.get())) fail("cannot locate position " + text);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  return checkpoint{int_at(r.get(), 0, 0), int_at(r.get(), 0, 1)};
 }
 
 std::optional<checkpoint> postgres_journal::load_checkpoint(const std::string& subscription) {

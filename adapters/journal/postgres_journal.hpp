@@ -27,6 +27,7 @@ class postgres_journal : public journal {
   std::optional<snapshot> load_snapshot(const std::string& stream_type, const std::string& stream_id) override;
   std::vector<stored_event> read_all(const checkpoint& after, std::size_t limit) override;
   journal_head head(const checkpoint& after, std::size_t count_limit) override;
+  std::optional<checkpoint> locate(std::int64_t position) override;
   std::optional<checkpoint> load_checkpoint(const std::string& subscription) override;
   void save_checkpoint(const std::string& subscription, const checkpoint& at) override;
   std::vector<due_timer> due_timers(std::int64_t until_ms, std::size_t limit) override;

@@ -149,6 +149,7 @@ int run(const config::node_config& node) {
   http_options.max_connections = node.http.max_connections;
   http_options.max_in_flight = node.http.max_in_flight;
   http_options.shutdown_grace = node.http.shutdown_grace;
+  http_options.stream_buffer_limit = node.live.max_buffered;
   adapters::http::server http(http_options, [directory](http_request request, http_responder respond) {
     auto gateway = directory->get<caf::actor>(node::gateway_name);
     if (!gateway) {  // between a failure and the restart of the gateway

@@ -70,6 +70,7 @@ constexpr const char* payment_tokens_name = "payment_tokens";
 constexpr const char* payments_name = "payments";
 constexpr const char* streams_name = "redis_streams";
 constexpr const char* search_name = "product_search";
+constexpr const char* live_hub_name = "live_hub";
 constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
@@ -281,11 +282,29 @@ supervisor_spec search(const config::node_config& config, const node_services& o
   return spec;
 }
 
+actors::live_options live_options_of(const config::node_config& config) {
+  actors::live_options options;
+  options.max_streams = config.live.max_streams;
+  options.heartbeat = config.live.heartbeat;
+  options.max_buffered = config.live.max_buffered;
+  options.poll_interval = config.live.poll_interval;
+  return options;
+}
+
+// The hub of server-sent events (actors/live_events.hpp); each stream is an actor of its own,
+// spawned by the gateway, that stops when the hub does (its client then resumes).
+child_spec live_hub(const config::node_config& config, const node_services& on) {
+  return worker(on.directory, live_hub_name, [=](caf::actor_system& system) {
+    return actors::spawn_live_hub(system, on.readers().front(), config.live.poll_interval);
+  });
+}
+
 child_spec gateway(const config::node_config& config, std::string version, const node_services& on) {
   actors::gateway_options options;
   options.version = std::move(version);
   options.admin_token = config.admin_token;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
+  options.live = live_options_of(config);
   actors::gateway_services services;
   services.regions = on.regions();
   services.readers = on.readers();
@@ -308,6 +327,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.redis = on.named<protocols::stream_publisher_actor>(streams_name);
   }
   services.supervision_root = on.named<caf::actor>(root_name);
+  services.live = {on.readers().back(), on.named<caf::actor>(live_hub_name)};
   return worker(on.directory, gateway_name, [=](caf::actor_system& system) {
     return actors::spawn_gateway(system, options, services);
   });
@@ -335,6 +355,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(worker(directory, "timer_service", [=](caf::actor_system& system) {
     return actors::spawn_timer_service(system, on.readers().front(), on.writer(), on.regions(), timer_options);
   }));
+  root.children.push_back(live_hub(config, on));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
   root.children.push_back(supervisor_child(search(config, on)));

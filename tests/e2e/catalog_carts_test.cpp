@@ -253,10 +253,10 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   CHECK(root.at("strategy") == "one_for_one");
   std::vector<std::string> children;
   for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
-  CHECK(children == std::vector<std::string>{"storage", "payments", "entities", "read_models", "timer_service", "gateway",
-                                            "event_handlers", "search", "streams"});
+  CHECK(children == std::vector<std::string>{"storage", "payments", "entities", "read_models", "timer_service", "live_hub",
+                                            "gateway", "event_handlers", "search", "streams"});
   std::vector<std::string> handlers;
-  for (const auto& c : root.at("children").at(6).at("children").as_array()) handlers.emplace_back(c.at("id").as_string());
+  for (const auto& c : root.at("children").at(7).at("children").as_array()) handlers.emplace_back(c.at("id").as_string());
   CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed", "outbox_relay"});
   std::vector<std::string> kinds;
   for (const auto& c : root.at("children").at(2).at("children").as_array()) kinds.emplace_back(c.at("id").as_string());

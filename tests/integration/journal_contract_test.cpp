@@ -255,6 +255,24 @@ TEMPLATE_TEST_CASE("read_all delivers every stream's events in commit-safe order
   CHECK(j->read_all(*saved, 100).empty());
 }
 
+TEMPLATE_TEST_CASE("an event's position is located in read_all's order, to go on after it", "[journal]", memory_store,
+                   postgres_store) {
+  TestType store;
+  auto j = store.open();
+  j->append({request("a", 0, {event("A1"), event("A2")})});
+  j->append({request("b", 0, {event("B1")})});
+  const auto all = j->read_all({}, 100);
+  REQUIRE(all.size() == 3);
+  const auto at = j->locate(all[0].position);
+  REQUIRE(at.has_value());
+  CHECK(at->transaction_id == all[0].transaction_id);
+  CHECK(at->position == all[0].position);
+  const auto after = j->read_all(*at, 100);
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].event_type == "A2");
+  CHECK_FALSE(j->locate(all[2].position + 1000).has_value());
+}
+
 TEMPLATE_TEST_CASE("a transaction that commits after a later one is not skipped", "[journal]", memory_store,
                    postgres_store) {
   TestType store;

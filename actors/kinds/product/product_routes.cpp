@@ -1,5 +1,7 @@
 // Catalog and inventory routes of API.md: products are keyed by the client's SKU.
 #include "actors/gateway_call.hpp"
+#include "actors/live_events.hpp"
+#include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "protocols/search.hpp"
 
@@ -121,6 +123,42 @@ void search_products(const call_ptr& call) {
             [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// What GET /v1/products/{sku}/inventory/live shows: the product's inventory as
+// GET /v1/products/{sku} has it, after each event that changes it.
+class inventory_fold final : public live_fold {
+ public:
+  std::optional<std::string> apply(const protocols::stored_event& e) override {
+    state_ = inventory_decider::evolve(std::move(state_), decode_event<inventory_decider::event>(
+                                                              e.event_type, e.schema_version, boost::json::parse(e.data)));
+    sku_ = e.stream_id;
+    version_ = e.version;
+    auto inventory = product_view(state_, version_).at("inventory");
+    if (inventory == shown_) return std::nullopt;
+    shown_ = std::move(inventory);
+    return current();
+  }
+  std::string current() const override {
+    return boost::json::serialize(boost::json::object{{"sku", sku_}, {"version", version_}, {"inventory", shown_}});
+  }
+
+ private:
+  inventory_state state_;
+  std::string sku_;
+  std::int64_t version_ = 0;
+  boost::json::value shown_;
+};
+
+// GET /v1/products/{sku}/inventory/live: server-sent events (live_events.hpp).
+void inventory_live(const call_ptr& call) {
+  if (refuse_bad_sku(call)) return;
+  std::optional<std::int64_t> last_event_id;
+  if (!read_last_event_id(call, last_event_id)) return;
+  const auto& sku = call->param("sku");
+  open_entity_stream(call->self->system(), call->services().live, call->options().live,
+                     std::string(inventory_decider::stream_type), sku, "product " + sku,
+                     std::make_shared<inventory_fold>(), last_event_id, call->respond);
+}
+
 }  // namespace
 
 void add_product_routes(gateway_routes& routes) {
@@ -129,6 +167,7 @@ void add_product_routes(gateway_routes& routes) {
   routes.add("PUT", "/v1/products/{sku}", {true, put_product});
   routes.add("GET", "/v1/products/{sku}", {false, get_product});
   routes.add("POST", "/v1/products/{sku}/stock", {true, post_stock});
+  routes.add("GET", "/v1/products/{sku}/inventory/live", {false, inventory_live});
 }
 
 }  // namespace commerce::actors
