@@ -25,8 +25,10 @@ using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using page_atom = caf::atom_constant<caf::atom("page")>;
 
 constexpr std::chrono::seconds ask_timeout{10};
-constexpr std::size_t catch_up_page = 500;
+constexpr std::size_t catch_up_page = 100;
 constexpr std::chrono::milliseconds drain_wait{50};
+constexpr int max_drain_waits = 600;  // 30 s: a catching-up client that takes nothing is let go
+constexpr std::size_t max_held = 10'000;  // hub deliveries kept while catching up
 
 // Streams open on this node, for live_options::max_streams.
 std::atomic<std::size_t> open_streams{0};
@@ -79,13 +81,11 @@ struct stream_state {
   std::vector<std::string> unsent;  // frames ready before the stream was open
   checkpoint hub_place;             // the hub delivers every event after it
   bool following = false;           // caught up: hub deliveries are handled as they come
-  std::vector<stored_event> held;   // hub deliveries while catching up
+  std::vector<stored_event> held;   // hub deliveries while catching up (at most max_held)
+  int drain_waits = 0;              // in a row, while catching up
   static inline const char* name = "live_stream";
 
-  ~stream_state() {
-    --open_streams;
-    if (out) out->close();
-  }
+  ~stream_state() { --open_streams; }
 };
 
 using stream_actor = caf::stateful_actor<stream_state>*;
@@ -159,6 +159,10 @@ void answer_with_stream(stream_actor self) {
   r.content_type = "text/event-stream";
   r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies: pass each event on at once
   r.stream = [me = caf::actor_cast<caf::actor>(self)](std::shared_ptr<http_stream> out) {
+    // Closed when this actor ends, also if it ended before the stream reached it.
+    me->attach_functor([weak = std::weak_ptr<http_stream>(out)] {
+      if (auto s = weak.lock()) s->close();
+    });
     caf::anon_send(me, std::move(out));
   };
   std::exchange(self->state.respond, nullptr)(std::move(r));
@@ -171,9 +175,11 @@ void catch_up(stream_actor self) {
   auto& j = std::get<journal_follow>(st.follow);
   if (!before(j.at, st.hub_place)) return follow_hub(self);
   if (st.out->queued() > st.options.max_buffered / 2) {
+    if (++st.drain_waits > max_drain_waits) return self->quit();
     self->delayed_send(self, drain_wait, page_atom::value);
     return;
   }
+  st.drain_waits = 0;
   auto reader = st.services.reader.get();
   if (!reader) {
     self->delayed_send(self, std::chrono::seconds(1), page_atom::value);
@@ -277,6 +283,11 @@ caf::behavior live_stream(stream_actor self, live_services services, live_option
         auto& st = self->state;
         if (st.following) return handle(self, events);
         st.held.insert(st.held.end(), events.begin(), events.end());
+        if (st.held.size() > max_held && std::holds_alternative<journal_follow>(st.follow)) {
+          // Catching up from the journal takes these too: it reads on as far as they go.
+          st.hub_place = place_of(st.held.back());
+          st.held.clear();
+        }
       },
       [self](page_atom) { catch_up(self); },
       [self](heartbeat_atom) {

@@ -37,6 +37,12 @@ class gauge {
  public:
   void set(std::int64_t v) { value_.store(static_cast<double>(v), std::memory_order_relaxed); }
   void set_double(double v) { value_.store(v, std::memory_order_relaxed); }
+  // Atomic, so that counts kept up and down from several threads cannot leave a stale value.
+  void add(std::int64_t delta) {
+    double now = value_.load(std::memory_order_relaxed);
+    while (!value_.compare_exchange_weak(now, now + static_cast<double>(delta), std::memory_order_relaxed)) {
+    }
+  }
   std::int64_t value() const { return static_cast<std::int64_t>(value_.load(std::memory_order_relaxed)); }
   double double_value() const { return value_.load(std::memory_order_relaxed); }
 

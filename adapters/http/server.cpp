@@ -78,8 +78,7 @@ struct session_registry {
       "commerce_http_connections_refused_total", "Connections answered 503 because max_connections were open");
   metrics::counter& shed = metrics::registry::global().get_counter(
       "commerce_http_requests_shed_total", "Requests answered 503 at once because max_in_flight were being handled");
-  metrics::gauge& streams_gauge = metrics::registry::global().get_gauge("commerce_http_streams", "Open streamed answers (server-sent events)");
-  std::atomic<std::int64_t> streams{0};
+  metrics::gauge& streams = metrics::registry::global().get_gauge("commerce_http_streams", "Open streamed answers (server-sent events)");
   metrics::counter& streams_dropped = metrics::registry::global().get_counter(
       "commerce_http_streams_dropped_total", "Streamed answers closed because their reader let stream_buffer_limit bytes pile up");
 };
@@ -93,9 +92,9 @@ class session_stream final : public http_stream {
   session_stream(std::weak_ptr<session> owner, asio::any_io_executor io, std::size_t limit, bool chunked,
                  session_registry& registry)
       : owner_(std::move(owner)), io_(std::move(io)), limit_(limit), chunked_(chunked), registry_(registry) {
-    registry_.streams_gauge.set(++registry_.streams);
+    registry_.streams.add(1);
   }
-  ~session_stream() override { registry_.streams_gauge.set(--registry_.streams); }
+  ~session_stream() override { registry_.streams.add(-1); }
 
   bool write(std::string bytes) override { return queue(std::move(bytes), true); }
 
@@ -299,8 +298,13 @@ class session : public std::enable_shared_from_this<session> {
     if (next.end) return end_stream();
     if (next.bytes.empty()) return;
     auto bytes = std::make_shared<std::string>(std::move(next.bytes));
+    // A client that takes nothing for read_timeout is gone (or stalled): the write fails and the
+    // stream closes, so a stop never waits on it. Only the write's timer is set: the read
+    // watching for the client's close stays without one.
+    stream_.expires_after(options_.read_timeout);
     asio::async_write(stream_, asio::buffer(*bytes),
                       [self = shared_from_this(), bytes, payload = next.payload](beast::error_code ec, std::size_t) {
+                        self->stream_.expires_never();
                         if (ec) return self->close_stream();
                         self->live_->sent(payload);
                         self->flush_stream();
@@ -334,6 +338,7 @@ class session : public std::enable_shared_from_this<session> {
     live_->queue_head(std::move(head));
     watch_stream();
     response.stream(live_);
+    if (registry_.draining) live_->close();  // answered after the stop began: ends at once
   }
 
   // A streamed answer's client sends nothing more; reading tells when it has gone.
@@ -349,6 +354,7 @@ class session : public std::enable_shared_from_this<session> {
     live_->finish();
     if (!live_->chunked()) return close_stream();
     static const std::string last_chunk = "0\r\n\r\n";
+    stream_.expires_after(options_.read_timeout);
     asio::async_write(stream_, asio::buffer(last_chunk), [self = shared_from_this()](beast::error_code, std::size_t) {
       self->close_stream();
     });
@@ -411,7 +417,10 @@ class session : public std::enable_shared_from_this<session> {
 bool session_stream::queue(std::string bytes, bool payload) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (closed_ || ending_) return false;
-  if (payload && queued_ + bytes.size() > limit_) {
+  if (bytes.empty()) return true;  // an empty chunk would end the answer
+  // Over the limit only with something already waiting: one frame bigger than the limit still
+  // goes out to a reader that keeps up.
+  if (payload && queued_ > 0 && queued_ + bytes.size() > limit_) {
     closed_ = true;
     registry_.streams_dropped.add();
     asio::post(io_, [owner = owner_] {
