@@ -8,6 +8,7 @@
 #include "actors/entity_regions.hpp"
 #include "actors/service_directory.hpp"
 #include "domain/time.hpp"
+#include "protocols/cluster.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/journal.hpp"
 #include "protocols/payment.hpp"
@@ -28,6 +29,8 @@ struct entity_services {
   entity_regions peers;  // for process managers: the regions of the other kinds
   service<protocols::payment_client_actor> payments;  // for process managers
   service<protocols::payment_token_vault_actor> payment_tokens;  // the checkout's card tokens
+  // Which entities this node serves now (cluster); none: all of them.
+  std::shared_ptr<const protocols::shard_table> shards;
 };
 
 }  // namespace commerce::actors

@@ -50,6 +50,8 @@ http_response entity_failure(protocols::entity_status status, const std::optiona
     case entity_status::faulted:
       return problem(500, "entity_fault", "Internal error",
                      "the entity failed on this request; it was kept in the dead-letter office");
+    case entity_status::not_owner:
+      return unavailable("another node of the cluster serves this entity now; nothing was changed");
     case entity_status::accepted:
       break;
   }
@@ -254,6 +256,11 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   const auto found = routes.find(request.method, request.target);
   using outcome = gateway_routes::outcome;
   respond = measured(found.matched ? found.matched->pattern : "unmatched", request.method, std::move(respond));
+  // Which node answered (API.md, Cluster): every answer says so.
+  respond = [node = self->state.options.node_id, respond = std::move(respond)](http_response r) {
+    if (!node.empty()) r.headers.emplace_back("X-Served-By", node);
+    respond(std::move(r));
+  };
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {

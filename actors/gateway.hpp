@@ -7,6 +7,7 @@
 #include "actors/kinds/kind_module.hpp"
 #include "actors/live_events.hpp"
 #include "common/http_message.hpp"
+#include "protocols/cluster.hpp"
 #include "protocols/idempotency.hpp"
 #include "protocols/search.hpp"
 #include "protocols/streams.hpp"
@@ -28,6 +29,7 @@ struct gateway_options {
   std::chrono::milliseconds cart_reservation_ttl{std::chrono::minutes(10)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
   live_options live;
+  std::string node_id;  // every answer's X-Served-By
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an
@@ -51,6 +53,7 @@ struct gateway_services {
   service<protocols::stream_publisher_actor> redis;  // none: no Redis configured
   service<protocols::product_search_actor> search;
   live_services live;  // server-sent events (live_events.hpp)
+  std::shared_ptr<const protocols::shard_table> shards;  // GET /admin/cluster
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

@@ -44,6 +44,7 @@ const char* status_name(protocols::entity_status s) {
     case entity_status::storage_unavailable: return "storage_unavailable";
     case entity_status::faulted: return "faulted";
     case entity_status::precondition_failed: return "precondition_failed";
+    case entity_status::not_owner: return "not_owner";
   }
   return "unknown";
 }
@@ -174,6 +175,28 @@ void entity_events(const call_ptr& call) {
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// GET /admin/cluster (API.md, Cluster): the nodes with their leases and each shard's owner, as
+// this node last read them from the membership table (a single node owns every shard).
+void cluster(const call_ptr& call) {
+  const auto& table = call->services().shards;
+  if (!table) return call->respond(unavailable("the shard table is not wired"));
+  const auto view = table->view();
+  boost::json::array nodes;
+  for (const auto& n : view->nodes) {
+    boost::json::object node{{"id", n.id}, {"address", n.address}, {"http", n.http}, {"status", n.status},
+                             {"shards", n.shards}};
+    node["lease_expires_at"] = n.lease_expires_at_ms ? boost::json::value(domain::to_iso8601({n.lease_expires_at_ms}))
+                                                     : boost::json::value(nullptr);
+    nodes.push_back(std::move(node));
+  }
+  boost::json::object owners;
+  for (std::size_t shard = 0; shard < view->owners.size(); ++shard)
+    if (!view->owners[shard].empty()) owners[std::to_string(shard)] = view->owners[shard];
+  call->respond(json_response(200, {{"self", view->self},
+                                    {"nodes", std::move(nodes)},
+                                    {"shards", {{"count", view->owners.size()}, {"owners", std::move(owners)}}}}));
+}
+
 // GET /admin/events/live?types=&stream= : the journal as it happens, as server-sent events
 // (live_events.hpp). `types`: event or stream types, comma-separated; `stream`: one stream id.
 void events_live(const call_ptr& call) {
@@ -195,6 +218,7 @@ void events_live(const call_ptr& call) {
 
 void add_admin_routes(gateway_routes& routes) {
   routes.add("GET", "/admin/events/live", {true, events_live});
+  routes.add("GET", "/admin/cluster", {true, cluster});
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
   routes.add("GET", "/admin/actors", {true, admin_actors});
   routes.add("GET", "/admin/breakers", {true, breakers});

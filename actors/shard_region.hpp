@@ -1,7 +1,9 @@
 // The shard region of one kind: it starts the kind's entities on first use, routes the
 // shard-region protocol (protocols/entity.hpp) to them by id, forgets those that passivate or
 // stop, and passes its own shutdown on to them. An operator's retry of a parked command comes
-// back through it. (One node owns every entity today; the cluster issue shards them.)
+// back through it. In a cluster it serves only the entities of the shards its node owns now
+// (entity_services::shards): anything else is answered `not_owner`, never served twice; and an
+// entity whose shard moved away and back since it started is started again from the journal.
 #pragma once
 
 #include "actors/parked_commands.hpp"
@@ -15,6 +17,7 @@ struct region_state {
   std::shared_ptr<const entity_runtime<Decider>> runtime;
   std::unordered_map<std::string, caf::actor> entities;
   std::unordered_map<caf::actor_addr, std::string> ids;  // the same, by actor: DOWN messages name the actor
+  std::unordered_map<std::string, std::int64_t> epochs;  // of its shard when each entity started
   static inline const char* name = "shard_region";
 
   void forget(const std::string& id) {
@@ -22,16 +25,34 @@ struct region_state {
     if (it == entities.end()) return;
     ids.erase(it->second.address());
     entities.erase(it);
+    epochs.erase(id);
     runtime->active.set(static_cast<std::int64_t>(entities.size()));
   }
 };
 
+// Whether this node serves entity `id` now; its shard's epoch in `epoch`.
 template <class Decider>
-const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id) {
+bool serves(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, std::int64_t& epoch) {
+  const auto& shards = self->state.runtime->services.shards;
+  if (!shards) return true;
+  epoch = shards->view()->epochs[shard_of(Decider::stream_type, id, shards->shards())];
+  return shards->serves(Decider::stream_type, id);
+}
+
+template <class Decider>
+const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id,
+                             std::int64_t epoch = 0) {
   auto& st = self->state;
   st.runtime->region_mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
+  if (auto it = st.entities.find(id); it != st.entities.end() && st.epochs[id] != epoch) {
+    // Its shard moved away and back: what it holds may be stale. It starts again.
+    self->demonitor(it->second);
+    self->send_exit(it->second, caf::exit_reason::user_shutdown);
+    st.forget(id);
+  }
   auto& slot = st.entities[id];
   if (!slot) {
+    st.epochs[id] = epoch;
     slot = self->spawn(persistent_entity<Decider>, id, st.runtime);
     self->monitor(slot);
     st.ids.emplace(slot.address(), id);
@@ -61,21 +82,34 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
     auto& st = self->state;
     if (auto it = st.ids.find(down.source); it != st.ids.end()) st.forget(std::string(it->second));
   });
+  // What a node that does not serve the entity answers.
+  auto not_owner = [self] {
+    protocols::entity_reply<Decider> reply;
+    reply.status = protocols::entity_status::not_owner;
+    self->make_response_promise().deliver(std::move(reply));
+  };
   return {
-      [self](protocols::entity_command<Decider>& c) {
-        const auto& entity = entity_for(self, c.id);
-        self->delegate(entity, std::move(c));
+      [self, not_owner](protocols::entity_command<Decider>& c) {
+        std::int64_t epoch = 0;
+        if (!serves(self, c.id, epoch)) return not_owner();
+        self->delegate(entity_for(self, c.id, epoch), std::move(c));
       },
-      [self](protocols::entity_get<Decider>& g) {
-        const auto& entity = entity_for(self, g.id);
-        self->delegate(entity, std::move(g));
+      [self, not_owner](protocols::entity_get<Decider>& g) {
+        std::int64_t epoch = 0;
+        if (!serves(self, g.id, epoch)) return not_owner();
+        self->delegate(entity_for(self, g.id, epoch), std::move(g));
       },
-      [self](protocols::entity_watch<Decider>& w) {
-        const auto& entity = entity_for(self, w.id);
-        self->delegate(entity, std::move(w));
+      [self, not_owner](protocols::entity_watch<Decider>& w) {
+        std::int64_t epoch = 0;
+        if (!serves(self, w.id, epoch)) return not_owner();
+        self->delegate(entity_for(self, w.id, epoch), std::move(w));
       },
+      // Timers fire only on the owner: the others answer not_owner and the timer stays due.
       [self](protocols::timer_atom timer, const std::string& id, const std::string& name, std::int64_t due_at_ms) {
-        self->delegate(entity_for(self, id), timer, id, name, due_at_ms);
+        std::int64_t epoch = 0;
+        if (!serves(self, id, epoch))
+          return self->make_response_promise().deliver(protocols::entity_status::not_owner);
+        self->delegate(entity_for(self, id, epoch), timer, id, name, due_at_ms);
       },
       [self](protocols::passivate_atom, const std::string& id) {
         auto& st = self->state;
@@ -97,7 +131,9 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
                                                               " command: " + e.what());
         }
         auto promise = self->template make_response_promise<protocols::entity_status>();
-        self->request(entity_for(self, command->id), caf::infinite, std::move(*command))
+        std::int64_t epoch = 0;
+        if (!serves(self, command->id, epoch)) return protocols::entity_status::not_owner;
+        self->request(entity_for(self, command->id, epoch), caf::infinite, std::move(*command))
             .then([promise](protocols::entity_reply<Decider>& r) mutable { promise.deliver(r.status); },
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
         return promise;

@@ -182,6 +182,29 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.search_cache_ttl = to_duration<ms>(k, s);
          if (c.search_cache_ttl < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
        }},
+      {"cluster.enabled", [](node_config& c, auto& k, auto& s) {
+         if (s.value != "true" && s.value != "false") bad_value(k, s, "true or false");
+         c.cluster.enabled = s.value == "true";
+       }},
+      {"cluster.node_id", [](node_config& c, auto& k, auto& s) {
+         if (s.value.size() > 64 || s.value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+           bad_value(k, s, "empty or 1-64 characters of [A-Za-z0-9._-]");
+         c.cluster.node_id = s.value;
+       }},
+      {"cluster.node_id_file", [](node_config& c, auto& k, auto& s) {
+         if (s.value.empty()) bad_value(k, s, "a file path");
+         c.cluster.node_id_file = s.value;
+       }},
+      {"cluster.address", [](node_config& c, auto&, auto& s) { c.cluster.address = s.value; }},
+      {"cluster.port", [](node_config& c, auto& k, auto& s) { c.cluster.port = to_port(k, s); }},
+      {"cluster.shards", [](node_config& c, auto& k, auto& s) {
+         c.cluster.shards = static_cast<std::uint32_t>(to_unsigned(k, s, 65'536));
+         if (c.cluster.shards == 0) bad_value(k, s, "at least 1");
+       }},
+      {"cluster.lease", [](node_config& c, auto& k, auto& s) {
+         c.cluster.lease = to_duration<ms>(k, s);
+         if (c.cluster.lease < std::chrono::milliseconds(300)) bad_value(k, s, "at least 300ms");
+       }},
       {"live.max_streams", [](node_config& c, auto& k, auto& s) { c.live.max_streams = to_unsigned(k, s, 1'000'000); }},
       {"live.heartbeat", [](node_config& c, auto& k, auto& s) {
          c.live.heartbeat = to_duration<ms>(k, s);

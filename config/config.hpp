@@ -66,6 +66,17 @@ struct live_config {
   std::chrono::milliseconds poll_interval{};
 };
 
+// API.md, Cluster. node_id empty: the one in node_id_file (made on first start).
+struct cluster_config {
+  bool enabled = false;
+  std::string node_id;
+  std::string node_id_file;
+  std::string address;  // CAF middleman
+  std::uint16_t port = 0;
+  std::uint32_t shards = 0;
+  std::chrono::milliseconds lease{};
+};
+
 struct journal_config {
   std::size_t max_batch = 0;
   std::chrono::microseconds max_delay{};
@@ -110,6 +121,7 @@ struct node_config {
   redis_config redis;
   std::chrono::milliseconds search_cache_ttl{};  // how long a search page stays in Redis
   live_config live;
+  cluster_config cluster;
   journal_config journal;
   entity_config entities;
   std::chrono::milliseconds timer_poll_interval{};

@@ -71,6 +71,8 @@ enum class entity_status : std::uint8_t {
   faulted,              // the entity faulted on it every time it tried; nothing changed, the
                         // command is in the dead-letter office
   precondition_failed,  // not at the expected version; nothing changed, `version` is the current
+  not_owner,            // cluster: another node owns the entity's shard now (or this one stopped
+                        // serving it); nothing changed, ask its owner
 };
 
 template <class Decider>

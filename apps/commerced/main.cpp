@@ -3,6 +3,7 @@
 // for SIGINT or SIGTERM — or for the tree to give up, which ends the node with exit status 1.
 #include "actors/gateway.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/postgres/cluster_membership.hpp"
 #include "adapters/postgres/migrations.hpp"
 #include "apps/commerced/node_tree.hpp"
 #include "common/log.hpp"
@@ -83,6 +84,17 @@ void generate_admin_token(config::node_config& node) {
             {{"admin_token_file", shown}});
 }
 
+// cluster.node_id, or the one kept in cluster.node_id_file, made on the first start: a node keeps
+// its name across restarts of the same data directory (CAF's own node ids change with the pid).
+void resolve_node_id(config::node_config& node) {
+  if (!node.cluster.node_id.empty()) return;
+  std::ifstream in(node.cluster.node_id_file);
+  if (in >> node.cluster.node_id && !node.cluster.node_id.empty()) return;
+  node.cluster.node_id = "node-" + secure::random_hex(4);
+  secure::write_private_file(node.cluster.node_id_file, node.cluster.node_id + "\n");
+}
+
+
 void configure_actor_system(caf::actor_system_config& cfg, const config::node_config& node) {
   cfg.set("scheduler.max-threads", node.scheduler_max_threads);
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{node.scheduler_moderate_sleep});
@@ -118,12 +130,18 @@ int run(const config::node_config& node) {
                                     {"latest", adapters::postgres::migrations().back().version}});
   }
 
+  auto shards = std::make_shared<protocols::shard_table>(node.cluster.node_id, node.cluster.shards);
+  if (node.cluster.enabled) {
+    adapters::postgres::join_cluster(node.postgres.conninfo(), node::membership_of(node));
+    log::info("joined the cluster", {{"node", node.cluster.node_id}, {"shards", node.cluster.shards}});
+  }
+
   caf::actor_system_config cfg;
   configure_actor_system(cfg, node);
   caf::actor_system system{cfg};
 
   auto directory = std::make_shared<actors::service_directory>();
-  auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory);
+  auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory, shards);
   // The tree stopping by itself means its restart budget is spent: say why, then stop the node
   // (the signal wakes the sigwait below) and exit non-zero rather than limp on.
   auto tree_gave_up = std::make_shared<std::atomic<bool>>(false);
@@ -173,6 +191,14 @@ int run(const config::node_config& node) {
   const auto writer = directory->get<caf::actor>(node::journal_writer_name);  // before it leaves the directory
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   wait_for_journal_writer(system, writer);
+  if (node.cluster.enabled) {
+    try {
+      adapters::postgres::leave_cluster(node.postgres.conninfo(), node.cluster.node_id);
+      log::info("left the cluster: its shards move now", {{"node", node.cluster.node_id}});
+    } catch (const std::exception& e) {
+      log::warn("cluster leave failed; the shards move when the lease runs out", {{"error", e.what()}});
+    }
+  }
   log::info("stopped");
   // Entities keep nothing that is not journaled (they answer only once their events are
   // durable), so the node does not wait for each of its actors to stop: with 100,000 entities in
@@ -198,7 +224,11 @@ int main(int argc, char** argv) {
     log::parse_level(node.log_level, level);
     log::set_level(level);
     if (node.admin_token.empty()) generate_admin_token(node);
+    resolve_node_id(node);
     return run(node);
+  } catch (const adapters::postgres::cluster_mismatch& e) {
+    log::error("cannot join the cluster", {{"error", e.what()}});
+    return 2;
   } catch (const config::config_error& e) {
     log::error("bad configuration", {{"error", e.what()}});
     return 2;

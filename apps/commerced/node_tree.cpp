@@ -15,6 +15,7 @@
 #include "adapters/postgres/order_effects_store.hpp"
 #include "adapters/postgres/payment_token_vault.hpp"
 #include "adapters/redis/stream_publisher.hpp"
+#include "adapters/postgres/cluster_membership.hpp"
 #include "adapters/search/product_search.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -81,6 +82,7 @@ std::string feed_name(const std::string& fed) { return fed + "_feed"; }
 struct node_services {
   directory_ptr directory;
   std::size_t reader_count;
+  std::shared_ptr<protocols::shard_table> shards;  // which entities this node serves now
 
   template <class Handle>
   service<Handle> named(std::string name) const {
@@ -165,6 +167,7 @@ supervisor_spec entities(const config::node_config& config, const node_services&
   services.readers = on.readers();
   services.dead_letters = on.dead_letters();
   services.peers = on.regions();
+  services.shards = on.shards;
   services.payments = on.payments();
   services.payment_tokens = on.payment_tokens();
   for (const auto& kind : actors::kind_modules())
@@ -305,7 +308,9 @@ child_spec gateway(const config::node_config& config, std::string version, const
   options.admin_token = config.admin_token;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.live = live_options_of(config);
+  options.node_id = config.cluster.node_id;
   actors::gateway_services services;
+  services.shards = on.shards;
   services.regions = on.regions();
   services.readers = on.readers();
   services.dead_letters = on.dead_letters();
@@ -335,9 +340,20 @@ child_spec gateway(const config::node_config& config, std::string version, const
 
 }  // namespace
 
+adapters::postgres::cluster_membership_options membership_of(const config::node_config& config) {
+  adapters::postgres::cluster_membership_options options;
+  options.node_id = config.cluster.node_id;
+  options.address = config.cluster.address + ":" + std::to_string(config.cluster.port);
+  options.http = config.http.address + ":" + std::to_string(config.http.port);
+  options.shards = config.cluster.shards;
+  options.lease = config.cluster.lease;
+  return options;
+}
+
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
-                           std::shared_ptr<actors::service_directory> directory) {
-  const node_services on{directory, config.journal.readers};
+                           std::shared_ptr<actors::service_directory> directory,
+                           std::shared_ptr<protocols::shard_table> shards) {
+  const node_services on{directory, config.journal.readers, std::move(shards)};
   // Every child finds what it uses by name, so each restarts alone: a failed journal writer
   // or region is replaced without touching the rest of the tree.
   supervisor_spec root;
@@ -350,6 +366,11 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(payments(config, on));
   root.children.push_back(supervisor_child(entities(config, on)));
   root.children.push_back(supervisor_child(read_models(on)));
+  if (config.cluster.enabled)
+    root.children.push_back(worker(directory, "cluster_membership", [=](caf::actor_system& system) {
+      return adapters::postgres::spawn_cluster_membership(system, config.postgres.conninfo(), membership_of(config),
+                                                          on.shards);
+    }));
   actors::timer_service_options timer_options;
   timer_options.poll_interval = config.timer_poll_interval;
   root.children.push_back(worker(directory, "timer_service", [=](caf::actor_system& system) {

@@ -7,7 +7,9 @@
 //   ├─ entities      one_for_one: a shard region per kind (actors/kinds/), each supervising its
 //   │                own entities (restart in place from the journal)
 //   ├─ read_models   one_for_all: the kinds' list views and the subscriptions feeding them
+//   ├─ cluster_membership  with cluster.enabled: the lease and the shards this node owns
 //   ├─ timer_service
+//   ├─ live_hub      the journal read for the node's server-sent event streams
 //   ├─ gateway
 //   ├─ event_handlers  rest_for_one: the order handlers, their feed, the outbox relay
 //   ├─ search        rest_for_one: product search and the subscription keeping its index
@@ -21,7 +23,9 @@
 #pragma once
 
 #include "actors/service_directory.hpp"
+#include "adapters/postgres/cluster_membership.hpp"
 #include "config/config.hpp"
+#include "protocols/cluster.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -36,8 +40,12 @@ inline constexpr const char* root_name = "commerced";
 inline constexpr const char* gateway_name = "gateway";
 inline constexpr const char* journal_writer_name = "journal_writer";
 
+// The cluster membership's settings (cluster.*, and where this node's gateway listens).
+adapters::postgres::cluster_membership_options membership_of(const config::node_config& config);
+
 // Starts the tree (all of it, in order, before returning) and returns its root supervisor.
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
-                           std::shared_ptr<actors::service_directory> directory);
+                           std::shared_ptr<actors::service_directory> directory,
+                           std::shared_ptr<protocols::shard_table> shards);
 
 }  // namespace commerce::node

@@ -1,0 +1,83 @@
+// The cluster as a node sees it (API.md, Cluster): the nodes with their leases, and each
+// shard's owner and epoch, as the membership actor (adapters/postgres/cluster_membership)
+// last read and claimed them. Regions, the timer service and the gateway read it through a
+// shard_table, without asking anyone.
+#pragma once
+
+#include "common/shards.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace commerce::protocols {
+
+struct cluster_member {
+  std::string id;
+  std::string address;  // CAF middleman, host:port
+  std::string http;     // HTTP gateway, host:port
+  std::string status;   // up | leaving | down (a lease run out is down)
+  std::int64_t lease_expires_at_ms = 0;
+  std::int64_t shards = 0;  // owned now
+};
+
+struct cluster_view {
+  std::string self;
+  bool clustered = false;  // cluster.enabled; else one node owns every shard
+  std::vector<cluster_member> nodes;
+  std::vector<std::string> owners;   // by shard: the owner's id, "" while none
+  std::vector<std::int64_t> epochs;  // by shard
+  // This node serves its shards only until then: a node that could not renew its lease stops
+  // serving by itself before the others may take its shards (self-fencing).
+  std::chrono::steady_clock::time_point serve_until = std::chrono::steady_clock::time_point::max();
+};
+
+// The latest cluster_view, shared by the node's actors: published by the membership actor,
+// read by anyone on any thread.
+class shard_table {
+ public:
+  // A single node: it owns all `shards`.
+  shard_table(std::string self, std::uint32_t shards) : shards_(shards) {
+    cluster_view v;
+    v.self = std::move(self);
+    v.owners.assign(shards, v.self);
+    v.epochs.assign(shards, 0);
+    v.nodes.push_back({v.self, "", "", "up", 0, static_cast<std::int64_t>(shards)});
+    view_ = std::make_shared<const cluster_view>(std::move(v));
+  }
+
+  std::uint32_t shards() const { return shards_; }
+
+  std::shared_ptr<const cluster_view> view() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return view_;
+  }
+
+  void publish(cluster_view v) {
+    auto next = std::make_shared<const cluster_view>(std::move(v));
+    std::lock_guard<std::mutex> lock(mutex_);
+    view_ = std::move(next);
+  }
+
+  // The owner of an entity's shard now ("" while it has none).
+  std::string owner_of(std::string_view stream_type, std::string_view stream_id) const {
+    const auto v = view();
+    return v->owners[shard_of(stream_type, stream_id, shards_)];
+  }
+
+  bool serves(std::string_view stream_type, std::string_view stream_id) const {
+    const auto v = view();
+    return v->owners[shard_of(stream_type, stream_id, shards_)] == v->self &&
+           std::chrono::steady_clock::now() < v->serve_until;
+  }
+
+ private:
+  const std::uint32_t shards_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const cluster_view> view_;
+};
+
+}  // namespace commerce::protocols
