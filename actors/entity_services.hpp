@@ -29,8 +29,11 @@ struct entity_services {
   entity_regions peers;  // for process managers: the regions of the other kinds
   service<protocols::payment_client_actor> payments;  // for process managers
   service<protocols::payment_token_vault_actor> payment_tokens;  // the checkout's card tokens
-  // Which entities this node serves now (cluster); none: all of them.
+  // Which entities this node serves now (cluster); none: all of them. Commands for the others
+  // go to their owner's endpoint (`peers`).
   std::shared_ptr<const protocols::shard_table> shards;
+  std::shared_ptr<const protocols::cluster_peers> peers_by_node;
+  std::string node_id;  // in every answer (X-Served-By)
 };
 
 }  // namespace commerce::actors

@@ -256,9 +256,11 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   const auto found = routes.find(request.method, request.target);
   using outcome = gateway_routes::outcome;
   respond = measured(found.matched ? found.matched->pattern : "unmatched", request.method, std::move(respond));
-  // Which node answered (API.md, Cluster): every answer says so.
-  respond = [node = self->state.options.node_id, respond = std::move(respond)](http_response r) {
-    if (!node.empty()) r.headers.emplace_back("X-Served-By", node);
+  // Which node answered (API.md, Cluster): the one whose entity did, else this one.
+  auto served_by = std::make_shared<std::string>();
+  respond = [node = self->state.options.node_id, served_by, respond = std::move(respond)](http_response r) {
+    const auto& by = served_by->empty() ? node : *served_by;
+    if (!by.empty()) r.headers.emplace_back("X-Served-By", by);
     respond(std::move(r));
   };
   if (found.result == outcome::not_found)
@@ -273,7 +275,7 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   for (const auto& [name, value] : found.params)
     if (!printable_ascii(value, false))
       return respond(problem(404, "not_found", "Not found", "no " + name + " of that shape exists"));
-  auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond)});
+  auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond), served_by});
   const auto& handler = found.matched->handler;
   if (handler.admin)
     if (auto refused = refuse_unauthorized(*call)) return call->respond(std::move(*refused));

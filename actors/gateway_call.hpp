@@ -36,6 +36,8 @@ struct gateway_call {
   http_request request;
   path_params params;
   http_responder respond;
+  // The node whose entity answered (entity replies carry it): the answer's X-Served-By.
+  std::shared_ptr<std::string> served_by = std::make_shared<std::string>();
 
   const std::string& param(std::string_view name) const;
   const gateway_options& options() const { return self->state.options; }
@@ -97,7 +99,8 @@ void command_entity(const call_ptr& call, std::string id, typename Decider::comm
                     std::optional<std::int64_t> expected_version, OnAccepted on_accepted, OnRefused on_refused) {
   client_of<Decider>(call).command(
       std::move(id), std::move(command), call->metadata(), expected_version,
-      [on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
+      [call, on_accepted, on_refused](protocols::entity_reply<Decider>& reply) mutable {
+        if (!reply.served_by.empty()) *call->served_by = reply.served_by;
         if (reply.status != protocols::entity_status::accepted)
           return on_refused(entity_failure(reply.status, reply.rejection));
         on_accepted(reply);
@@ -138,6 +141,7 @@ void read_entity(const call_ptr& call, std::string id, std::string what, OnState
   client_of<Decider>(call).read(
       std::move(id),
       [call, what, on_state](protocols::entity_reply<Decider>& reply) mutable {
+        if (!reply.served_by.empty()) *call->served_by = reply.served_by;
         if (reply.status != protocols::entity_status::accepted)
           return call->respond(entity_failure(reply.status, reply.rejection));
         if (!reply.state.exists) return call->respond(rejection_response(domain::not_found(what)));

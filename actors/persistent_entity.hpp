@@ -114,6 +114,9 @@ struct entity_runtime {
   metrics::gauge& active = metrics::registry::global().get_gauge(
       "commerce_entities_active", "Entities in memory", {{"kind", std::string(Decider::stream_type)}});
   metrics::gauge& region_mailbox = metrics::mailbox_size("region/" + std::string(Decider::stream_type));
+  metrics::counter& forwarded = metrics::registry::global().get_counter(
+      "commerce_cluster_forwarded_total", "Messages sent on to the node that owns their entity's shard",
+      {{"kind", std::string(Decider::stream_type)}});
 };
 
 template <class Decider>
@@ -194,7 +197,8 @@ void reply(pending_command<Decider>& p, const entity_state<Decider>& st, protoco
     p.promise.deliver(status);
     return;
   }
-  p.promise.deliver(protocols::entity_reply<Decider>{status, std::move(why), st.state, st.version, std::move(events)});
+  p.promise.deliver(protocols::entity_reply<Decider>{status, std::move(why), st.state, st.version, std::move(events),
+                                                    st.runtime->services.node_id});
 }
 
 template <class Decider>
@@ -295,7 +299,8 @@ void state_changed(entity_actor<Decider>* self, const std::vector<typename Decid
   const auto& kind = st.runtime->kind;
   if (!st.watchers.empty() && (!kind.settled || kind.settled(st.state))) {
     for (auto& w : st.watchers)
-      w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {}});
+      w.deliver(protocols::entity_reply<Decider>{protocols::entity_status::accepted, std::nullopt, st.state, st.version, {},
+                                                 st.runtime->services.node_id});
     st.watchers.clear();
   }
   if (!kind.react || !run_step) return;

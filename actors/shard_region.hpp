@@ -2,11 +2,16 @@
 // shard-region protocol (protocols/entity.hpp) to them by id, forgets those that passivate or
 // stop, and passes its own shutdown on to them. An operator's retry of a parked command comes
 // back through it. In a cluster it serves only the entities of the shards its node owns now
-// (entity_services::shards): anything else is answered `not_owner`, never served twice; and an
-// entity whose shard moved away and back since it started is started again from the journal.
+// (entity_services::shards), so none is served twice: a message for another node's shard goes
+// to that node's endpoint (forwarded, not a round trip: its answer goes straight back to the
+// asker), and one for a shard being moved is kept and tried again every 50 ms until its new
+// owner is known (for up to 10 s; then `not_owner`). An entity whose shard moved away and back
+// since it started is started again from the journal.
 #pragma once
 
 #include "actors/parked_commands.hpp"
+
+#include <chrono>
 #include "actors/persistent_entity.hpp"
 
 namespace commerce::actors {
@@ -18,6 +23,15 @@ struct region_state {
   std::unordered_map<std::string, caf::actor> entities;
   std::unordered_map<caf::actor_addr, std::string> ids;  // the same, by actor: DOWN messages name the actor
   std::unordered_map<std::string, std::int64_t> epochs;  // of its shard when each entity started
+  // Messages whose shard has no owner this node can reach yet (a move under way).
+  struct held_message {
+    caf::response_promise promise;
+    std::string id;
+    caf::message message;
+    caf::message refusal;  // the answer once it has waited too long
+    std::chrono::steady_clock::time_point until;
+  };
+  std::vector<held_message> held;
   static inline const char* name = "shard_region";
 
   void forget(const std::string& id) {
@@ -39,9 +53,62 @@ bool serves(caf::stateful_actor<region_state<Decider>>* self, const std::string&
   return shards->serves(Decider::stream_type, id);
 }
 
+using held_atom = caf::atom_constant<caf::atom("held")>;
+inline constexpr std::chrono::milliseconds held_retry{50};
+inline constexpr std::chrono::seconds held_limit{10};
+
+// What a node that cannot reach the entity's owner answers in the end.
+template <class Decider>
+caf::message refusal() {
+  protocols::entity_reply<Decider> reply;
+  reply.status = protocols::entity_status::not_owner;
+  return caf::make_message(std::move(reply));
+}
+
 template <class Decider>
 const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id,
-                             std::int64_t epoch = 0) {
+                             std::int64_t epoch);
+
+// Hands `message` to entity `id` here, or to its owner's endpoint; false when neither can take
+// it now. With a promise (a held message) the answer goes through it, else the current
+// request's asker gets it.
+template <class Decider>
+bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message& message,
+             caf::response_promise* promise) {
+  std::int64_t epoch = 0;
+  auto send = [&](const caf::actor& to, caf::message m) {
+    if (promise) promise->delegate(to, std::move(m));
+    else self->delegate(to, std::move(m));
+  };
+  if (serves(self, id, epoch)) {
+    send(entity_for(self, id, epoch), std::move(message));
+    return true;
+  }
+  const auto& services = self->state.runtime->services;
+  const auto owner = services.shards->owner_of(Decider::stream_type, id);
+  const auto endpoint = owner.empty() || owner == services.node_id || !services.peers_by_node
+                            ? caf::actor{}
+                            : services.peers_by_node->endpoint_of(owner);
+  if (!endpoint) return false;
+  self->state.runtime->forwarded.add();
+  send(endpoint, caf::make_message(protocols::forward_atom::value, std::string(Decider::stream_type), id,
+                                   std::move(message)));
+  return true;
+}
+
+template <class Decider>
+void route(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message message,
+           caf::message refusal) {
+  if (deliver(self, id, message, nullptr)) return;
+  auto& st = self->state;
+  if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
+  st.held.push_back({self->make_response_promise(), id, std::move(message), std::move(refusal),
+                     std::chrono::steady_clock::now() + held_limit});
+}
+
+template <class Decider>
+const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id,
+                             std::int64_t epoch) {
   auto& st = self->state;
   st.runtime->region_mailbox.set(static_cast<std::int64_t>(self->mailbox().size()));
   if (auto it = st.entities.find(id); it != st.entities.end() && st.epochs[id] != epoch) {
@@ -82,34 +149,34 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
     auto& st = self->state;
     if (auto it = st.ids.find(down.source); it != st.ids.end()) st.forget(std::string(it->second));
   });
-  // What a node that does not serve the entity answers.
-  auto not_owner = [self] {
-    protocols::entity_reply<Decider> reply;
-    reply.status = protocols::entity_status::not_owner;
-    self->make_response_promise().deliver(std::move(reply));
-  };
   return {
-      [self, not_owner](protocols::entity_command<Decider>& c) {
-        std::int64_t epoch = 0;
-        if (!serves(self, c.id, epoch)) return not_owner();
-        self->delegate(entity_for(self, c.id, epoch), std::move(c));
+      [self](protocols::entity_command<Decider>& c) {
+        const auto id = c.id;
+        route(self, id, caf::make_message(std::move(c)), refusal<Decider>());
       },
-      [self, not_owner](protocols::entity_get<Decider>& g) {
-        std::int64_t epoch = 0;
-        if (!serves(self, g.id, epoch)) return not_owner();
-        self->delegate(entity_for(self, g.id, epoch), std::move(g));
+      [self](protocols::entity_get<Decider>& g) {
+        const auto id = g.id;
+        route(self, id, caf::make_message(std::move(g)), refusal<Decider>());
       },
-      [self, not_owner](protocols::entity_watch<Decider>& w) {
-        std::int64_t epoch = 0;
-        if (!serves(self, w.id, epoch)) return not_owner();
-        self->delegate(entity_for(self, w.id, epoch), std::move(w));
+      [self](protocols::entity_watch<Decider>& w) {
+        const auto id = w.id;
+        route(self, id, caf::make_message(std::move(w)), refusal<Decider>());
       },
-      // Timers fire only on the owner: the others answer not_owner and the timer stays due.
+      // Timers fire only on the owner: elsewhere they go to it like any message.
       [self](protocols::timer_atom timer, const std::string& id, const std::string& name, std::int64_t due_at_ms) {
-        std::int64_t epoch = 0;
-        if (!serves(self, id, epoch))
-          return self->make_response_promise().deliver(protocols::entity_status::not_owner);
-        self->delegate(entity_for(self, id, epoch), timer, id, name, due_at_ms);
+        route(self, id, caf::make_message(timer, id, name, due_at_ms),
+              caf::make_message(protocols::entity_status::not_owner));
+      },
+      [self](held_atom) {
+        auto& st = self->state;
+        auto held = std::move(st.held);
+        st.held.clear();
+        for (auto& h : held)
+          if (!deliver(self, h.id, h.message, &h.promise)) {
+            if (std::chrono::steady_clock::now() < h.until) st.held.push_back(std::move(h));
+            else h.promise.deliver(std::move(h.refusal));
+          }
+        if (!st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
       },
       [self](protocols::passivate_atom, const std::string& id) {
         auto& st = self->state;
@@ -132,7 +199,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         }
         auto promise = self->template make_response_promise<protocols::entity_status>();
         std::int64_t epoch = 0;
-        if (!serves(self, command->id, epoch)) return protocols::entity_status::not_owner;
+        if (!serves(self, command->id, epoch)) return protocols::entity_status::not_owner;  // retry on its owner
         self->request(entity_for(self, command->id, epoch), caf::infinite, std::move(*command))
             .then([promise](protocols::entity_reply<Decider>& r) mutable { promise.deliver(r.status); },
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });

@@ -6,14 +6,24 @@
 
 #include "common/shards.hpp"
 
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace commerce::protocols {
+
+// A message for an entity another node owns, sent to that node's endpoint
+// (actors/cluster_endpoint.hpp), which hands `message` to its region of `stream_type` as if it
+// had come there itself: the answer goes straight back to whoever asked.
+//   send(endpoint, forward_atom, stream_type, stream_id, caf::message)
+using forward_atom = caf::atom_constant<caf::atom("forward")>;
 
 struct cluster_member {
   std::string id;
@@ -78,6 +88,27 @@ class shard_table {
   const std::uint32_t shards_;
   mutable std::mutex mutex_;
   std::shared_ptr<const cluster_view> view_;
+};
+
+// The other nodes' endpoints (CAF middleman proxies), by node id, as far as they are
+// connected: filled off the scheduler by the app (a connect blocks), read by the regions.
+class cluster_peers {
+ public:
+  caf::actor endpoint_of(const std::string& node) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = endpoints_.find(node);
+    return it == endpoints_.end() ? caf::actor{} : it->second;
+  }
+  void set(const std::string& node, caf::actor endpoint) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (endpoint) endpoints_[node] = std::move(endpoint);
+    else endpoints_.erase(node);
+  }
+  bool has(const std::string& node) const { return static_cast<bool>(endpoint_of(node)); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, caf::actor> endpoints_;
 };
 
 }  // namespace commerce::protocols

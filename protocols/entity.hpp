@@ -82,7 +82,8 @@ struct entity_reply {
   typename Decider::state state;
   std::int64_t version = 0;
   std::vector<typename Decider::event> events;  // what this command recorded
-  BOOST_DESCRIBE_CLASS(entity_reply, (), (status, rejection, state, version, events), (), ())
+  std::string served_by;  // the node whose entity answered (X-Served-By)
+  BOOST_DESCRIBE_CLASS(entity_reply, (), (status, rejection, state, version, events, served_by), (), ())
 };
 
 COMMERCE_WIRE_MESSAGE_OF_KIND(entity_command, "commerce.entity_command")

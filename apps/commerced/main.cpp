@@ -5,6 +5,7 @@
 #include "adapters/http/server.hpp"
 #include "adapters/postgres/cluster_membership.hpp"
 #include "adapters/postgres/migrations.hpp"
+#include "apps/commerced/cluster_links.hpp"
 #include "apps/commerced/node_tree.hpp"
 #include "common/log.hpp"
 #include "common/problem.hpp"
@@ -136,12 +137,15 @@ int run(const config::node_config& node) {
     log::info("joined the cluster", {{"node", node.cluster.node_id}, {"shards", node.cluster.shards}});
   }
 
+  auto peers = std::make_shared<protocols::cluster_peers>();
   caf::actor_system_config cfg;
   configure_actor_system(cfg, node);
+  if (node.cluster.enabled) node::configure_cluster_links(cfg);
   caf::actor_system system{cfg};
 
   auto directory = std::make_shared<actors::service_directory>();
-  auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory, shards);
+  auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory, shards, peers);
+  if (node.cluster.enabled) node::start_cluster_links(system, node, directory, shards, peers);
   // The tree stopping by itself means its restart budget is spent: say why, then stop the node
   // (the signal wakes the sigwait below) and exit non-zero rather than limp on.
   auto tree_gave_up = std::make_shared<std::atomic<bool>>(false);

@@ -83,6 +83,8 @@ struct node_services {
   directory_ptr directory;
   std::size_t reader_count;
   std::shared_ptr<protocols::shard_table> shards;  // which entities this node serves now
+  std::shared_ptr<const protocols::cluster_peers> peers;  // the other nodes' endpoints
+  std::string node_id;
 
   template <class Handle>
   service<Handle> named(std::string name) const {
@@ -168,6 +170,8 @@ supervisor_spec entities(const config::node_config& config, const node_services&
   services.dead_letters = on.dead_letters();
   services.peers = on.regions();
   services.shards = on.shards;
+  services.peers_by_node = on.peers;
+  services.node_id = on.node_id;
   services.payments = on.payments();
   services.payment_tokens = on.payment_tokens();
   for (const auto& kind : actors::kind_modules())
@@ -352,8 +356,9 @@ adapters::postgres::cluster_membership_options membership_of(const config::node_
 
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
                            std::shared_ptr<actors::service_directory> directory,
-                           std::shared_ptr<protocols::shard_table> shards) {
-  const node_services on{directory, config.journal.readers, std::move(shards)};
+                           std::shared_ptr<protocols::shard_table> shards,
+                           std::shared_ptr<const protocols::cluster_peers> peers) {
+  const node_services on{directory, config.journal.readers, std::move(shards), std::move(peers), config.cluster.node_id};
   // Every child finds what it uses by name, so each restarts alone: a failed journal writer
   // or region is replaced without touching the rest of the tree.
   supervisor_spec root;

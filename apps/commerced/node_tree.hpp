@@ -46,6 +46,7 @@ adapters::postgres::cluster_membership_options membership_of(const config::node_
 // Starts the tree (all of it, in order, before returning) and returns its root supervisor.
 caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config& config, std::string version,
                            std::shared_ptr<actors::service_directory> directory,
-                           std::shared_ptr<protocols::shard_table> shards);
+                           std::shared_ptr<protocols::shard_table> shards,
+                           std::shared_ptr<const protocols::cluster_peers> peers);
 
 }  // namespace commerce::node

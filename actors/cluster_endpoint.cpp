@@ -1,0 +1,31 @@
+#include "actors/cluster_endpoint.hpp"
+
+#include "common/metrics.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::actors {
+
+caf::actor spawn_cluster_endpoint(caf::actor_system& system, std::shared_ptr<const service_directory> directory,
+                                  std::shared_ptr<const protocols::shard_table> shards) {
+  auto& received = metrics::registry::global().get_counter(
+      "commerce_cluster_forwarded_in_total", "Messages other nodes forwarded to this node's entities");
+  return system.spawn([directory, shards, &received](caf::event_based_actor* self) -> caf::behavior {
+    return {
+        [=, &received](protocols::forward_atom, const std::string& stream_type, const std::string& id,
+                       caf::message& message) {
+          received.add();
+          const auto region = directory->get<caf::actor>(stream_type);
+          if (!region || !shards->serves(stream_type, id)) {
+            self->make_response_promise().deliver(caf::make_error(
+                caf::sec::request_receiver_down, "node " + shards->view()->self + " does not serve " + stream_type +
+                                                     " " + id + " now"));
+            return;
+          }
+          self->delegate(region, std::move(message));
+        },
+    };
+  });
+}
+
+}  // namespace commerce::actors
