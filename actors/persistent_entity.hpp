@@ -383,6 +383,10 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
     case append_status::storage_unavailable:
       reply(done.command, st, entity_status::storage_unavailable);
       break;
+    case append_status::fenced:
+      // Its shard moved away: nothing was stored, and its new owner takes the retry.
+      reply(done.command, st, entity_status::not_owner);
+      break;
     case append_status::invalid:
       // Retrying cannot help: the same command makes the same events. Nothing changed.
       reply(done.command, st, entity_status::rejected,

@@ -70,6 +70,8 @@ enum class append_status : std::uint8_t {
   storage_unavailable,  // nothing stored; try again later (answer 503)
   invalid,              // refused as given (text PostgreSQL cannot store: \u0000 in JSON, invalid
                         // UTF-8); nothing stored, and the same request will never be taken
+  fenced,               // cluster: this node does not own the stream's shard at its epoch (any
+                        // more); nothing stored, its owner must take the command
 };
 
 struct append_result {
@@ -139,6 +141,7 @@ inline std::string to_string(append_status s) {
     case append_status::conflict: return "conflict";
     case append_status::storage_unavailable: return "storage_unavailable";
     case append_status::invalid: return "invalid";
+    case append_status::fenced: return "fenced";
   }
   return "unknown";
 }

@@ -8,6 +8,7 @@
 #include <thread>
 #include <limits>
 #include <map>
+#include <set>
 #include <optional>
 #include <string_view>
 
@@ -36,6 +37,14 @@ constexpr const char* version_sql =
     "SELECT COALESCE(max(version), 0) FROM events WHERE stream_type = $1 AND stream_id = $2";
 
 constexpr const char* undo_sql = "DELETE FROM events WHERE position = ANY($1::bigint[])";
+
+// The shards of a batch that $1 does not own at the epoch given ($2, $3: one entry per
+// request), their rows locked until the commit so that no claim can pass in between.
+constexpr const char* fence_sql = R"sql(
+SELECT DISTINCT f.shard
+FROM unnest($2::int[], $3::bigint[]) AS f(shard, epoch)
+LEFT JOIN (SELECT shard, node, epoch FROM cluster_shards WHERE shard = ANY($2::int[]) FOR SHARE) s USING (shard)
+WHERE s.node IS DISTINCT FROM $1 OR s.epoch IS DISTINCT FROM f.epoch)sql";
 
 constexpr const char* read_sql = R"sql(
 SELECT position, version, event_type, schema_version, data::text, metadata::text,
@@ -197,6 +206,7 @@ pg_conn* postgres_journal::connected() {
       {"append", append_sql},
       {"version", version_sql},
       {"undo", undo_sql},
+      {"fence", fence_sql},
       {"set_timer", set_timer_sql},
       {"delete_timer", delete_timer_sql},
       {"read", read_sql},
@@ -271,9 +281,25 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
   requests.reserve(part.size());
   for (auto i : part) requests.push_back(&batch[i]);
   const auto rounds = rounds_of(requests);
+  // Cluster: each request's shard and its epoch as this node holds it now.
+  std::vector<std::int64_t> shard_of_request;
+  if (fence_shards_) {
+    for (std::size_t j = 0; j < part.size(); ++j)
+      shard_of_request.push_back(shard_of(request(j).stream_type, request(j).stream_id, fence_shards_->shards()));
+  }
   if (!PQenterPipelineMode(conn)) fail("cannot enter pipeline mode");
   bool sent = PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) &&
               PQsendQueryParams(conn, "SELECT pg_current_xact_id()::text", 0, nullptr, nullptr, nullptr, nullptr, 0);
+  if (fence_shards_) {
+    const auto view = fence_shards_->view();
+    array_literal shards, epochs;
+    for (const auto shard : shard_of_request) {
+      shards.add(shard);
+      epochs.add(view->epochs[static_cast<std::size_t>(shard)]);
+    }
+    const char* params[] = {fence_node_.c_str(), shards.finish(), epochs.finish()};
+    sent = sent && PQsendQueryPrepared(conn, "fence", 3, params, nullptr, nullptr, 0);
+  }
   for (const auto& round : rounds) {
     array_literal types, ids, expected, versions, event_types, schemas, data, metadata;
     for (auto j : round) {
@@ -304,6 +330,13 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
   if (!succeeded(xid_result.get()) || PQntuples(xid_result.get()) != 1) fail("append failed", xid_result.get());
   const std::string xid = PQgetvalue(xid_result.get(), 0, 0);
   const int backend_pid = PQbackendPID(conn);
+  std::set<std::int64_t> stale_shards;
+  if (fence_shards_) {
+    result_ptr fenced(PQgetResult(conn));
+    result_ptr fenced_end(PQgetResult(conn));
+    if (!succeeded(fenced.get())) fail("append failed", fenced.get());
+    for (int row = 0; row < PQntuples(fenced.get()); ++row) stale_shards.insert(int_at(fenced.get(), row, 0));
+  }
   for (const auto& round : rounds) {
     result_ptr r(PQgetResult(conn));
     result_ptr end(PQgetResult(conn));
@@ -327,6 +360,20 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
   for (std::size_t j = 0; j < part.size() && sent; ++j) {
     const auto& r = request(j);
     const char* stream[] = {r.stream_type.c_str(), r.stream_id.c_str()};
+    if (!stale_shards.empty() && stale_shards.count(shard_of_request[j])) {
+      // A stale owner's append: undone before the commit, so nobody ever sees it.
+      std::string list = "{";
+      for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;
+      list += "}";
+      const char* undo[] = {list.c_str()};
+      sent = PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0);
+      version_of.push_back(std::nullopt);
+      outcome[j] = {append_status::fenced, 0};
+      fenced_appends_.add();
+      log::warn("append refused: this node does not own the shard at its epoch",
+                {{"stream", r.stream_type + "/" + r.stream_id}, {"shard", shard_of_request[j]}});
+      continue;
+    }
     if (inserted[j].size() != r.events.size()) {
       std::string list = "{";
       for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;

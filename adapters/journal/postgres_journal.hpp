@@ -4,6 +4,8 @@
 #pragma once
 
 #include "adapters/journal/journal.hpp"
+#include "common/metrics.hpp"
+#include "protocols/cluster.hpp"
 
 #include <functional>
 #include <memory>
@@ -40,6 +42,15 @@ class postgres_journal : public journal {
   using commit_hook = std::function<void(pg_conn*, bool commit_sent)>;
   void set_commit_hook(commit_hook hook) { commit_hook_ = std::move(hook); }
 
+  // Cluster: every append carries its shard's epoch as `shards` has it now, and is refused
+  // (`fenced`) in its own transaction unless `node` still owns that shard at that epoch; the
+  // shard rows are locked (FOR SHARE) until the commit, so a claim waits for it. A stale owner
+  // can never commit an event, even one whose lease checks raced.
+  void fence(std::string node, std::shared_ptr<const protocols::shard_table> shards) {
+    fence_node_ = std::move(node);
+    fence_shards_ = std::move(shards);
+  }
+
  private:
   pg_conn* connected();
   // Throws storage_unavailable when the connection is lost, an internal `refused` when the
@@ -59,6 +70,11 @@ class postgres_journal : public journal {
   std::string conninfo_;
   pg_conn* conn_ = nullptr;
   commit_hook commit_hook_;
+  std::string fence_node_;
+  std::shared_ptr<const protocols::shard_table> fence_shards_;
+  metrics::counter& fenced_appends_ = metrics::registry::global().get_counter(
+      "commerce_journal_fenced_appends_total",
+      "Appends refused because this node no longer owned their shard at its epoch (a stale owner's)");
 };
 
 }  // namespace commerce::adapters

@@ -80,6 +80,7 @@ void round(membership_actor self) {
   const auto lease_ms = std::to_string(st.options.lease.count());
   const auto asked = std::chrono::steady_clock::now();
   auto view = *st.table->view();
+  view.clustered = true;
   try {
     if (PQntuples(st.db->run(renew_sql, {me.c_str(), lease_ms.c_str()}).get()) == 0)
       throw std::runtime_error("this node is no longer registered (it left)");

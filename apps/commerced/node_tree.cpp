@@ -116,7 +116,9 @@ supervisor_spec storage(const config::node_config& config, const node_services& 
   writer_options.max_batch = config.journal.max_batch;
   writer_options.max_delay = config.journal.max_delay;
   spec.children.push_back(worker(on.directory, journal_writer_name, [=](caf::actor_system& system) {
-    return adapters::spawn_journal_writer(system, std::make_shared<adapters::postgres_journal>(conninfo), writer_options);
+    auto journal = std::make_shared<adapters::postgres_journal>(conninfo);
+    if (config.cluster.enabled) journal->fence(config.cluster.node_id, on.shards);
+    return adapters::spawn_journal_writer(system, std::move(journal), writer_options);
   }));
   for (std::size_t i = 0; i < on.reader_count; ++i)
     spec.children.push_back(worker(on.directory, reader_name(i), [=](caf::actor_system& system) {

@@ -1,7 +1,8 @@
 // Membership in PostgreSQL (adapters/postgres/cluster_membership): nodes that join share the
 // shards exactly once, a node that stops renewing loses its shards after its lease (with their
 // epochs grown), a node that leaves hands them over at once, and a node configured with
-// another number of shards does not join.
+// another number of shards does not join; and the journal refuses a stale owner's append.
+#include "adapters/journal/postgres_journal.hpp"
 #include "adapters/postgres/cluster_membership.hpp"
 #include "adapters/postgres/connection.hpp"
 #include "adapters/postgres/lazy_connection.hpp"
@@ -152,4 +153,52 @@ TEST_CASE("a node configured with another number of shards does not join", "[int
   other.shards = shards / 2;
   CHECK_THROWS_AS(adapters::postgres::join_cluster(f.db.conninfo(), other), adapters::postgres::cluster_mismatch);
   CHECK_NOTHROW(adapters::postgres::join_cluster(f.db.conninfo(), f.options("node-c")));
+}
+
+TEST_CASE("an append by a node that no longer owns its shard at its epoch is refused in its transaction",
+          "[integration][cluster][fencing]") {
+  cluster_fixture f;
+  adapters::postgres::join_cluster(f.db.conninfo(), f.options("node-a"));
+  const auto shard_a = shard_of("cart", "cart_a", shards), shard_b = shard_of("cart", "cart_b", shards);
+  REQUIRE(shard_a != shard_b);
+  adapters::postgres::lazy_connection sql(f.db.conninfo(), "test");
+  sql.run("UPDATE cluster_shards SET node = 'node-a', epoch = 1", {});
+
+  // node-a's own view: every shard its own at epoch 1.
+  auto table = std::make_shared<protocols::shard_table>("node-a", shards);
+  protocols::cluster_view view = *table->view();
+  view.clustered = true;
+  view.epochs.assign(shards, 1);
+  table->publish(view);
+  adapters::postgres_journal journal(f.db.conninfo());
+  journal.fence("node-a", table);
+  auto append = [&](const std::string& id, std::int64_t expected) {
+    protocols::append_request r{"cart", id, expected, {{"CartCreated", 1, R"({"n":1})", "{}"}},
+                                {{"reservations", 1000 + expected}}};
+    return r;
+  };
+  auto first = journal.append({append("cart_a", 0), append("cart_b", 0)});
+  CHECK(first[0].status == protocols::append_status::appended);
+  CHECK(first[1].status == protocols::append_status::appended);
+
+  // node-b claims cart_a's shard (epoch 2) while node-a's view still says epoch 1.
+  const auto shard_text = std::to_string(shard_a);
+  sql.run("UPDATE cluster_shards SET node = 'node-b', epoch = 2 WHERE shard = $1::int", {shard_text.c_str()});
+  auto& fenced = metrics::registry::global().get_counter("commerce_journal_fenced_appends_total", "");
+  const auto fenced_before = fenced.value();
+  auto second = journal.append({append("cart_a", 1), append("cart_b", 1)});
+  CHECK(second[0].status == protocols::append_status::fenced);
+  CHECK(second[1].status == protocols::append_status::appended);  // the rest of the batch lands
+  CHECK(fenced.value() == fenced_before + 1);
+  CHECK(journal.read_stream("cart", "cart_a", 1, 10).size() == 1);  // nothing of the stale append
+  CHECK(journal.read_stream("cart", "cart_b", 1, 10).size() == 2);
+  // Nor its timer: still the first append's.
+  const auto due = sql.run("SELECT (extract(epoch FROM due_at) * 1000)::bigint FROM timers WHERE stream_id = 'cart_a'", {});
+  CHECK(std::string(PQgetvalue(due.get(), 0, 0)) == "1000");
+
+  // Once node-a's view has the claim it does not own the shard at any epoch: still refused.
+  view.epochs[shard_a] = 2;
+  view.owners[shard_a] = "node-b";
+  table->publish(view);
+  CHECK(journal.append({append("cart_a", 1)})[0].status == protocols::append_status::fenced);
 }
