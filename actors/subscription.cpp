@@ -234,6 +234,11 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
   return {
       [self](poll_atom) {
         auto& st = self->state;
+        if (st.options.active && !st.options.active()) {
+          // Another node runs it; this one reloads the checkpoint when its turn comes.
+          st.loaded = false;
+          return self->delayed_send(self, st.options.poll_interval, poll_atom::value);
+        }
         if (!st.loaded && !st.options.keep_checkpoint) st.loaded = true;  // from the start: `at` is {0, 0}
         if (!st.loaded) {
           self->request(st.services.reader.get(), st.options.timeout, protocols::load_atom::value, st.options.name)

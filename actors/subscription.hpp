@@ -31,6 +31,7 @@
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace commerce::actors {
@@ -50,6 +51,8 @@ struct subscription_options {
   // per batch at the cost of delivering up to this much again after a crash. The checkpoint
   // kept back is stored as soon as the subscription has caught up.
   std::chrono::milliseconds checkpoint_every{0};
+  // Cluster: reads only while this holds (the node holds the cluster's singletons); none: always.
+  std::function<bool()> active;
 };
 
 struct subscription_services {

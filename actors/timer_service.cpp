@@ -69,6 +69,8 @@ caf::behavior timer_service(timer_service_actor* self, service<protocols::journa
   return {
       [self](tick_atom) {
         auto& st = self->state;
+        if (st.options.active && !st.options.active())
+          return self->delayed_send(self, st.options.poll_interval, tick_atom::value);
         self->request(st.reader.get(), st.options.timeout, protocols::due_atom::value, st.clock().ms_since_epoch,
                       static_cast<std::uint64_t>(st.options.batch))
             .then(

@@ -19,6 +19,7 @@ struct timer_service_options {
   std::chrono::milliseconds poll_interval{250};  // how late a timer may fire
   std::size_t batch = 256;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  std::function<bool()> active;  // cluster: polls only while this holds; none: always
 };
 
 caf::actor spawn_timer_service(caf::actor_system& system, service<protocols::journal_reader_actor> reader,

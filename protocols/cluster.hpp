@@ -78,6 +78,13 @@ class shard_table {
     return v->owners[shard_of(stream_type, stream_id, shards_)];
   }
 
+  // Work that must run once per cluster (subscriptions with checkpoints, the timer service, the
+  // outbox relay) runs on the node that serves shard 0 now: it moves with that shard's lease.
+  bool holds_singletons() const {
+    const auto v = view();
+    return v->owners[0] == v->self && std::chrono::steady_clock::now() < v->serve_until;
+  }
+
   bool serves(std::string_view stream_type, std::string_view stream_id) const {
     const auto v = view();
     return v->owners[shard_of(stream_type, stream_id, shards_)] == v->self &&

@@ -112,6 +112,7 @@ caf::behavior outbox_relay(caf::event_based_actor* self, std::shared_ptr<relay> 
   auto failures = std::make_shared<int>(0);
   return {
       [=](poll_atom) {
+        if (options.active && !options.active()) return self->delayed_send(self, options.poll_interval, poll_atom::value);
         // One batch per message, so a long backlog never keeps the actor from its exit message.
         auto p = relay::progress::stalled;
         try {

@@ -19,6 +19,7 @@
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace commerce::adapters::messaging {
@@ -28,6 +29,7 @@ struct outbox_relay_options {
   std::chrono::milliseconds attempt_timeout{2000};
   std::chrono::milliseconds poll_interval{200};
   std::size_t batch = 64;
+  std::function<bool()> active;  // cluster: sends only while this holds; none: always
 };
 
 caf::actor spawn_outbox_relay(caf::actor_system& system, std::string conninfo, outbox_relay_options options);

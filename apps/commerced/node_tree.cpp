@@ -85,6 +85,13 @@ struct node_services {
   std::shared_ptr<protocols::shard_table> shards;  // which entities this node serves now
   std::shared_ptr<const protocols::cluster_peers> peers;  // the other nodes' endpoints
   std::string node_id;
+  bool clustered = false;
+
+  // What must run once per cluster runs while this holds (none: a single node, always).
+  std::function<bool()> singleton() const {
+    if (!clustered) return {};
+    return [shards = shards] { return shards->holds_singletons(); };
+  }
 
   template <class Handle>
   service<Handle> named(std::string name) const {
@@ -234,6 +241,7 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   }));
   actors::subscription_options feed_options;
   feed_options.name = order_handlers_name;
+  feed_options.active = on.singleton();
   spec.children.push_back(feed(on, order_handlers_name, feed_options));
   adapters::messaging::outbox_relay_options relay_options;
   const auto provider = adapters::http::parse_http_url(config.messaging.url);
@@ -241,6 +249,7 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   relay_options.provider = *provider;
   relay_options.attempt_timeout = config.messaging.attempt_timeout;
   relay_options.poll_interval = config.messaging.poll_interval;
+  relay_options.active = on.singleton();
   spec.children.push_back(worker(on.directory, "outbox_relay", [=](caf::actor_system& system) {
     return adapters::messaging::spawn_outbox_relay(system, conninfo, relay_options);
   }));
@@ -263,6 +272,7 @@ supervisor_spec streams(const config::node_config& config, const node_services& 
   }));
   actors::subscription_options feed_options;
   feed_options.name = streams_name;
+  feed_options.active = on.singleton();
   feed_options.poll_interval = std::chrono::milliseconds(50);
   // Large batches, each a read and one script run by Redis; the checkpoint at most once
   // a second (after a crash Redis refuses what it already holds, as done).
@@ -286,6 +296,7 @@ supervisor_spec search(const config::node_config& config, const node_services& o
   }));
   actors::subscription_options feed_options;
   feed_options.name = search_name;
+  feed_options.active = on.singleton();
   feed_options.poll_interval = std::chrono::milliseconds(50);
   spec.children.push_back(feed(on, search_name, feed_options));
   return spec;
@@ -360,7 +371,8 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
                            std::shared_ptr<actors::service_directory> directory,
                            std::shared_ptr<protocols::shard_table> shards,
                            std::shared_ptr<const protocols::cluster_peers> peers) {
-  const node_services on{directory, config.journal.readers, std::move(shards), std::move(peers), config.cluster.node_id};
+  const node_services on{directory, config.journal.readers, std::move(shards), std::move(peers), config.cluster.node_id,
+                         config.cluster.enabled};
   // Every child finds what it uses by name, so each restarts alone: a failed journal writer
   // or region is replaced without touching the rest of the tree.
   supervisor_spec root;
@@ -380,6 +392,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
     }));
   actors::timer_service_options timer_options;
   timer_options.poll_interval = config.timer_poll_interval;
+  timer_options.active = on.singleton();
   root.children.push_back(worker(directory, "timer_service", [=](caf::actor_system& system) {
     return actors::spawn_timer_service(system, on.readers().front(), on.writer(), on.regions(), timer_options);
   }));
