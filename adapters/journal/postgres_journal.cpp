@@ -206,7 +206,6 @@ pg_conn* postgres_journal::connected() {
       {"append", append_sql},
       {"version", version_sql},
       {"undo", undo_sql},
-      {"fence", fence_sql},
       {"set_timer", set_timer_sql},
       {"delete_timer", delete_timer_sql},
       {"read", read_sql},
@@ -222,6 +221,10 @@ pg_conn* postgres_journal::connected() {
   for (const auto& [name, sql] : statements) {
     result_ptr r(PQprepare(conn_, name, sql, 0, nullptr));
     if (!succeeded(r.get())) fail(std::string("cannot prepare ") + name, r.get());
+  }
+  if (fence_shards_) {  // only a cluster's nodes read the shard rows
+    result_ptr r(PQprepare(conn_, "fence", fence_sql, 0, nullptr));
+    if (!succeeded(r.get())) fail("cannot prepare fence", r.get());
   }
   return conn_;
 }

@@ -287,10 +287,14 @@ TEST_CASE_METHOD(api, "readyz answers 200 only while PostgreSQL answers, healthz
   CHECK(call("GET", "/healthz").status == 200);
 
   bool back = false;
+  std::string last;
   for (int i = 0; i < 100 && !back; ++i) {
-    back = call("GET", "/readyz").status == 200;
+    const auto r = call("GET", "/readyz");
+    back = r.status == 200;
+    last = r.body;
     if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  INFO(last);
   CHECK(back);  // the node reconnects by itself
 }
 

@@ -74,6 +74,18 @@ void node_process::start(const std::string& binary, std::vector<std::string> arg
   for (std::string line; std::getline(lines, line);)
     if (line.find(needle) != std::string::npos)
       port_ = static_cast<std::uint16_t>(boost::json::parse(line).at("port").as_int64());
+  drainer_ = std::thread([this] {
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) {
+      std::lock_guard<std::mutex> lock(log_mutex_);
+      log_.append(chunk, static_cast<std::size_t>(n));
+    }
+  });
+}
+
+std::string node_process::log() const {
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  return log_;
 }
 
 node_process::~node_process() {
@@ -88,8 +100,12 @@ node_process::~node_process() {
 
 void node_process::collect_reports() {
   if (log_fd_ < 0) return;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) log_.append(chunk, static_cast<std::size_t>(n));
+  if (drainer_.joinable()) {
+    drainer_.join();  // the child has exited: it reads to the end
+  } else {
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(log_fd_, chunk, sizeof chunk)) > 0;) log_.append(chunk, static_cast<std::size_t>(n));
+  }
   const char* dir = std::getenv("COMMERCE_TEST_SANITIZER_DIR");
   if (!dir || !*dir) return;
   for (const char* marker : {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"}) {

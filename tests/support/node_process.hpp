@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,9 @@ class node_process {
   void terminate();
   // Sends SIGTERM and waits; returns the exit status (or 128 + signal).
   int stop();
-  const std::string& log() const { return log_; }
+  // Everything it logged so far (its stderr is read all the time, so that a node that logs a lot
+  // never blocks on a full pipe while a test is not looking).
+  std::string log() const;
 
  private:
   void start(const std::string& binary, std::vector<std::string> args, const std::map<std::string, std::string>& env,
@@ -42,6 +46,8 @@ class node_process {
   int log_fd_ = -1;
   std::uint16_t port_ = 0;
   std::string log_;
+  mutable std::mutex log_mutex_;
+  std::thread drainer_;  // reads log_fd_ into log_ from start-up to the child's exit
 };
 
 }  // namespace commerce::test
