@@ -2,8 +2,8 @@
 // cluster.address:port. A region that does not own an entity's shard forwards the message
 // there (protocols/cluster.hpp, forward_atom); the endpoint hands it to this node's region of
 // the kind, as if it had come there itself, so the answer goes straight back to the asker.
-// Should this node not own the shard either (the sender's view lagged a move), the asker gets
-// an error at once rather than the message going round.
+// Should this node not own the shard (the sender's view lagged a move), its region sends the
+// message on to the owner it knows, or holds it until it knows one.
 #pragma once
 
 #include "actors/service_directory.hpp"

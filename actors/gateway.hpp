@@ -54,6 +54,7 @@ struct gateway_services {
   service<protocols::product_search_actor> search;
   live_services live;  // server-sent events (live_events.hpp)
   std::shared_ptr<const protocols::shard_table> shards;  // GET /admin/cluster
+  service<caf::actor> membership;  // a planned leave; none: a single node
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, gateway_options options, gateway_services services);

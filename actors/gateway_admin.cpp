@@ -197,6 +197,23 @@ void cluster(const call_ptr& call) {
                                     {"shards", {{"count", view->owners.size()}, {"owners", std::move(owners)}}}}));
 }
 
+// POST /admin/cluster/nodes/{id}/leave: the node hands its shards over, then stops.
+void leave(const call_ptr& call) {
+  const auto& membership = call->services().membership;
+  if (!membership)
+    return call->respond(problem(409, "not_clustered", "Conflict", "this node is not part of a cluster"));
+  const auto actor = membership.get();
+  if (!actor) return call->respond(unavailable("the cluster membership is restarting"));
+  const auto id = call->param("id");
+  call->self->request(actor, call->options().request_timeout, protocols::leave_atom::value, id)
+      .then(
+          [call, id](bool found) {
+            if (!found) return call->respond(rejection_response(domain::not_found("node " + id + " (up)")));
+            call->respond(json_response(202, {{"id", id}, {"status", "leaving"}}));
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+}
+
 // GET /admin/events/live?types=&stream= : the journal as it happens, as server-sent events
 // (live_events.hpp). `types`: event or stream types, comma-separated; `stream`: one stream id.
 void events_live(const call_ptr& call) {
@@ -219,6 +236,7 @@ void events_live(const call_ptr& call) {
 void add_admin_routes(gateway_routes& routes) {
   routes.add("GET", "/admin/events/live", {true, events_live});
   routes.add("GET", "/admin/cluster", {true, cluster});
+  routes.add("POST", "/admin/cluster/nodes/{id}/leave", {true, leave});
   routes.add("GET", "/v1/{collection}/{id}/events", {true, entity_events});
   routes.add("GET", "/admin/actors", {true, admin_actors});
   routes.add("GET", "/admin/breakers", {true, breakers});

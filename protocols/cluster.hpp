@@ -24,6 +24,8 @@ namespace commerce::protocols {
 // had come there itself: the answer goes straight back to whoever asked.
 //   send(endpoint, forward_atom, stream_type, stream_id, caf::message)
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
+// A planned leave (adapters/postgres/cluster_membership.hpp).
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 
 struct cluster_member {
   std::string id;

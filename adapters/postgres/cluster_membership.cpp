@@ -42,12 +42,14 @@ constexpr const char* claim_sql = R"sql(
 UPDATE cluster_shards s SET node = $1, epoch = s.epoch + 1, moved_at = now()
 WHERE s.shard = $2::int AND s.epoch = $3::bigint
   AND (s.node IS NULL OR NOT EXISTS (SELECT 1 FROM cluster_nodes n
-                                     WHERE n.id = s.node AND n.status = 'up' AND n.lease_expires_at > now()))
+                                     WHERE n.id = s.node AND n.status <> 'down' AND n.lease_expires_at > now()))
   AND EXISTS (SELECT 1 FROM cluster_nodes me WHERE me.id = $1 AND me.lease_expires_at > now())
 RETURNING s.epoch)sql";
 
 constexpr const char* release_sql = R"sql(
 UPDATE cluster_shards SET node = NULL, moved_at = now() WHERE shard = $2::int AND node = $1)sql";
+
+constexpr const char* drain_sql = "UPDATE cluster_nodes SET status = 'leaving' WHERE id = $1 AND status = 'up' RETURNING id";
 
 constexpr const char* leave_sql = R"sql(
 WITH released AS (UPDATE cluster_shards SET node = NULL, moved_at = now() WHERE node = $1)
@@ -64,6 +66,7 @@ struct membership_state {
   std::unique_ptr<lazy_connection> db;
   std::chrono::steady_clock::time_point serve_until{};
   bool fenced_logged = false;
+  bool drained = false;  // leaving, and every shard handed over
   metrics::counter* moves = nullptr;
   metrics::gauge* owned = nullptr;
   static inline const char* name = "cluster_membership";
@@ -104,21 +107,39 @@ void round(membership_actor self) {
       }
     }
     auto r = st.db->run(shards_sql, {});
-    view.owners.assign(st.options.shards, "");
-    view.epochs.assign(st.options.shards, 0);
+    struct row {
+      std::string owner;
+      std::int64_t epoch;
+    };
+    std::vector<row> rows(st.options.shards, row{"", 0});
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       const auto shard = static_cast<std::uint32_t>(std::stoul(text(r.get(), i, 0)));
-      auto owner = text(r.get(), i, 1);
-      auto epoch = std::stoll(text(r.get(), i, 2));
+      if (shard < rows.size()) rows[shard] = {text(r.get(), i, 1), std::stoll(text(r.get(), i, 2))};
+    }
+    // Shards to give away stop being served here first (their messages are held meanwhile),
+    // then are released, so a new owner never serves one this node still does.
+    std::vector<std::uint32_t> giving;
+    for (std::uint32_t shard = 0; shard < rows.size(); ++shard)
+      if (rows[shard].owner == me && rendezvous_owner(shard, up) != me) giving.push_back(shard);
+    if (!giving.empty()) {
+      auto stopped = *st.table->view();
+      for (const auto shard : giving) stopped.owners[shard].clear();
+      st.table->publish(std::move(stopped));
+    }
+    view.owners.assign(st.options.shards, "");
+    view.epochs.assign(st.options.shards, 0);
+    for (std::uint32_t shard = 0; shard < rows.size(); ++shard) {
+      auto [owner, epoch] = rows[shard];
       const auto wanted = rendezvous_owner(shard, up);
       const auto shard_text = std::to_string(shard), epoch_text = std::to_string(epoch);
       const auto it = nodes.find(owner);
-      const bool owner_up = it != nodes.end() && it->second.member.status == "up";
+      // A leaving owner still holds its shards until it releases them.
+      const bool owner_alive = it != nodes.end() && it->second.member.status != "down";
       if (owner == me && wanted != me) {
         st.db->run(release_sql, {me.c_str(), shard_text.c_str()});
         st.moves->add();
         owner.clear();
-      } else if (wanted == me && owner != me && !owner_up) {
+      } else if (wanted == me && owner != me && !owner_alive) {
         auto claimed = st.db->run(claim_sql, {me.c_str(), shard_text.c_str(), epoch_text.c_str()});
         if (PQntuples(claimed.get()) == 1) {
           owner = me;
@@ -126,10 +147,15 @@ void round(membership_actor self) {
           st.moves->add();
         }
       }
-      if (shard < view.owners.size()) {
-        view.owners[shard] = owner;
-        view.epochs[shard] = epoch;
-      }
+      view.owners[shard] = owner;
+      view.epochs[shard] = epoch;
+    }
+    if (const auto self_row = nodes.find(me); self_row != nodes.end() && self_row->second.member.status == "leaving" &&
+                                               std::count(view.owners.begin(), view.owners.end(), me) == 0 &&
+                                               !st.drained) {
+      st.drained = true;
+      log::info("left the cluster: every shard handed over", {{"node", me}});
+      if (st.options.on_drained) st.options.on_drained();
     }
     view.nodes.clear();
     for (auto& [id, n] : nodes) {
@@ -165,6 +191,16 @@ caf::behavior cluster_membership(membership_actor self, std::string conninfo, cl
       [self](tick_atom) {
         round(self);
         self->delayed_send(self, self->state.options.lease / 3, tick_atom::value);
+      },
+      // A planned leave of `node` (this one or another): it hands its shards over, then stops.
+      [self](protocols::leave_atom, const std::string& node) -> caf::result<bool> {
+        try {
+          const bool found = PQntuples(self->state.db->run(drain_sql, {node.c_str()}).get()) == 1;
+          if (found && node == self->state.options.node_id) round(self);  // start handing over now
+          return found;
+        } catch (const std::exception& e) {
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
       },
   };
 }

@@ -13,6 +13,7 @@
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -25,7 +26,10 @@ struct cluster_membership_options {
   std::string http;     // HTTP gateway, host:port
   std::uint32_t shards = 256;
   std::chrono::milliseconds lease{5000};
+  // Called once when this node is leaving and has handed every shard over (it may stop now).
+  std::function<void()> on_drained;
 };
+
 
 // The cluster has another number of shards than this node was configured with.
 class cluster_mismatch : public std::runtime_error {
@@ -42,7 +46,11 @@ void join_cluster(const std::string& conninfo, const cluster_membership_options&
 // after a lease: the end of a graceful stop, once the journal writer has written its last batch.
 void leave_cluster(const std::string& conninfo, const std::string& node_id);
 
-// Renews the lease and moves shards every lease/3, publishing to `table`.
+// Renews the lease and moves shards every lease/3, publishing to `table`. A planned leave:
+//   request(membership, t, protocols::leave_atom, node_id) -> bool (false: no such node up)
+// marks the node `leaving`: the others stop counting it, it stops serving and releases its
+// shards at its next round, the others claim them at theirs, and its on_drained is called once
+// it owns none.
 caf::actor spawn_cluster_membership(caf::actor_system& system, std::string conninfo,
                                     cluster_membership_options options, std::shared_ptr<protocols::shard_table> table);
 

@@ -20,12 +20,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #ifndef COMMERCE_VERSION
 #define COMMERCE_VERSION "0.0.0"
@@ -101,6 +103,31 @@ void configure_actor_system(caf::actor_system_config& cfg, const config::node_co
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{node.scheduler_moderate_sleep});
   cfg.set("logger.verbosity", caf::atom("quiet"));
   actors::add_message_types(cfg);  // ready for the cluster: every node knows every message
+}
+
+// A cluster node's stop begins as a planned leave: it hands every shard over (the others take
+// them, and meanwhile hold or forward what comes for them) while it still serves, so that no
+// request fails for the move. Bounded: after two leases it stops anyway (the others then take the
+// shards when its lease runs out).
+void hand_over_shards(caf::actor_system& system, const actors::service_directory& directory,
+                      const protocols::shard_table& shards, std::chrono::milliseconds lease) {
+  const auto membership = directory.get<caf::actor>(node::membership_name);
+  if (!membership) return;
+  caf::scoped_actor self{system};
+  self->request(membership, std::chrono::seconds(5), protocols::leave_atom::value, shards.view()->self)
+      .receive([](bool) {}, [](caf::error&) {});
+  // Until every shard has another owner (this node's own rounds read the claims)...
+  const auto until = std::chrono::steady_clock::now() + 2 * lease;
+  auto not_taken = [&] {
+    const auto view = shards.view();
+    return std::count_if(view->owners.begin(), view->owners.end(),
+                         [&](const std::string& owner) { return owner.empty() || owner == view->self; });
+  };
+  while (not_taken() > 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // ...and one more round of the others, so that what they still send here is sent on.
+  std::this_thread::sleep_for(lease / 3 + std::chrono::milliseconds(200));
+  log::info("shards handed over", {{"not_taken", not_taken()}});
 }
 
 // Waits until the journal writer has stopped, so that the batch it was committing is committed;
@@ -188,6 +215,7 @@ int run(const config::node_config& node) {
 
   const int signal = stop.wait();
   if (!*tree_gave_up) log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  if (node.cluster.enabled && !*tree_gave_up) hand_over_shards(system, *directory, *shards, node.cluster.lease);
   // In-flight requests are answered first (the actors are still up), new ones refused.
   http.stop();
   // The root stops its children last-started first: streams, search, event handlers, gateway,

@@ -21,6 +21,9 @@
 
 #include <caf/all.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 namespace commerce::node {
 namespace {
 
@@ -349,6 +352,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.redis = on.named<protocols::stream_publisher_actor>(streams_name);
   }
   services.supervision_root = on.named<caf::actor>(root_name);
+  if (config.cluster.enabled) services.membership = on.named<caf::actor>(membership_name);
   services.live = {on.readers().back(), on.named<caf::actor>(live_hub_name)};
   return worker(on.directory, gateway_name, [=](caf::actor_system& system) {
     return actors::spawn_gateway(system, options, services);
@@ -386,8 +390,10 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(supervisor_child(entities(config, on)));
   root.children.push_back(supervisor_child(read_models(on)));
   if (config.cluster.enabled)
-    root.children.push_back(worker(directory, "cluster_membership", [=](caf::actor_system& system) {
-      return adapters::postgres::spawn_cluster_membership(system, config.postgres.conninfo(), membership_of(config),
+    root.children.push_back(worker(directory, membership_name, [=](caf::actor_system& system) {
+      auto options = membership_of(config);
+      options.on_drained = [] { ::kill(::getpid(), SIGTERM); };  // a planned leave ends in a stop
+      return adapters::postgres::spawn_cluster_membership(system, config.postgres.conninfo(), std::move(options),
                                                           on.shards);
     }));
   actors::timer_service_options timer_options;

@@ -39,6 +39,7 @@ namespace commerce::node {
 inline constexpr const char* root_name = "commerced";
 inline constexpr const char* gateway_name = "gateway";
 inline constexpr const char* journal_writer_name = "journal_writer";
+inline constexpr const char* membership_name = "cluster_membership";
 
 // The cluster membership's settings (cluster.*, and where this node's gateway listens).
 adapters::postgres::cluster_membership_options membership_of(const config::node_config& config);

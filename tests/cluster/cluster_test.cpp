@@ -1,6 +1,7 @@
 // The cluster (API.md, Cluster) with real commerced processes on one PostgreSQL: every node
-// answers for every entity, the shard map covers each shard exactly once, and a node killed
-// with -9 has its shards served again by the others once its lease has run out.
+// answers for every entity, the shard map covers each shard exactly once, a node killed with -9
+// has its shards served again by the others once its lease has run out, and a planned leave
+// under load fails no request.
 #include "e2e/api_fixture.hpp"
 
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <set>
 #include <thread>
@@ -170,4 +172,55 @@ TEST_CASE("a node killed with -9 has its shards served again once its lease has 
     CHECK(json(r).at("items").at(0).at("quantity") == 1);
   }
   CHECK(json(c.call(1, "GET", "/v1/products/KILL-1")).at("inventory").at("reserved") == 60);
+}
+
+TEST_CASE("a planned leave under load hands every shard over without a failed request", "[cluster]") {
+  cluster c(3);
+  c.wait_settled({0, 1, 2}, 3);
+  REQUIRE(c.call(0, "PUT", "/v1/products/LEAVE-1", R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})", admin).status == 201);
+  REQUIRE(c.call(0, "POST", "/v1/products/LEAVE-1/stock", R"({"delta":100000,"reason":"delivery"})", admin).status == 200);
+  std::vector<std::string> carts;
+  for (int i = 0; i < 30; ++i) carts.push_back(cart_id(c.call(i % 2, "POST", "/v1/carts", R"({"currency":"EUR"})")));
+
+  // Two clients on the nodes that stay: reads and line changes, all the while.
+  std::atomic<bool> done{false};
+  std::atomic<int> requests{0}, failed{0};
+  std::string first_failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> clients;
+  for (std::size_t node = 0; node < 2; ++node)
+    clients.emplace_back([&, node] {
+      http_connection conn(c.port(node));
+      for (int i = 0; !done; ++i) {
+        const auto& cart = carts[static_cast<std::size_t>(i) % carts.size()];
+        const auto r = i % 2 ? conn.request("GET", "/v1/carts/" + cart)
+                             : conn.request("PUT", "/v1/carts/" + cart + "/items/LEAVE-1",
+                                            R"({"quantity":)" + std::to_string(1 + i % 3) + "}");
+        ++requests;
+        if (r.status != 200) {
+          ++failed;
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (first_failure.empty()) first_failure = std::to_string(r.status) + " " + r.body;
+        }
+      }
+    });
+  std::this_thread::sleep_for(500ms);
+  check_problem(c.call(0, "POST", "/admin/cluster/nodes/node-x/leave", "", admin), 404, "not_found");
+  const auto asked = c.call(0, "POST", "/admin/cluster/nodes/node-c/leave", "", admin);
+  CHECK(asked.status == 202);
+  CHECK(json(asked).at("status") == "leaving");
+  const int status = c.nodes[2]->wait_exit(15'000);  // it hands over, then stops by itself
+  std::this_thread::sleep_for(500ms);
+  done = true;
+  for (auto& t : clients) t.join();
+  CHECK(status == 0);
+  INFO(first_failure);
+  CHECK(requests > 100);
+  CHECK(failed == 0);
+  c.wait_settled({0, 1}, 2);
+  bool c_down = false;
+  const auto view = c.map_of(0);
+  for (const auto& n : view.at("nodes").as_array())
+    if (n.at("id") == "node-c") c_down = n.at("status") == "down";
+  CHECK(c_down);
 }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -132,6 +133,19 @@ void node_process::read_log_until(const std::string& needle, int timeout_ms) {
 
 void node_process::terminate() {
   if (pid_ > 0) ::kill(pid_, SIGTERM);
+}
+
+int node_process::wait_exit(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int status = 0;
+  while (::waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  collect_reports();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int node_process::stop() {

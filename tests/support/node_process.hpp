@@ -29,6 +29,8 @@ class node_process {
   void terminate();
   // Sends SIGTERM and waits; returns the exit status (or 128 + signal).
   int stop();
+  // Waits for it to exit by itself; its exit status, or -1 if it still runs after `timeout_ms`.
+  int wait_exit(int timeout_ms);
   // Everything it logged so far (its stderr is read all the time, so that a node that logs a lot
   // never blocks on a full pipe while a test is not looking).
   std::string log() const;
