@@ -162,10 +162,13 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         const auto id = w.id;
         route(self, id, caf::make_message(std::move(w)), refusal<Decider>());
       },
-      // Timers fire only on the owner: elsewhere they go to it like any message.
+      // Timers fire only on the owner (every node's timer service delivers those of its shards):
+      // elsewhere one is answered not_owner and stays due.
       [self](protocols::timer_atom timer, const std::string& id, const std::string& name, std::int64_t due_at_ms) {
-        route(self, id, caf::make_message(timer, id, name, due_at_ms),
-              caf::make_message(protocols::entity_status::not_owner));
+        std::int64_t epoch = 0;
+        if (!serves(self, id, epoch))
+          return self->make_response_promise().deliver(protocols::entity_status::not_owner);
+        self->delegate(entity_for(self, id, epoch), timer, id, name, due_at_ms);
       },
       [self](held_atom) {
         auto& st = self->state;
@@ -197,9 +200,9 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
                                                               " is not a " + std::string(Decider::stream_type) +
                                                               " command: " + e.what());
         }
-        auto promise = self->template make_response_promise<protocols::entity_status>();
         std::int64_t epoch = 0;
         if (!serves(self, command->id, epoch)) return protocols::entity_status::not_owner;  // retry on its owner
+        auto promise = self->template make_response_promise<protocols::entity_status>();
         self->request(entity_for(self, command->id, epoch), caf::infinite, std::move(*command))
             .then([promise](protocols::entity_reply<Decider>& r) mutable { promise.deliver(r.status); },
                   [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });

@@ -69,13 +69,13 @@ caf::behavior timer_service(timer_service_actor* self, service<protocols::journa
   return {
       [self](tick_atom) {
         auto& st = self->state;
-        if (st.options.active && !st.options.active())
-          return self->delayed_send(self, st.options.poll_interval, tick_atom::value);
         self->request(st.reader.get(), st.options.timeout, protocols::due_atom::value, st.clock().ms_since_epoch,
                       static_cast<std::uint64_t>(st.options.batch))
             .then(
                 [self](std::vector<protocols::due_timer>& due) {
-                  for (const auto& timer : due) deliver(self, timer);
+                  const auto& serves = self->state.options.serves;
+                  for (const auto& timer : due)
+                    if (!serves || serves(timer.stream_type, timer.stream_id)) deliver(self, timer);
                   self->delayed_send(self, self->state.options.poll_interval, tick_atom::value);
                 },
                 [self](caf::error& e) {

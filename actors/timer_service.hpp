@@ -19,7 +19,8 @@ struct timer_service_options {
   std::chrono::milliseconds poll_interval{250};  // how late a timer may fire
   std::size_t batch = 256;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
-  std::function<bool()> active;  // cluster: polls only while this holds; none: always
+  // Cluster: delivers only the timers of the entities this node serves; none: all of them.
+  std::function<bool(const std::string& stream_type, const std::string& stream_id)> serves;
 };
 
 caf::actor spawn_timer_service(caf::actor_system& system, service<protocols::journal_reader_actor> reader,

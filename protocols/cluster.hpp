@@ -61,6 +61,16 @@ class shard_table {
     view_ = std::make_shared<const cluster_view>(std::move(v));
   }
 
+  // A cluster's node before its first membership round: it serves nothing and holds no
+  // singleton until it knows what it owns (what comes meanwhile is held).
+  void await_membership() {
+    cluster_view v = *view();
+    v.clustered = true;
+    v.owners.assign(shards_, "");
+    v.serve_until = std::chrono::steady_clock::time_point{};
+    publish(std::move(v));
+  }
+
   std::uint32_t shards() const { return shards_; }
 
   std::shared_ptr<const cluster_view> view() const {

@@ -87,10 +87,6 @@ void round(membership_actor self) {
   try {
     if (PQntuples(st.db->run(renew_sql, {me.c_str(), lease_ms.c_str()}).get()) == 0)
       throw std::runtime_error("this node is no longer registered (it left)");
-    // The database's lease ends `lease` after it took the renewal, which is after `asked`:
-    // stopping a fifth of a lease before asked + lease stops before anyone may claim.
-    st.serve_until = asked + st.options.lease - st.options.lease / 5;
-    st.fenced_logged = false;
 
     std::map<std::string, node_row> nodes;
     std::vector<std::string> up;
@@ -150,6 +146,12 @@ void round(membership_actor self) {
       view.owners[shard] = owner;
       view.epochs[shard] = epoch;
     }
+    // The database's lease ends `lease` after it took the renewal, which is after `asked`:
+    // stopping a fifth of a lease before asked + lease stops before anyone may claim. Only a
+    // round that also read the owners extends it: serving longer on an old view could serve a
+    // shard another node has claimed meanwhile.
+    st.serve_until = asked + st.options.lease - st.options.lease / 5;
+    st.fenced_logged = false;
     if (const auto self_row = nodes.find(me); self_row != nodes.end() && self_row->second.member.status == "leaving" &&
                                                std::count(view.owners.begin(), view.owners.end(), me) == 0 &&
                                                !st.drained) {
@@ -182,7 +184,7 @@ caf::behavior cluster_membership(membership_actor self, std::string conninfo, cl
   st.db = std::make_unique<lazy_connection>(std::move(conninfo), "cluster membership");
   st.options = std::move(options);
   st.table = std::move(table);
-  st.serve_until = std::chrono::steady_clock::now() + st.options.lease - st.options.lease / 5;
+  st.serve_until = {};  // nothing is served before the first round has read the owners
   auto& registry = metrics::registry::global();
   st.moves = &registry.get_counter("commerce_cluster_shard_moves_total", "Shards this node claimed or released");
   st.owned = &registry.get_gauge("commerce_cluster_shards_owned", "Shards this node owns now");

@@ -94,7 +94,12 @@ void resolve_node_id(config::node_config& node) {
   std::ifstream in(node.cluster.node_id_file);
   if (in >> node.cluster.node_id && !node.cluster.node_id.empty()) return;
   node.cluster.node_id = "node-" + secure::random_hex(4);
-  secure::write_private_file(node.cluster.node_id_file, node.cluster.node_id + "\n");
+  try {
+    secure::write_private_file(node.cluster.node_id_file, node.cluster.node_id + "\n");
+  } catch (const std::exception& e) {
+    if (node.cluster.enabled) throw;  // a cluster's node must keep its name
+    log::warn("node id not kept (a new one at each start)", {{"error", e.what()}});
+  }
 }
 
 
@@ -159,11 +164,7 @@ int run(const config::node_config& node) {
   }
 
   auto shards = std::make_shared<protocols::shard_table>(node.cluster.node_id, node.cluster.shards);
-  if (node.cluster.enabled) {
-    adapters::postgres::join_cluster(node.postgres.conninfo(), node::membership_of(node));
-    log::info("joined the cluster", {{"node", node.cluster.node_id}, {"shards", node.cluster.shards}});
-  }
-
+  if (node.cluster.enabled) shards->await_membership();
   auto peers = std::make_shared<protocols::cluster_peers>();
   caf::actor_system_config cfg;
   configure_actor_system(cfg, node);
@@ -171,8 +172,19 @@ int run(const config::node_config& node) {
   caf::actor_system system{cfg};
 
   auto directory = std::make_shared<actors::service_directory>();
+  if (node.cluster.enabled) {
+    // The endpoint listens before the node joins: one that cannot would own shards nobody reaches.
+    try {
+      node::start_cluster_links(system, node, directory, shards, peers);
+    } catch (const std::exception& e) {
+      log::error("commerced failed", {{"error", e.what()}});
+      std::fflush(nullptr);
+      std::_Exit(1);  // no actor of the tree runs yet; the system's destructor would wait on the links
+    }
+    adapters::postgres::join_cluster(node.postgres.conninfo(), node::membership_of(node));
+    log::info("joined the cluster", {{"node", node.cluster.node_id}, {"shards", node.cluster.shards}});
+  }
   auto root = node::spawn_node_tree(system, node, COMMERCE_VERSION, directory, shards, peers);
-  if (node.cluster.enabled) node::start_cluster_links(system, node, directory, shards, peers);
   // The tree stopping by itself means its restart budget is spent: say why, then stop the node
   // (the signal wakes the sigwait below) and exit non-zero rather than limp on.
   auto tree_gave_up = std::make_shared<std::atomic<bool>>(false);
@@ -208,7 +220,21 @@ int run(const config::node_config& node) {
     }
     actors::send_to_gateway(gateway, std::move(request), std::move(respond));
   });
-  http.start();
+  try {
+    http.start();
+  } catch (const std::exception& e) {
+    // The tree runs (and in a cluster owns shards): leave at once rather than wait for it.
+    log::error("commerced failed", {{"error", e.what()}});
+    if (node.cluster.enabled) {
+      try {
+        adapters::postgres::leave_cluster(node.postgres.conninfo(), node.cluster.node_id);
+      } catch (const std::exception&) {
+        // its lease runs out instead
+      }
+    }
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
   log::info("commerced listening", {{"address", node.http.address}, {"port", http.port()},
                                     {"version", COMMERCE_VERSION},
                                     {"scheduler_threads", node.scheduler_max_threads}});

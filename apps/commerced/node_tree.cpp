@@ -181,7 +181,7 @@ supervisor_spec entities(const config::node_config& config, const node_services&
   services.readers = on.readers();
   services.dead_letters = on.dead_letters();
   services.peers = on.regions();
-  services.shards = on.shards;
+  if (on.clustered) services.shards = on.shards;  // a single node serves everything, unasked
   services.peers_by_node = on.peers;
   services.node_id = on.node_id;
   services.payments = on.payments();
@@ -398,7 +398,10 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
     }));
   actors::timer_service_options timer_options;
   timer_options.poll_interval = config.timer_poll_interval;
-  timer_options.active = on.singleton();
+  if (config.cluster.enabled)
+    timer_options.serves = [shards = on.shards](const std::string& type, const std::string& id) {
+      return shards->serves(type, id);
+    };
   root.children.push_back(worker(directory, "timer_service", [=](caf::actor_system& system) {
     return actors::spawn_timer_service(system, on.readers().front(), on.writer(), on.regions(), timer_options);
   }));

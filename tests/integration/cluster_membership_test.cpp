@@ -46,6 +46,7 @@ struct cluster_fixture {
   member start(const std::string& id) {
     adapters::postgres::join_cluster(db.conninfo(), options(id));
     member m{std::make_shared<protocols::shard_table>(id, shards), {}};
+    m.table->await_membership();  // as commerced does: nothing served before the first round
     m.actor = adapters::postgres::spawn_cluster_membership(*system, db.conninfo(), options(id), m.table);
     return m;
   }
@@ -83,7 +84,7 @@ TEST_CASE("nodes that join share every shard exactly once, as their shard tables
   cluster_fixture f;
   auto a = f.start("node-a");
   REQUIRE(f.eventually([&] { return f.owned_counts() == std::map<std::string, int>{{"node-a", shards}}; }));
-  CHECK(a.table->serves("cart", "cart_1"));
+  CHECK(f.eventually([&] { return a.table->serves("cart", "cart_1") && a.table->holds_singletons(); }));
 
   auto b = f.start("node-b");
   REQUIRE(f.eventually([&] {
