@@ -227,3 +227,29 @@ TEST_CASE("a planned leave under load hands every shard over without a failed re
     if (n.at("id") == "node-c") c_down = n.at("status") == "down";
   CHECK(c_down);
 }
+
+TEST_CASE("a node stopped past its lease stops serving, and rejoins cleanly when it wakes", "[cluster]") {
+  cluster c(3);
+  c.wait_settled({0, 1, 2}, 3);
+  std::vector<std::string> carts;
+  for (int i = 0; i < 30; ++i) carts.push_back(cart_id(c.call(i % 3, "POST", "/v1/carts", R"({"currency":"EUR"})")));
+
+  ::kill(c.nodes[2]->pid(), SIGSTOP);  // hung: no renewal, no answer
+  c.wait_settled({0, 1}, 2);
+  for (const auto& cart : carts) {
+    const auto r = c.call(1, "GET", "/v1/carts/" + cart);
+    REQUIRE(r.status == 200);
+    CHECK(r.headers.at("x-served-by") != "node-c");
+  }
+  ::kill(c.nodes[2]->pid(), SIGCONT);
+  // Awake, it serves nothing on its old view; it renews, reads the owners, takes its share back.
+  c.wait_settled({0, 1, 2}, 3);
+  std::set<std::string> served_by;
+  for (const auto& cart : carts) {
+    const auto r = c.call(2, "GET", "/v1/carts/" + cart);
+    REQUIRE(r.status == 200);
+    served_by.insert(r.headers.at("x-served-by"));
+  }
+  CHECK(served_by.count("node-c") == 1);  // it serves its shards again
+  CHECK(served_by.size() == 3);
+}
