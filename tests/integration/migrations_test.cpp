@@ -6,6 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 using namespace commerce::adapters::postgres;
 
 TEST_CASE("migrations apply in order once, and a second run applies nothing", "[postgres]") {
@@ -19,6 +23,27 @@ TEST_CASE("migrations apply in order once, and a second run applies nothing", "[
   CHECK(conn.query_value("SELECT count(*) FROM schema_migrations") == std::to_string(migrations().size()));
   for (const char* table : {"events", "snapshots", "subscription_checkpoints", "timers"})
     CHECK(conn.query_value(std::string("SELECT to_regclass('") + table + "') IS NOT NULL") == "t");
+}
+
+TEST_CASE("nodes started together on a fresh database migrate it once between them", "[postgres]") {
+  commerce::test::scratch_database db;
+  std::vector<std::thread> nodes;
+  std::atomic<int> failed{0};
+  std::atomic<std::size_t> applied{0};
+  for (int i = 0; i < 4; ++i)
+    nodes.emplace_back([&] {
+      try {
+        connection conn(db.conninfo());
+        applied += migrate(conn).size();
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  for (auto& t : nodes) t.join();
+  CHECK(failed == 0);
+  CHECK(applied == migrations().size());  // each migration by exactly one of them
+  connection conn(db.conninfo());
+  CHECK(conn.query_value("SELECT count(*) FROM schema_migrations") == std::to_string(migrations().size()));
 }
 
 TEST_CASE("the journal refuses a second event with the same stream version", "[postgres]") {
