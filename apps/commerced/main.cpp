@@ -128,10 +128,16 @@ void hand_over_shards(caf::actor_system& system, const actors::service_directory
     return std::count_if(view->owners.begin(), view->owners.end(),
                          [&](const std::string& owner) { return owner.empty() || owner == view->self; });
   };
-  while (not_taken() > 0 && std::chrono::steady_clock::now() < until)
+  auto others_up = [&] {
+    const auto view = shards.view();
+    return std::any_of(view->nodes.begin(), view->nodes.end(),
+                       [&](const protocols::cluster_member& n) { return n.id != view->self && n.status == "up"; });
+  };
+  // (When the whole cluster stops, nobody is left to take them: no wait.)
+  while (not_taken() > 0 && others_up() && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   // ...and one more round of the others, so that what they still send here is sent on.
-  std::this_thread::sleep_for(lease / 3 + std::chrono::milliseconds(200));
+  if (others_up()) std::this_thread::sleep_for(lease / 3 + std::chrono::milliseconds(200));
   log::info("shards handed over", {{"not_taken", not_taken()}});
 }
 
