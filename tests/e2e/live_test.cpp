@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -195,7 +196,9 @@ TEST_CASE("idle streams get heartbeats, cost bounded memory, and are capped per 
   const double per_stream_kib = static_cast<double>(after - before) / 1000.0;
   INFO("resident " << before << " KiB with 50 streams, " << after << " KiB with 1,050: " << per_stream_kib
                    << " KiB a stream");
-  CHECK(per_stream_kib < 64.0);
+  // AddressSanitizer's allocator pads and quarantines every block (about 70 KiB a stream
+  // measured under scripts/test --sanitize): the bound there is looser, but still a bound.
+  CHECK(per_stream_kib < (std::getenv("COMMERCE_TEST_SANITIZED") ? 256.0 : 64.0));
   CHECK(metric_of(n, "commerce_http_streams") == 1050);
 
   // A quiet stream hears a heartbeat every 500 ms.
