@@ -52,6 +52,9 @@ http_response entity_failure(protocols::entity_status status, const std::optiona
                      "the entity failed on this request; it was kept in the dead-letter office");
     case entity_status::not_owner:
       return unavailable("another node of the cluster serves this entity now; nothing was changed");
+    case entity_status::owner_lost:
+      return unavailable("the node serving this entity stopped while it held the request, which may or may not "
+                         "have been recorded: read the entity, or retry (with the same Idempotency-Key)");
     case entity_status::accepted:
       break;
   }

@@ -45,6 +45,7 @@ const char* status_name(protocols::entity_status s) {
     case entity_status::faulted: return "faulted";
     case entity_status::precondition_failed: return "precondition_failed";
     case entity_status::not_owner: return "not_owner";
+    case entity_status::owner_lost: return "owner_lost";
   }
   return "unknown";
 }

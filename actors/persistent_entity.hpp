@@ -117,6 +117,9 @@ struct entity_runtime {
   metrics::counter& forwarded = metrics::registry::global().get_counter(
       "commerce_cluster_forwarded_total", "Messages sent on to the node that owns their entity's shard",
       {{"kind", std::string(Decider::stream_type)}});
+  metrics::histogram& forward_latency = metrics::registry::global().get_histogram(
+      "commerce_cluster_forward_seconds", "From forwarding a message to another node to its answer",
+      {{"kind", std::string(Decider::stream_type)}}, metrics::latency_bounds());
 };
 
 template <class Decider>

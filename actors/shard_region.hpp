@@ -3,16 +3,18 @@
 // stop, and passes its own shutdown on to them. An operator's retry of a parked command comes
 // back through it. In a cluster it serves only the entities of the shards its node owns now
 // (entity_services::shards), so none is served twice: a message for another node's shard goes
-// to that node's endpoint (forwarded, not a round trip: its answer goes straight back to the
-// asker), and one for a shard being moved is kept and tried again every 50 ms until its new
-// owner is known (for up to 10 s; then `not_owner`). An entity whose shard moved away and back
-// since it started is started again from the journal.
+// to that node's endpoint (many in flight at once, each answer passed back to its asker), and
+// one for a shard being moved is kept and tried again every 50 ms until its new owner is known
+// (for up to 10 s; then `not_owner`). Should the owner's node go away before it answers, a read
+// is routed again, and a command is answered `owner_lost`: it may have been recorded there.
+// An entity whose shard moved away and back since it started is started again from the journal.
 #pragma once
 
 #include "actors/parked_commands.hpp"
+#include "actors/persistent_entity.hpp"
 
 #include <chrono>
-#include "actors/persistent_entity.hpp"
+#include <unordered_set>
 
 namespace commerce::actors {
 namespace detail {
@@ -28,10 +30,21 @@ struct region_state {
     caf::response_promise promise;
     std::string id;
     caf::message message;
-    caf::message refusal;  // the answer once it has waited too long
     std::chrono::steady_clock::time_point until;
   };
   std::vector<held_message> held;
+  // Messages forwarded to another node and not answered yet, by a number of their own.
+  struct forwarded_message {
+    caf::response_promise promise;
+    std::string id;
+    caf::message message;
+    caf::actor_addr to;  // the owner's endpoint (a proxy of it)
+    std::chrono::steady_clock::time_point sent;
+  };
+  std::unordered_map<std::uint64_t, forwarded_message> in_flight;
+  std::uint64_t forwarded_count = 0;
+  std::unordered_set<caf::actor_addr> watched_endpoints;  // monitored: their DOWN ends what is in flight
+  std::unordered_set<caf::actor_addr> lost_endpoints;     // gone: not used again (a node back has new ones)
   static inline const char* name = "shard_region";
 
   void forget(const std::string& id) {
@@ -69,6 +82,74 @@ template <class Decider>
 const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, const std::string& id,
                              std::int64_t epoch);
 
+// Keeps `message` until its shard's owner can be reached (see held_atom).
+template <class Decider>
+void hold(caf::stateful_actor<region_state<Decider>>* self, caf::response_promise promise, std::string id,
+          caf::message message) {
+  auto& st = self->state;
+  if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
+  st.held.push_back({std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit});
+}
+
+// Sends `message` to the owner's endpoint and passes its answer back through `promise`.
+template <class Decider>
+void forward(caf::stateful_actor<region_state<Decider>>* self, const caf::actor& endpoint, const std::string& id,
+             caf::message message, caf::response_promise promise) {
+  auto& st = self->state;
+  if (st.watched_endpoints.insert(endpoint.address()).second) self->monitor(endpoint);
+  const auto number = ++st.forwarded_count;
+  st.in_flight.emplace(number, typename region_state<Decider>::forwarded_message{
+                                   std::move(promise), id, message, endpoint.address(), std::chrono::steady_clock::now()});
+  st.runtime->forwarded.add();
+  auto settle = [self, number](auto answer) {
+    auto& st = self->state;
+    auto it = st.in_flight.find(number);
+    if (it == st.in_flight.end()) return;  // settled already: its node went away
+    auto f = std::move(it->second);
+    st.in_flight.erase(it);
+    st.runtime->forward_latency.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - f.sent).count());
+    answer(f);
+  };
+  self->request(endpoint, caf::infinite, protocols::forward_atom::value, std::string(Decider::stream_type), id,
+                std::move(message))
+      .then(
+          [settle](protocols::entity_reply<Decider>& reply) {
+            settle([&](auto& f) { f.promise.deliver(std::move(reply)); });
+          },
+          [self, settle](caf::error& e) {
+            settle([&](auto& f) {
+              // A proxy whose node is gone already returns the message unsent: try again.
+              if (e == caf::sec::request_receiver_down) hold<Decider>(self, std::move(f.promise), f.id, std::move(f.message));
+              else f.promise.deliver(std::move(e));
+            });
+          });
+}
+
+// The owner's endpoint went away: what it had not answered is routed again (reads) or
+// answered `owner_lost` (commands, which it may have recorded).
+template <class Decider>
+void endpoint_lost(caf::stateful_actor<region_state<Decider>>* self, const caf::actor_addr& endpoint) {
+  auto& st = self->state;
+  st.watched_endpoints.erase(endpoint);
+  st.lost_endpoints.insert(endpoint);
+  for (auto it = st.in_flight.begin(); it != st.in_flight.end();) {
+    if (it->second.to != endpoint) {
+      ++it;
+      continue;
+    }
+    auto f = std::move(it->second);
+    it = st.in_flight.erase(it);
+    if (f.message.template match_element<protocols::entity_command<Decider>>(0)) {
+      protocols::entity_reply<Decider> reply;
+      reply.status = protocols::entity_status::owner_lost;
+      f.promise.deliver(std::move(reply));
+    } else {
+      hold<Decider>(self, std::move(f.promise), f.id, std::move(f.message));
+    }
+  }
+}
+
 // Hands `message` to entity `id` here, or to its owner's endpoint; false when neither can take
 // it now. With a promise (a held message) the answer goes through it, else the current
 // request's asker gets it.
@@ -76,12 +157,9 @@ template <class Decider>
 bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message& message,
              caf::response_promise* promise) {
   std::int64_t epoch = 0;
-  auto send = [&](const caf::actor& to, caf::message m) {
-    if (promise) promise->delegate(to, std::move(m));
-    else self->delegate(to, std::move(m));
-  };
   if (serves(self, id, epoch)) {
-    send(entity_for(self, id, epoch), std::move(message));
+    if (promise) promise->delegate(entity_for(self, id, epoch), std::move(message));
+    else self->delegate(entity_for(self, id, epoch), std::move(message));
     return true;
   }
   const auto& services = self->state.runtime->services;
@@ -89,21 +167,14 @@ bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string
   const auto endpoint = owner.empty() || owner == services.node_id || !services.peers_by_node
                             ? caf::actor{}
                             : services.peers_by_node->endpoint_of(owner);
-  if (!endpoint) return false;
-  self->state.runtime->forwarded.add();
-  send(endpoint, caf::make_message(protocols::forward_atom::value, std::string(Decider::stream_type), id,
-                                   std::move(message)));
+  if (!endpoint || self->state.lost_endpoints.count(endpoint.address())) return false;
+  forward(self, endpoint, id, std::move(message), promise ? std::move(*promise) : self->make_response_promise());
   return true;
 }
 
 template <class Decider>
-void route(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message message,
-           caf::message refusal) {
-  if (deliver(self, id, message, nullptr)) return;
-  auto& st = self->state;
-  if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
-  st.held.push_back({self->make_response_promise(), id, std::move(message), std::move(refusal),
-                     std::chrono::steady_clock::now() + held_limit});
+void route(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message message) {
+  if (!deliver(self, id, message, nullptr)) hold<Decider>(self, self->make_response_promise(), id, std::move(message));
 }
 
 template <class Decider>
@@ -148,19 +219,20 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
     if (auto it = st.ids.find(down.source); it != st.ids.end()) st.forget(std::string(it->second));
+    else if (st.watched_endpoints.count(down.source)) endpoint_lost(self, down.source);
   });
   return {
       [self](protocols::entity_command<Decider>& c) {
         const auto id = c.id;
-        route(self, id, caf::make_message(std::move(c)), refusal<Decider>());
+        route(self, id, caf::make_message(std::move(c)));
       },
       [self](protocols::entity_get<Decider>& g) {
         const auto id = g.id;
-        route(self, id, caf::make_message(std::move(g)), refusal<Decider>());
+        route(self, id, caf::make_message(std::move(g)));
       },
       [self](protocols::entity_watch<Decider>& w) {
         const auto id = w.id;
-        route(self, id, caf::make_message(std::move(w)), refusal<Decider>());
+        route(self, id, caf::make_message(std::move(w)));
       },
       // Timers fire only on the owner (every node's timer service delivers those of its shards):
       // elsewhere one is answered not_owner and stays due.
@@ -177,7 +249,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         for (auto& h : held)
           if (!deliver(self, h.id, h.message, &h.promise)) {
             if (std::chrono::steady_clock::now() < h.until) st.held.push_back(std::move(h));
-            else h.promise.deliver(std::move(h.refusal));
+            else h.promise.deliver(refusal<Decider>());
           }
         if (!st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
       },

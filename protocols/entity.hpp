@@ -73,6 +73,8 @@ enum class entity_status : std::uint8_t {
   precondition_failed,  // not at the expected version; nothing changed, `version` is the current
   not_owner,            // cluster: another node owns the entity's shard now (or this one stopped
                         // serving it); nothing changed, ask its owner
+  owner_lost,           // cluster: the node serving the entity went away while it held the
+                        // command; it may or may not have been recorded: read, or retry
 };
 
 template <class Decider>

@@ -188,6 +188,9 @@ caf::behavior cluster_membership(membership_actor self, std::string conninfo, cl
   auto& registry = metrics::registry::global();
   st.moves = &registry.get_counter("commerce_cluster_shard_moves_total", "Shards this node claimed or released");
   st.owned = &registry.get_gauge("commerce_cluster_shards_owned", "Shards this node owns now");
+  registry.get_gauge("commerce_cluster_node_info", "This node's cluster id (the label), always 1",
+                     {{"node", st.table->view()->self}})
+      .set(1);
   self->send(self, tick_atom::value);
   return {
       [self](tick_atom) {

@@ -2,12 +2,14 @@
 // a caf::message as the middleman sends it, and comes out equal. The samples fill every member,
 // commands and events included; a registered type without a sample fails the test, and so does
 // a sample whose type is not registered (the message would not deserialise on another node).
+#include "actors/cluster_endpoint.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "domain/alert.hpp"
 #include "domain/cart.hpp"
 #include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "protocols/cluster.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/idempotency.hpp"
 #include "protocols/journal.hpp"
@@ -84,8 +86,8 @@ struct wire_fixture {
     round_trip(entity_watch<Decider>{"id-1"});
     round_trip(entity_reply<Decider>{entity_status::rejected,
                                      rejection{"insufficient_stock", "only 3 left", {{"available", 3}}}, state, 7,
-                                     {event, event}});
-    round_trip(entity_reply<Decider>{entity_status::accepted, std::nullopt, state, 8, {}});
+                                     {event, event}, "node-b"});
+    round_trip(entity_reply<Decider>{entity_status::accepted, std::nullopt, state, 8, {}, ""});
     round_trip(view_query<Decider>{{{"exists", "true"}, {"status", "paid"}}, "id-0", 20, {"id-3", "id-1"}});
     round_trip(view_page<Decider>{{{"id-1", state, 7}, {"id-2", state, 1}}, "id-2"});
   }
@@ -177,4 +179,49 @@ TEST_CASE_METHOD(wire_fixture, "a message that does not parse back is an error, 
   caf::binary_deserializer source{*system, buffer};
   append_request read;
   CHECK(source(read));  // the inspector's load callback refuses it
+}
+
+TEST_CASE_METHOD(wire_fixture, "a forwarded command crosses whole; a node without its type reads it empty, and its endpoint refuses it",
+                 "[wire][cluster]") {
+  // As a region forwards it to the owner's endpoint (protocols/cluster.hpp): the command inside
+  // a message inside the forward message.
+  const entity_command<cart_decider> command{"c-1", set_line{"MUG", 2, {1299, "EUR"}, true}, {"cmd-1", "corr-1", ""}, 3};
+  auto forward = caf::make_message(forward_atom::value, std::string("cart"), std::string("c-1"), caf::make_message(command));
+  std::vector<char> buffer;
+  caf::binary_serializer sink{*system, buffer};
+  REQUIRE_FALSE(sink(forward));
+
+  // A node with the project's types reads it back whole.
+  {
+    caf::binary_deserializer source{*system, buffer};
+    caf::message copy;
+    REQUIRE_FALSE(source(copy));
+    REQUIRE(copy.match_elements<forward_atom, std::string, std::string, caf::message>());
+    const auto& inner = copy.get_as<caf::message>(3);
+    REQUIRE(inner.match_element<entity_command<cart_decider>>(0));
+    CHECK(json_of(inner.get_as<entity_command<cart_decider>>(0)) == json_of(command));
+  }
+  // A node that never registered them (an older build, a kind missing) reads the command as an
+  // empty message, without an error: CAF 0.17's behaviour, which the endpoint must catch.
+  caf::actor_system_config bare_cfg;
+  caf::actor_system bare{bare_cfg};
+  caf::binary_deserializer source{bare, buffer};
+  caf::message copy;
+  REQUIRE_FALSE(source(copy));
+  REQUIRE(copy.match_elements<forward_atom, std::string, std::string, caf::message>());
+  REQUIRE(copy.get_as<caf::message>(3).empty());
+
+  // The endpoint answers such a message with an error that names it, instead of handing the
+  // region nothing (the asker would wait for its timeout).
+  auto directory = std::make_shared<actors::service_directory>();
+  auto shards = std::make_shared<shard_table>("node-b", 256);
+  auto endpoint = actors::spawn_cluster_endpoint(*system, directory, shards);
+  caf::scoped_actor asker{*system};
+  caf::error refused;
+  asker->request(endpoint, std::chrono::seconds(5), copy)
+      .receive([](caf::message&) { FAIL("an empty forwarded message was answered"); },
+               [&](caf::error& e) { refused = std::move(e); });
+  CHECK(refused == caf::sec::unknown_type);
+  CHECK_THAT(system->render(refused), Catch::Matchers::Contains("cart/c-1"));
+  caf::anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
 }

@@ -1,8 +1,10 @@
 // The cluster (API.md, Cluster) with real commerced processes on one PostgreSQL: every node
 // answers for every entity, the shard map covers each shard exactly once, a node killed with -9
-// has its shards served again by the others once its lease has run out, and a planned leave
-// under load fails no request.
+// has its shards served again by the others once its lease has run out (also in the middle of
+// a checkout load, with the provider's charges equal to the paid orders), a planned leave and a
+// node joining under load fail no request.
 #include "e2e/api_fixture.hpp"
+#include "e2e/sandbox_process.hpp"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -35,21 +37,23 @@ std::uint16_t free_port() {
 
 struct cluster {
   scratch_database db;
-  std::vector<std::string> ids;
+  std::map<std::string, std::string> settings;  // every node's, on top of the cluster's own
   std::vector<std::unique_ptr<node_process>> nodes;
 
-  explicit cluster(int size) {
-    for (int i = 0; i < size; ++i) add("node-" + std::string(1, static_cast<char>('a' + i)));
+  explicit cluster(int size, std::map<std::string, std::string> extra = {}) : settings(std::move(extra)) {
+    settings.emplace("COMMERCED_PAYMENT_URL", "http://127.0.0.1:9");
+    settings.emplace("COMMERCED_MESSAGING_URL", "http://127.0.0.1:9");
+    for (int i = 0; i < size; ++i) add();
   }
-  void add(const std::string& id) {
-    ids.push_back(id);
-    nodes.push_back(std::make_unique<node_process>(on(db, {{"COMMERCED_CLUSTER_ENABLED", "true"},
-                                                           {"COMMERCED_CLUSTER_NODE_ID", id},
-                                                           {"COMMERCED_CLUSTER_PORT", std::to_string(free_port())},
-                                                           {"COMMERCED_CLUSTER_LEASE", "1500ms"},
-                                                           {"COMMERCED_HTTP_PORT", std::to_string(free_port())},
-                                                           {"COMMERCED_PAYMENT_URL", "http://127.0.0.1:9"},
-                                                           {"COMMERCED_MESSAGING_URL", "http://127.0.0.1:9"}})));
+  // One more node: node-a, node-b, ... in order.
+  void add() {
+    auto env = settings;
+    env["COMMERCED_CLUSTER_ENABLED"] = "true";
+    env["COMMERCED_CLUSTER_NODE_ID"] = "node-" + std::string(1, static_cast<char>('a' + nodes.size()));
+    env["COMMERCED_CLUSTER_PORT"] = std::to_string(free_port());
+    env["COMMERCED_CLUSTER_LEASE"] = "1500ms";
+    env["COMMERCED_HTTP_PORT"] = std::to_string(free_port());
+    nodes.push_back(std::make_unique<node_process>(on(db, std::move(env))));
   }
   std::uint16_t port(std::size_t i) const { return nodes[i]->port(); }
   http_reply call(std::size_t i, const std::string& method, const std::string& target, const std::string& body = "",
@@ -72,8 +76,8 @@ struct cluster {
         if (n.at("status") == "up") up.insert(std::string(n.at("id").as_string()));
       const auto& owners = view.at("shards").at("owners").as_object();
       if (up.size() != expected || owners.size() != view.at("shards").at("count").as_int64()) return false;
-      for (const auto& [shard, owner] : owners)
-        if (!up.count(std::string(owner.as_string()))) return false;
+      for (const auto& [shard, owner] : owners)  // null while a shard moves
+        if (!owner.is_string() || !up.count(std::string(owner.as_string()))) return false;
       const auto text = boost::json::serialize(owners);
       if (!first.empty() && text != first) return false;
       first = text;
@@ -89,7 +93,46 @@ struct cluster {
   }
 };
 
-std::string cart_id(const http_reply& r) { return std::string(json(r).at("id").as_string()); }
+std::string cart_id(const http_reply& r) {
+  INFO(r.status << " " << r.body);
+  REQUIRE(r.status == 201);
+  return std::string(json(r).at("id").as_string());
+}
+
+// One client per node in `through`, reading `carts` and setting a line of `sku` on them in turn
+// until stopped, counting what did not answer 200.
+struct background_load {
+  std::atomic<bool> done{false};
+  std::atomic<int> requests{0}, failed{0};
+  std::mutex failure_mutex;
+  std::string first_failure;
+  std::vector<std::thread> clients;
+
+  background_load(cluster& c, const std::vector<std::size_t>& through, const std::vector<std::string>& carts,
+                  const std::string& sku) {
+    for (const auto node : through)
+      clients.emplace_back([this, port = c.port(node), &carts, sku] {
+        http_connection conn(port);
+        for (std::size_t i = 0; !done; ++i) {
+          const auto& cart = carts[i % carts.size()];
+          const auto r = i % 2 ? conn.request("GET", "/v1/carts/" + cart)
+                               : conn.request("PUT", "/v1/carts/" + cart + "/items/" + sku,
+                                              R"({"quantity":)" + std::to_string(1 + i % 3) + "}");
+          ++requests;
+          if (r.status == 200) continue;
+          ++failed;
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          if (first_failure.empty()) first_failure = std::to_string(r.status) + " " + r.body;
+        }
+      });
+  }
+  ~background_load() { stop(); }
+  void stop() {
+    done = true;
+    for (auto& t : clients)
+      if (t.joinable()) t.join();
+  }
+};
 
 }  // namespace
 
@@ -186,27 +229,7 @@ TEST_CASE("a planned leave under load hands every shard over without a failed re
   for (int i = 0; i < 30; ++i) carts.push_back(cart_id(c.call(i % 2, "POST", "/v1/carts", R"({"currency":"EUR"})")));
 
   // Two clients on the nodes that stay: reads and line changes, all the while.
-  std::atomic<bool> done{false};
-  std::atomic<int> requests{0}, failed{0};
-  std::string first_failure;
-  std::mutex failure_mutex;
-  std::vector<std::thread> clients;
-  for (std::size_t node = 0; node < 2; ++node)
-    clients.emplace_back([&, node] {
-      http_connection conn(c.port(node));
-      for (int i = 0; !done; ++i) {
-        const auto& cart = carts[static_cast<std::size_t>(i) % carts.size()];
-        const auto r = i % 2 ? conn.request("GET", "/v1/carts/" + cart)
-                             : conn.request("PUT", "/v1/carts/" + cart + "/items/LEAVE-1",
-                                            R"({"quantity":)" + std::to_string(1 + i % 3) + "}");
-        ++requests;
-        if (r.status != 200) {
-          ++failed;
-          std::lock_guard<std::mutex> lock(failure_mutex);
-          if (first_failure.empty()) first_failure = std::to_string(r.status) + " " + r.body;
-        }
-      }
-    });
+  background_load load(c, {0, 1}, carts, "LEAVE-1");
   std::this_thread::sleep_for(500ms);
   check_problem(c.call(0, "POST", "/admin/cluster/nodes/node-x/leave", "", admin), 404, "not_found");
   const auto asked = c.call(0, "POST", "/admin/cluster/nodes/node-c/leave", "", admin);
@@ -214,12 +237,11 @@ TEST_CASE("a planned leave under load hands every shard over without a failed re
   CHECK(json(asked).at("status") == "leaving");
   const int status = c.nodes[2]->wait_exit(15'000);  // it hands over, then stops by itself
   std::this_thread::sleep_for(500ms);
-  done = true;
-  for (auto& t : clients) t.join();
+  load.stop();
   CHECK(status == 0);
-  INFO(first_failure);
-  CHECK(requests > 100);
-  CHECK(failed == 0);
+  INFO(load.first_failure);
+  CHECK(load.requests > 100);
+  CHECK(load.failed == 0);
   c.wait_settled({0, 1}, 2);
   bool c_down = false;
   const auto view = c.map_of(0);
@@ -252,4 +274,128 @@ TEST_CASE("a node stopped past its lease stops serving, and rejoins cleanly when
   }
   CHECK(served_by.count("node-c") == 1);  // it serves its shards again
   CHECK(served_by.size() == 3);
+}
+
+TEST_CASE("a fourth node joining under load takes its share of the shards without a failed request", "[cluster]") {
+  cluster c(3);
+  c.wait_settled({0, 1, 2}, 3);
+  REQUIRE(c.call(0, "PUT", "/v1/products/JOIN-1", R"({"name":"Mug","price":{"amount":1200,"currency":"EUR"}})", admin).status == 201);
+  REQUIRE(c.call(0, "POST", "/v1/products/JOIN-1/stock", R"({"delta":100000,"reason":"delivery"})", admin).status == 200);
+  std::vector<std::string> carts;
+  for (int i = 0; i < 40; ++i) carts.push_back(cart_id(c.call(i % 3, "POST", "/v1/carts", R"({"currency":"EUR"})")));
+
+  background_load load(c, {0, 1, 2}, carts, "JOIN-1");
+  std::this_thread::sleep_for(500ms);
+  c.add();  // node-d
+  c.wait_settled({0, 1, 2, 3}, 4);
+  std::this_thread::sleep_for(500ms);
+  load.stop();
+  INFO(load.first_failure);
+  CHECK(load.requests > 100);
+  CHECK(load.failed == 0);
+
+  // Rendezvous hashing gives the newcomer about a quarter, taken from each of the others.
+  std::map<std::string, int> shards_per_node;
+  const auto view = c.map_of(3);
+  for (const auto& [shard, owner] : view.at("shards").at("owners").as_object())
+    ++shards_per_node[std::string(owner.as_string())];
+  CHECK(shards_per_node.size() == 4);
+  CHECK(shards_per_node["node-d"] > 30);
+  std::set<std::string> served_by;
+  for (const auto& cart : carts) {
+    const auto r = c.call(3, "GET", "/v1/carts/" + cart);
+    REQUIRE(r.status == 200);
+    served_by.insert(r.headers.at("x-served-by"));
+  }
+  CHECK(served_by.count("node-d") == 1);
+}
+
+TEST_CASE("a node killed with -9 under checkout load: no acknowledged order lost, charges equal paid orders",
+          "[cluster][checkout]") {
+  sandbox_process sandbox(50);
+  cluster c(3, {{"COMMERCED_PAYMENT_URL", sandbox.url()},
+                {"COMMERCED_MESSAGING_URL", sandbox.url()},
+                {"COMMERCED_CART_RESERVATION_TTL", "10m"},
+                {"COMMERCED_CHECKOUT_RESUME_AFTER", "1s"},
+                {"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}});
+  c.wait_settled({0, 1, 2}, 3);
+  constexpr int buyers = 90;
+  constexpr std::int64_t stock = 1000;
+  REQUIRE(c.call(0, "PUT", "/v1/products/hot", R"({"name":"Hot","price":{"amount":1200,"currency":"EUR"}})", admin).status == 201);
+  REQUIRE(c.call(1, "POST", "/v1/products/hot/stock", R"({"delta":1000,"reason":"delivery"})", admin).status == 200);
+  std::vector<std::string> carts;
+  for (int i = 0; i < buyers; ++i) {
+    carts.push_back(cart_id(c.call(i % 3, "POST", "/v1/carts", R"({"currency":"EUR"})")));
+    REQUIRE(c.call(i % 3, "PUT", "/v1/carts/" + carts.back() + "/items/hot", R"({"quantity":1})").status == 200);
+  }
+
+  // Buyers check out through the two nodes that stay; node-c, which owns a third of the carts,
+  // checkouts and the product's neighbours, is killed once ten orders are acknowledged.
+  const std::string checkout_body =
+      R"({"email":"ann@example.com","shipping_address":{"city":"Berlin"},"payment":{"token":"tok_ok"}})";
+  std::mutex mutex;
+  std::vector<std::string> acknowledged;
+  std::atomic<int> next{0};
+  std::vector<std::thread> buyers_threads;
+  for (int t = 0; t < 6; ++t)
+    buyers_threads.emplace_back([&, t] {
+      http_connection conn(c.port(static_cast<std::size_t>(t % 2)));
+      for (int i; (i = next++) < buyers;) {
+        const auto r = conn.request("POST", "/v1/carts/" + carts[static_cast<std::size_t>(i)] + "/checkout", checkout_body);
+        std::lock_guard<std::mutex> lock(mutex);
+        if (r.status == 201) acknowledged.push_back(std::string(json(r).at("id").as_string()));
+      }
+    });
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (acknowledged.size() >= 10) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  ::kill(c.nodes[2]->pid(), SIGKILL);
+  for (auto& t : buyers_threads) t.join();
+  c.wait_settled({0, 1}, 2);
+  INFO("acknowledged: " << acknowledged.size());
+  REQUIRE(acknowledged.size() >= 10);
+
+  // Interrupted checkouts resume on the shards' new owners (their timers fire there) and finish.
+  std::map<std::string, std::string> status_of;
+  for (int round = 0; round < 300; ++round) {
+    bool settled = true;
+    for (const auto& cart : carts) {
+      const auto r = c.call(static_cast<std::size_t>(round % 2), "GET", "/v1/carts/" + cart);
+      status_of[cart] = r.status == 200 ? std::string(json(r).at("status").as_string()) : "unanswered";
+      settled = settled && status_of[cart] != "checking_out" && status_of[cart] != "unanswered";
+    }
+    if (settled) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  std::set<std::string> paid_orders;
+  for (const auto& cart : carts) {
+    INFO("cart " << cart << ": " << status_of[cart]);
+    REQUIRE(status_of[cart] != "checking_out");
+    REQUIRE(status_of[cart] != "unanswered");
+    if (status_of[cart] != "converted") continue;
+    const auto order_id = std::string(json(c.call(0, "GET", "/v1/carts/" + cart)).at("order_id").as_string());
+    CHECK(json(c.call(1, "GET", "/v1/orders/" + order_id)).at("status") == "paid");
+    paid_orders.insert(order_id);
+  }
+  for (const auto& id : acknowledged) CHECK(paid_orders.count(id) == 1);
+
+  // Every charge at the provider belongs to a paid order, each once.
+  std::set<std::string> charged_orders;
+  for (const auto& charge : sandbox.charges()) {
+    const auto key = std::string(charge.at("idempotency_key").as_string());  // chk_<cart>_<version>/charge
+    const auto order_id = "ord_" + key.substr(4, key.find('/') - 4);
+    CHECK(charged_orders.insert(order_id).second);
+    CHECK(paid_orders.count(order_id) == 1);
+  }
+  CHECK(charged_orders.size() == paid_orders.size());
+
+  const auto inventory = json(c.call(0, "GET", "/v1/products/hot")).at("inventory");
+  CHECK(inventory.at("sold") == static_cast<std::int64_t>(paid_orders.size()));
+  CHECK(inventory.at("on_hand") == stock - static_cast<std::int64_t>(paid_orders.size()));
+  CHECK(inventory.at("on_hand").as_int64() == inventory.at("available").as_int64() + inventory.at("reserved").as_int64());
+  CHECK(inventory.at("reserved") == static_cast<std::int64_t>(buyers - paid_orders.size()));
 }
