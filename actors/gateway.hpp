@@ -30,6 +30,7 @@ struct gateway_options {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
   live_options live;
   std::string node_id;  // every answer's X-Served-By
+  std::string webhook_secret;  // webhooks.secret: the store platform signs its webhooks with it
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an

@@ -5,7 +5,7 @@
 // (entity_services::shards), so none is served twice: a message for another node's shard goes
 // to that node's endpoint (many in flight at once, each answer passed back to its asker), and
 // one for a shard being moved is kept and tried again every 50 ms until its new owner is known
-// (for up to 10 s; then `not_owner`). Should the owner's node go away before it answers, a read
+// (up to 10,000 of them, for up to 10 s each; then `not_owner`). Should the owner's node go away before it answers, a read
 // is routed again, and a command is answered `owner_lost`: it may have been recorded there.
 // An entity whose shard moved away and back since it started is started again from the journal.
 #pragma once
@@ -44,7 +44,10 @@ struct region_state {
   std::unordered_map<std::uint64_t, forwarded_message> in_flight;
   std::uint64_t forwarded_count = 0;
   std::unordered_set<caf::actor_addr> watched_endpoints;  // monitored: their DOWN ends what is in flight
-  std::unordered_set<caf::actor_addr> lost_endpoints;     // gone: not used again (a node back has new ones)
+  // Endpoints whose DOWN came, and when: not used for a second (a dead proxy would return the
+  // message unsent, and its DOWN would mark what was never sent as owner_lost) while the node's
+  // links connect again and replace it.
+  std::unordered_map<caf::actor_addr, std::chrono::steady_clock::time_point> lost_endpoints;
   static inline const char* name = "shard_region";
 
   void forget(const std::string& id) {
@@ -62,13 +65,16 @@ template <class Decider>
 bool serves(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, std::int64_t& epoch) {
   const auto& shards = self->state.runtime->services.shards;
   if (!shards) return true;
-  epoch = shards->view()->epochs[shard_of(Decider::stream_type, id, shards->shards())];
-  return shards->serves(Decider::stream_type, id);
+  const auto view = shards->view();  // one view: the epoch and the owner from the same round
+  const auto shard = shard_of(Decider::stream_type, id, shards->shards());
+  epoch = view->epochs[shard];
+  return view->serves(shard);
 }
 
 using held_atom = caf::atom_constant<caf::atom("held")>;
 inline constexpr std::chrono::milliseconds held_retry{50};
 inline constexpr std::chrono::seconds held_limit{10};
+inline constexpr std::size_t held_capacity = 10'000;  // beyond: refused at once, not kept
 
 // What a node that cannot reach the entity's owner answers in the end.
 template <class Decider>
@@ -87,6 +93,7 @@ template <class Decider>
 void hold(caf::stateful_actor<region_state<Decider>>* self, caf::response_promise promise, std::string id,
           caf::message message) {
   auto& st = self->state;
+  if (st.held.size() >= held_capacity) return promise.deliver(refusal<Decider>());
   if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
   st.held.push_back({std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit});
 }
@@ -132,7 +139,7 @@ template <class Decider>
 void endpoint_lost(caf::stateful_actor<region_state<Decider>>* self, const caf::actor_addr& endpoint) {
   auto& st = self->state;
   st.watched_endpoints.erase(endpoint);
-  st.lost_endpoints.insert(endpoint);
+  st.lost_endpoints[endpoint] = std::chrono::steady_clock::now();
   for (auto it = st.in_flight.begin(); it != st.in_flight.end();) {
     if (it->second.to != endpoint) {
       ++it;
@@ -167,7 +174,12 @@ bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string
   const auto endpoint = owner.empty() || owner == services.node_id || !services.peers_by_node
                             ? caf::actor{}
                             : services.peers_by_node->endpoint_of(owner);
-  if (!endpoint || self->state.lost_endpoints.count(endpoint.address())) return false;
+  if (!endpoint) return false;
+  auto& lost = self->state.lost_endpoints;
+  if (auto it = lost.find(endpoint.address()); it != lost.end()) {
+    if (std::chrono::steady_clock::now() - it->second < std::chrono::seconds(1)) return false;
+    lost.erase(it);
+  }
   forward(self, endpoint, id, std::move(message), promise ? std::move(*promise) : self->make_response_promise());
   return true;
 }

@@ -1,6 +1,8 @@
 #include "common/secure.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -33,6 +35,17 @@ bool same_secret(std::string_view a, std::string_view b) {
   SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
   SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
   return CRYPTO_memcmp(da, db, sizeof da) == 0;
+}
+
+std::string hmac_sha256_base64(std::string_view key, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), mac, &length))
+    throw std::runtime_error("HMAC-SHA256 failed");
+  std::string out(4 * ((length + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(length));
+  return out;
 }
 
 void write_private_file(const std::string& path, std::string_view content) {

@@ -17,6 +17,10 @@ std::string random_hex(std::size_t bytes);
 // either length: their SHA-256 digests are compared with CRYPTO_memcmp.
 bool same_secret(std::string_view a, std::string_view b);
 
+// base64(HMAC-SHA256(key, data)): how the store platform signs a webhook's raw body
+// (X-Shopify-Hmac-Sha256). Compare a received signature with same_secret.
+std::string hmac_sha256_base64(std::string_view key, std::string_view data);
+
 // Writes `content` to `path` readable and writable by the owner only: into a new file created
 // with mode 0600 (never loosened and chmod'ed later), then renamed over `path`, so no reader
 // ever sees a partial file or a wider mode, and a file or link already there is replaced, not

@@ -182,6 +182,7 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.search_cache_ttl = to_duration<ms>(k, s);
          if (c.search_cache_ttl < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
        }},
+      {"webhooks.secret", [](node_config& c, auto&, auto& s) { c.webhooks_secret = s.value; }},
       {"cluster.enabled", [](node_config& c, auto& k, auto& s) {
          if (s.value != "true" && s.value != "false") bad_value(k, s, "true or false");
          c.cluster.enabled = s.value == "true";

@@ -120,6 +120,7 @@ struct node_config {
   postgres_config postgres;
   redis_config redis;
   std::chrono::milliseconds search_cache_ttl{};  // how long a search page stays in Redis
+  std::string webhooks_secret;  // the store platform's webhook signing key (empty: webhooks refused)
   live_config live;
   cluster_config cluster;
   journal_config journal;

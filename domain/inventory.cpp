@@ -47,6 +47,15 @@ result decide_adjust(const inventory_state& s, const adjust_stock& c) {
   return stock_adjusted{c.delta, c.reason};
 }
 
+result decide_count(const inventory_state& s, const count_stock& c) {
+  if (c.available < 0 || c.available > max_quantity) return invalid_field("available", "must be between 0 and 10^9");
+  if (c.source.empty() || c.source.size() > 200) return invalid_field("source", "must be 1-200 characters");
+  if (s.counted_at && c.counted_at <= *s.counted_at) return result::nothing();  // older than the last applied
+  const auto on_hand = std::max(c.available, s.reserved);
+  return stock_counted{c.available, on_hand - s.on_hand, std::max<std::int64_t>(0, s.reserved - c.available),
+                       c.counted_at, c.source};
+}
+
 result decide_reserve(const inventory_state& s, const reserve_stock& c) {
   if (c.holder.empty()) return invalid_field("holder", "must not be empty");
   if (c.quantity < 0 || c.quantity > max_quantity) return invalid_field("quantity", "must be between 0 and 10^9");
@@ -143,6 +152,7 @@ decision<inventory_event> inventory_decider::decide(const state& s, const comman
                         [&](const expire_reservations&) { return decide_expire(s, ctx); },
                         [&](const commit_reservation& x) { return decide_commit(s, x); },
                         [&](const return_stock& x) { return decide_return(s, x); },
+                        [&](const count_stock& x) { return decide_count(s, x); },
                     },
                     c);
 }
@@ -169,6 +179,10 @@ inventory_state inventory_decider::evolve(state s, const event& e) {
                    s.category = x.category;
                  },
                  [&](const stock_adjusted& x) { s.on_hand += x.delta; },
+                 [&](const stock_counted& x) {
+                   s.on_hand += x.delta;
+                   s.counted_at = x.counted_at;
+                 },
                  [&](const stock_reserved& x) {
                    auto& r = s.reservations[x.holder];
                    s.reserved += x.quantity - r.quantity;

@@ -47,12 +47,14 @@ struct inventory_state {
   std::int64_t sold = 0;
   std::map<std::string, reservation> reservations;  // by holder
   std::vector<std::string> returns;  // references of stock returned, so a return is recorded once
+  std::optional<timestamp> counted_at;  // of the last count applied (count_stock): older ones are ignored
 
   std::int64_t available() const { return on_hand - reserved; }
 };
 // Described so that the persistent entity can snapshot the state as JSON.
 BOOST_DESCRIBE_STRUCT(reservation, (), (quantity, stage, expires_at))
-BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations, returns))
+BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations, returns,
+                                            counted_at))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -96,6 +98,14 @@ struct return_stock {
   static constexpr std::string_view type_name = "ReturnStock";
   std::string reference; std::int64_t quantity = 0; std::string reason;
 };
+// The warehouse's count from the store platform (a webhook or a reconciliation): on hand becomes
+// `available`, but never less than what is reserved (the shortfall is reported in the event).
+// A count taken at or before the last one applied changes nothing, so late and repeated
+// deliveries are harmless.
+struct count_stock {
+  static constexpr std::string_view type_name = "CountStock";
+  std::int64_t available = 0; timestamp counted_at; std::string source;
+};
 
 BOOST_DESCRIBE_STRUCT(define_product, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(adjust_stock, (), (delta, reason))
@@ -105,10 +115,11 @@ BOOST_DESCRIBE_STRUCT(advance_reservation, (), (holder, to, expires_at, quantity
 BOOST_DESCRIBE_STRUCT(expire_reservations, (), ())
 BOOST_DESCRIBE_STRUCT(commit_reservation, (), (holder))
 BOOST_DESCRIBE_STRUCT(return_stock, (), (reference, quantity, reason))
+BOOST_DESCRIBE_STRUCT(count_stock, (), (available, counted_at, source))
 
 using inventory_command = std::variant<define_product, adjust_stock, reserve_stock, release_stock,
                                        advance_reservation, expire_reservations, commit_reservation,
-                                       return_stock>;
+                                       return_stock, count_stock>;
 
 // --- events -----------------------------------------------------------------------------------
 
@@ -158,6 +169,14 @@ struct stock_returned {
   static constexpr int schema_version = 1;
   std::string reference; std::int64_t quantity = 0; std::string reason;
 };
+struct stock_counted {
+  static constexpr std::string_view type_name = "StockCounted";
+  static constexpr int schema_version = 1;
+  std::int64_t available = 0;  // the count
+  std::int64_t delta = 0;      // what on hand moved by
+  std::int64_t shortfall = 0;  // reserved units the count did not cover (on hand kept them)
+  timestamp counted_at; std::string source;
+};
 
 BOOST_DESCRIBE_STRUCT(product_created, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(product_updated, (), (name, price, category))
@@ -168,10 +187,11 @@ BOOST_DESCRIBE_STRUCT(reservation_released, (), (holder, quantity, reason))
 BOOST_DESCRIBE_STRUCT(reservation_expired, (), (holder, quantity))
 BOOST_DESCRIBE_STRUCT(stock_sold, (), (holder, quantity))
 BOOST_DESCRIBE_STRUCT(stock_returned, (), (reference, quantity, reason))
+BOOST_DESCRIBE_STRUCT(stock_counted, (), (available, delta, shortfall, counted_at, source))
 
 using inventory_event = std::variant<product_created, product_updated, stock_adjusted, stock_reserved,
                                      reservation_advanced, reservation_released, reservation_expired,
-                                     stock_sold, stock_returned>;
+                                     stock_sold, stock_returned, stock_counted>;
 
 // --- decider ----------------------------------------------------------------------------------
 
@@ -180,7 +200,7 @@ struct inventory_decider {
   using command = inventory_command;
   using event = inventory_event;
   static constexpr std::string_view stream_type = "product";
-  static constexpr int state_schema_version = 2;  // of the snapshot; bump when the state changes shape (2: returns)
+  static constexpr int state_schema_version = 3;  // of the snapshot; bump when the state changes shape (3: counted_at)
 
   static state initial(std::string sku);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

@@ -45,6 +45,10 @@ struct cluster_view {
   // This node serves its shards only until then: a node that could not renew its lease stops
   // serving by itself before the others may take its shards (self-fencing).
   std::chrono::steady_clock::time_point serve_until = std::chrono::steady_clock::time_point::max();
+
+  bool serves(std::uint32_t shard) const {
+    return owners[shard] == self && std::chrono::steady_clock::now() < serve_until;
+  }
 };
 
 // The latest cluster_view, shared by the node's actors: published by the membership actor,
@@ -92,15 +96,10 @@ class shard_table {
 
   // Work that must run once per cluster (subscriptions with checkpoints, the timer service, the
   // outbox relay) runs on the node that serves shard 0 now: it moves with that shard's lease.
-  bool holds_singletons() const {
-    const auto v = view();
-    return v->owners[0] == v->self && std::chrono::steady_clock::now() < v->serve_until;
-  }
+  bool holds_singletons() const { return view()->serves(0); }
 
   bool serves(std::string_view stream_type, std::string_view stream_id) const {
-    const auto v = view();
-    return v->owners[shard_of(stream_type, stream_id, shards_)] == v->self &&
-           std::chrono::steady_clock::now() < v->serve_until;
+    return view()->serves(shard_of(stream_type, stream_id, shards_));
   }
 
  private:

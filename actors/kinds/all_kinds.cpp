@@ -8,9 +8,11 @@ kind_module cart_kind();
 kind_module order_kind();
 kind_module checkout_kind();
 kind_module alert_kind();
+kind_module webhook_kind();
 
 const std::vector<kind_module>& kind_modules() {
-  static const std::vector<kind_module> kinds{alert_kind(), product_kind(), cart_kind(), order_kind(), checkout_kind()};
+  static const std::vector<kind_module> kinds{alert_kind(),  product_kind(),  cart_kind(),
+                                                 order_kind(),  checkout_kind(), webhook_kind()};
   return kinds;
 }
 

@@ -360,17 +360,21 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
   // Per statement sent: the request whose actual version it reads, or none.
   std::vector<std::optional<std::size_t>> version_of;
   if (commit_hook_) commit_hook_(conn, false);
+  // Queues the deletion of what request j inserted.
+  auto undo_inserted = [&](std::size_t j) {
+    std::string list = "{";
+    for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;
+    list += "}";
+    const char* undo[] = {list.c_str()};
+    version_of.push_back(std::nullopt);
+    return PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) == 1;
+  };
   for (std::size_t j = 0; j < part.size() && sent; ++j) {
     const auto& r = request(j);
     const char* stream[] = {r.stream_type.c_str(), r.stream_id.c_str()};
     if (!stale_shards.empty() && stale_shards.count(shard_of_request[j])) {
       // A stale owner's append: undone before the commit, so nobody ever sees it.
-      std::string list = "{";
-      for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;
-      list += "}";
-      const char* undo[] = {list.c_str()};
-      sent = PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0);
-      version_of.push_back(std::nullopt);
+      sent = undo_inserted(j);
       outcome[j] = {append_status::fenced, 0};
       fenced_appends_.add();
       log::warn("append refused: this node does not own the shard at its epoch",
@@ -378,13 +382,7 @@ void postgres_journal::append_transaction(const std::vector<append_request>& bat
       continue;
     }
     if (inserted[j].size() != r.events.size()) {
-      std::string list = "{";
-      for (const auto& p : inserted[j]) list += (list.size() > 1 ? "," : "") + p;
-      list += "}";
-      const char* undo[] = {list.c_str()};
-      sent = PQsendQueryPrepared(conn, "undo", 1, undo, nullptr, nullptr, 0) &&
-             PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
-      version_of.push_back(std::nullopt);
+      sent = undo_inserted(j) && PQsendQueryPrepared(conn, "version", 2, stream, nullptr, nullptr, 0);
       version_of.push_back(j);
       outcome[j] = {append_status::conflict, -1};  // the version follows
       continue;

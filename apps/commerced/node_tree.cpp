@@ -3,6 +3,7 @@
 #include "actors/gateway.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "actors/kinds/order/order_handlers.hpp"
+#include "actors/kinds/webhook/webhook_processor.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
 #include "adapters/journal/journal_reader.hpp"
@@ -77,6 +78,7 @@ constexpr const char* search_name = "product_search";
 constexpr const char* live_hub_name = "live_hub";
 constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
+constexpr const char* webhook_processor_name = "webhook_processor";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -259,6 +261,21 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   return spec;
 }
 
+// Recorded webhooks applied to their products, behind a subscription that keeps a checkpoint
+// (a count already applied changes nothing when delivered again). Once per cluster.
+supervisor_spec webhooks(const node_services& on) {
+  auto spec = group("webhooks", restart_strategy::rest_for_one);
+  spec.children.push_back(worker(on.directory, webhook_processor_name, [=](caf::actor_system& system) {
+    return actors::spawn_webhook_processor(system, on.regions(), 10s);
+  }));
+  actors::subscription_options feed_options;
+  feed_options.name = webhook_processor_name;
+  feed_options.active = on.singleton();
+  feed_options.poll_interval = std::chrono::milliseconds(50);
+  spec.children.push_back(feed(on, webhook_processor_name, feed_options));
+  return spec;
+}
+
 adapters::redis::redis_options redis_of(const config::node_config& config) {
   return {config.redis.host, config.redis.port, config.redis.connect_timeout, config.redis.command_timeout};
 }
@@ -326,6 +343,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   actors::gateway_options options;
   options.version = std::move(version);
   options.admin_token = config.admin_token;
+  options.webhook_secret = config.webhooks_secret;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.live = live_options_of(config);
   options.node_id = config.cluster.node_id;
@@ -345,6 +363,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.read_model_feeds.push_back(on.named<caf::actor>(feed_name(view)));  // /readyz waits for these
   }
   services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
+  services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
   services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
   services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {
@@ -408,6 +427,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(live_hub(config, on));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
+  root.children.push_back(supervisor_child(webhooks(on)));
   root.children.push_back(supervisor_child(search(config, on)));
   if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));

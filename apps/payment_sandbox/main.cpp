@@ -1,12 +1,15 @@
-// payment_sandbox: the sandbox payment provider (sandbox_server.cpp) as a program of its own,
-// so the node reaches it over HTTP exactly as it would a real provider.
+// payment_sandbox: the sandbox of the node's outside providers as a program of its own, so the
+// node reaches them over HTTP exactly as it would real ones: payments and messages
+// (sandbox_server.cpp) and the store platform (store_platform.cpp).
 //
-//   payment_sandbox [--port N] [--data FILE] [--slow-ms N]
+//   payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] [--webhook-secret S]
 //
-// Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms. Logs one
+// Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms, no
+// webhook target, the secret of config/commerced.conf's [webhooks]. Logs one
 // JSON line "payment sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
 #include "adapters/http/server.hpp"
 #include "apps/payment_sandbox/sandbox_server.hpp"
+#include "apps/payment_sandbox/store_platform.hpp"
 #include "common/log.hpp"
 #include "common/stop_signals.hpp"
 
@@ -19,19 +22,26 @@ int main(int argc, char** argv) {
   options.port = 8099;
   std::string data = "payment-sandbox.jsonl";
   long slow_ms = 3000;
+  std::string webhook_url, webhook_secret = "sandbox-webhook-secret";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--port") options.port = static_cast<std::uint16_t>(std::stoi(value));
     else if (flag == "--data") data = value;
     else if (flag == "--slow-ms") slow_ms = std::stol(value);
-    else return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N]\n"), 2;
+    else if (flag == "--webhook-url") webhook_url = value;
+    else if (flag == "--webhook-secret") webhook_secret = value;
+    else
+      return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] "
+                                  "[--webhook-secret S]\n"),
+             2;
   }
   const stop_signals stop;  // before any thread starts
   try {
     adapters::sandbox::payment_sandbox sandbox(data, std::chrono::milliseconds(slow_ms));
+    adapters::sandbox::store_platform platform(webhook_url, webhook_secret);
     options.shutdown_grace = std::chrono::milliseconds(slow_ms + 1000);
-    adapters::http::server http(options, [&sandbox](http_request request, http_responder respond) {
-      sandbox.handle(std::move(request), std::move(respond));
+    adapters::http::server http(options, [&sandbox, &platform](http_request request, http_responder respond) {
+      if (!platform.handle(request, respond)) sandbox.handle(std::move(request), std::move(respond));
     });
     http.start();
     log::info("payment sandbox listening", {{"port", http.port()}, {"data", data}});

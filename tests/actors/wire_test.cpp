@@ -9,6 +9,7 @@
 #include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "domain/webhook.hpp"
 #include "protocols/cluster.hpp"
 #include "protocols/dead_letters.hpp"
 #include "protocols/idempotency.hpp"
@@ -159,6 +160,10 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   const auto alert_event_sample = alert_event{alert_raised{"checkout_stalled", "checkout/chk-1", "stalled", at}};
   kind<alert_decider>(acknowledge_alert{"seen"}, after<alert_decider>("a-1", alert_event_sample),
                       alert_event{alert_acknowledged{"seen", at}});
+
+  const auto webhook_event_sample = webhook_event{webhook_received{"inventory_levels/update", "MUG", 7, at, at}};
+  kind<webhook_decider>(receive_webhook{"inventory_levels/update", "MUG", 7, at},
+                        after<webhook_decider>("w-1", webhook_event_sample), webhook_event_sample);
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;

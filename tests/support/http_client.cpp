@@ -12,15 +12,21 @@
 
 namespace commerce::test {
 
-http_connection::http_connection(std::uint16_t port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+int connect_loopback(std::uint16_t port, int receive_buffer) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd >= 0 && receive_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
     throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+  }
+  return fd;
 }
+
+http_connection::http_connection(std::uint16_t port) : fd_(connect_loopback(port)) {}
 
 http_connection::~http_connection() {
   if (fd_ >= 0) ::close(fd_);

@@ -14,6 +14,10 @@ struct http_reply {
   std::string body;
 };
 
+// A socket connected to 127.0.0.1:port (with that receive buffer, when > 0); throws when it
+// cannot connect.
+int connect_loopback(std::uint16_t port, int receive_buffer = 0);
+
 class http_connection {
  public:
   explicit http_connection(std::uint16_t port);

@@ -1,7 +1,5 @@
 #include "support/sse_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,14 +12,7 @@ namespace commerce::test {
 
 sse_client::sse_client(std::uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers,
                        int receive_buffer) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+  fd_ = connect_loopback(port, receive_buffer);
   std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n";

@@ -5,6 +5,7 @@
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "domain/webhook.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,7 +27,8 @@ std::vector<inventory_event> inventory_samples() {
           reservation_released{"cart-1", 4, "line removed"},
           reservation_expired{"cart-1", 4},
           stock_sold{"cart-1", 4},
-          stock_returned{"order-1", 2, "cancelled"}};
+          stock_returned{"order-1", 2, "cancelled"},
+          stock_counted{7, -3, 2, at, "webhook:w-1"}};
 }
 
 std::vector<cart_event> cart_samples() {
@@ -97,6 +99,9 @@ TEST_CASE("every inventory event round-trips through JSON", "[codec]") { check_r
 TEST_CASE("every cart event round-trips through JSON", "[codec]") { check_round_trips(cart_samples()); }
 TEST_CASE("every order event round-trips through JSON", "[codec]") { check_round_trips(order_samples()); }
 TEST_CASE("every checkout event round-trips through JSON", "[codec]") { check_round_trips(checkout_samples()); }
+TEST_CASE("every webhook event round-trips through JSON", "[codec]") {
+  check_round_trips(std::vector<webhook_event>{webhook_received{"inventory_levels/update", "MUG", 7, at, at}});
+}
 
 TEST_CASE("the wire form is readable JSON with ISO times and enum names", "[codec]") {
   const auto e = encode_event(inventory_event{reservation_advanced{"c", reservation_stage::cart, reservation_stage::checkout, at}});
@@ -154,7 +159,9 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
   check_command_round_trips(std::vector<inventory_command>{
       define_product{"Mug", {1299, "USD"}, "kitchen"}, adjust_stock{-2, "shrinkage"}, reserve_stock{"cart-1", 3, at},
       release_stock{"cart-1", "removed"}, advance_reservation{"cart-1", reservation_stage::payment, std::nullopt},
-      expire_reservations{}, commit_reservation{"cart-1"}, return_stock{"order-1", 2, "cancelled"}});
+      expire_reservations{}, commit_reservation{"cart-1"}, return_stock{"order-1", 2, "cancelled"},
+      count_stock{7, at, "webhook:w-1"}});
+  check_command_round_trips(std::vector<webhook_command>{receive_webhook{"inventory_levels/update", "MUG", 7, at}});
   check_command_round_trips(std::vector<cart_command>{
       create_cart{"USD", "ann@example.com", "cust-1"}, set_line{"MUG", 2, {1299, "USD"}, true}, remove_line{"MUG"},
       mark_line_reserved{"MUG", true}, expire_cart_reservations{600'000}, begin_checkout{"co-1"},
