@@ -6,10 +6,7 @@
 #include "e2e/api_fixture.hpp"
 #include "e2e/sandbox_process.hpp"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -21,19 +18,6 @@ using namespace commerce::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A port free now (bound and released): good enough for a test machine.
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct cluster {
   scratch_database db;

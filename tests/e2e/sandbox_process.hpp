@@ -23,8 +23,9 @@ struct sandbox_process {
   std::optional<node_process> process;
   std::uint16_t port = 0;
   int slow_ms = 300;
+  std::vector<std::string> extra_args;  // e.g. --webhook-url
 
-  explicit sandbox_process(int slow = 300) : slow_ms(slow) {
+  explicit sandbox_process(int slow = 300, std::vector<std::string> extra = {}) : slow_ms(slow), extra_args(std::move(extra)) {
     static int instances = 0;
     data = "/tmp/payment-sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(++instances) + ".jsonl";
     start();
@@ -36,10 +37,9 @@ struct sandbox_process {
 
   void start() {
     process.reset();
-    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"),
-                    std::vector<std::string>{"--port", std::to_string(port), "--data", data, "--slow-ms",
-                                             std::to_string(slow_ms)},
-                    "payment sandbox listening");
+    std::vector<std::string> args{"--port", std::to_string(port), "--data", data, "--slow-ms", std::to_string(slow_ms)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"), std::move(args), "payment sandbox listening");
     port = process->port();
   }
   void stop() { process.reset(); }

@@ -18,6 +18,9 @@ struct http_reply {
 // cannot connect.
 int connect_loopback(std::uint16_t port, int receive_buffer = 0);
 
+// A loopback port free now (bound and released): good enough for a test machine.
+std::uint16_t free_port();
+
 class http_connection {
  public:
   explicit http_connection(std::uint16_t port);
