@@ -47,6 +47,18 @@ result decide_adjust(const inventory_state& s, const adjust_stock& c) {
   return stock_adjusted{c.delta, c.reason};
 }
 
+result decide_price_rule(const inventory_state& s, const apply_price_rule& c, const context& ctx) {
+  if (c.reference.empty() || c.reference.size() > 200) return invalid_field("reference", "must be 1-200 characters");
+  for (const auto& done : s.recent_price_changes)
+    if (done.reference == c.reference) return result::nothing();  // applied already
+  if (auto why = validate(c.rule)) return *why;
+  auto next = apply_rule(c.rule, s.price);
+  if (auto* why = std::get_if<rejection>(&next)) return *why;
+  const auto& price = std::get<money>(next);
+  if (price == s.price) return result::nothing();
+  return price_changed{s.price, price, c.cause, c.reference, ctx.now};
+}
+
 result decide_count(const inventory_state& s, const count_stock& c) {
   if (c.available < 0 || c.available > max_quantity) return invalid_field("available", "must be between 0 and 10^9");
   if (c.source.empty() || c.source.size() > 200) return invalid_field("source", "must be 1-200 characters");
@@ -122,6 +134,15 @@ bool valid_sku(std::string_view sku) {
   return true;
 }
 
+std::string_view to_string(price_cause c) {
+  switch (c) {
+    case price_cause::job: return "job";
+    case price_cause::campaign: return "campaign";
+    case price_cause::rollback: return "rollback";
+  }
+  return "job";
+}
+
 std::string_view to_string(reservation_stage s) {
   switch (s) {
     case reservation_stage::cart: return "cart";
@@ -153,6 +174,7 @@ decision<inventory_event> inventory_decider::decide(const state& s, const comman
                         [&](const commit_reservation& x) { return decide_commit(s, x); },
                         [&](const return_stock& x) { return decide_return(s, x); },
                         [&](const count_stock& x) { return decide_count(s, x); },
+                        [&](const apply_price_rule& x) { return decide_price_rule(s, x, ctx); },
                     },
                     c);
 }
@@ -179,6 +201,12 @@ inventory_state inventory_decider::evolve(state s, const event& e) {
                    s.category = x.category;
                  },
                  [&](const stock_adjusted& x) { s.on_hand += x.delta; },
+                 [&](const price_changed& x) {
+                   s.price = x.new_price;
+                   s.recent_price_changes.push_back({x.reference, x.old_price, x.new_price});
+                   if (s.recent_price_changes.size() > max_recent_price_changes)
+                     s.recent_price_changes.erase(s.recent_price_changes.begin());
+                 },
                  [&](const stock_counted& x) {
                    s.on_hand += x.delta;
                    s.counted_at = x.counted_at;

@@ -8,6 +8,7 @@
 
 #include "domain/decision.hpp"
 #include "domain/money.hpp"
+#include "domain/price_rule.hpp"
 #include "domain/time.hpp"
 
 #include <boost/describe/class.hpp>
@@ -36,6 +37,19 @@ struct reservation {
   std::optional<timestamp> expires_at;  // only cart-stage reservations expire
 };
 
+// Why a price moved (API.md's audit reasons); a manual change is PUT /v1/products/{sku}.
+enum class price_cause { job, campaign, rollback };
+BOOST_DESCRIBE_ENUM(price_cause, job, campaign, rollback)
+std::string_view to_string(price_cause c);
+
+// A price change by a job, a campaign or a rollback, remembered by its reference (the job's or
+// campaign's id and step) so that the same step applied again changes nothing.
+struct price_change {
+  std::string reference;
+  money old_price;
+  money new_price;
+};
+
 struct inventory_state {
   std::string sku;
   bool exists = false;
@@ -48,13 +62,15 @@ struct inventory_state {
   std::map<std::string, reservation> reservations;  // by holder
   std::vector<std::string> returns;  // references of stock returned, so a return is recorded once
   std::optional<timestamp> counted_at;  // of the last count applied (count_stock): older ones are ignored
+  std::vector<price_change> recent_price_changes;  // the last max_recent_price_changes, oldest first
 
   std::int64_t available() const { return on_hand - reserved; }
 };
 // Described so that the persistent entity can snapshot the state as JSON.
 BOOST_DESCRIBE_STRUCT(reservation, (), (quantity, stage, expires_at))
+BOOST_DESCRIBE_STRUCT(price_change, (), (reference, old_price, new_price))
 BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations, returns,
-                                            counted_at))
+                                            counted_at, recent_price_changes))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -106,6 +122,14 @@ struct count_stock {
   static constexpr std::string_view type_name = "CountStock";
   std::int64_t available = 0; timestamp counted_at; std::string source;
 };
+// Applies `rule` to the price as it is now, atomically. A `reference` among the recent price
+// changes changes nothing (the step ran already: its change is in recent_price_changes). A
+// rule that leaves the price as it is records nothing.
+struct apply_price_rule {
+  static constexpr std::string_view type_name = "ApplyPriceRule";
+  price_rule rule; price_cause cause = price_cause::job; std::string reference;
+};
+inline constexpr std::size_t max_recent_price_changes = 32;
 
 BOOST_DESCRIBE_STRUCT(define_product, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(adjust_stock, (), (delta, reason))
@@ -116,10 +140,11 @@ BOOST_DESCRIBE_STRUCT(expire_reservations, (), ())
 BOOST_DESCRIBE_STRUCT(commit_reservation, (), (holder))
 BOOST_DESCRIBE_STRUCT(return_stock, (), (reference, quantity, reason))
 BOOST_DESCRIBE_STRUCT(count_stock, (), (available, counted_at, source))
+BOOST_DESCRIBE_STRUCT(apply_price_rule, (), (rule, cause, reference))
 
 using inventory_command = std::variant<define_product, adjust_stock, reserve_stock, release_stock,
                                        advance_reservation, expire_reservations, commit_reservation,
-                                       return_stock, count_stock>;
+                                       return_stock, count_stock, apply_price_rule>;
 
 // --- events -----------------------------------------------------------------------------------
 
@@ -177,6 +202,11 @@ struct stock_counted {
   std::int64_t shortfall = 0;  // reserved units the count did not cover (on hand kept them)
   timestamp counted_at; std::string source;
 };
+struct price_changed {
+  static constexpr std::string_view type_name = "PriceChanged";
+  static constexpr int schema_version = 1;
+  money old_price; money new_price; price_cause cause = price_cause::job; std::string reference; timestamp at;
+};
 
 BOOST_DESCRIBE_STRUCT(product_created, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(product_updated, (), (name, price, category))
@@ -188,10 +218,11 @@ BOOST_DESCRIBE_STRUCT(reservation_expired, (), (holder, quantity))
 BOOST_DESCRIBE_STRUCT(stock_sold, (), (holder, quantity))
 BOOST_DESCRIBE_STRUCT(stock_returned, (), (reference, quantity, reason))
 BOOST_DESCRIBE_STRUCT(stock_counted, (), (available, delta, shortfall, counted_at, source))
+BOOST_DESCRIBE_STRUCT(price_changed, (), (old_price, new_price, cause, reference, at))
 
 using inventory_event = std::variant<product_created, product_updated, stock_adjusted, stock_reserved,
                                      reservation_advanced, reservation_released, reservation_expired,
-                                     stock_sold, stock_returned, stock_counted>;
+                                     stock_sold, stock_returned, stock_counted, price_changed>;
 
 // --- decider ----------------------------------------------------------------------------------
 
@@ -200,7 +231,7 @@ struct inventory_decider {
   using command = inventory_command;
   using event = inventory_event;
   static constexpr std::string_view stream_type = "product";
-  static constexpr int state_schema_version = 3;  // of the snapshot; bump when the state changes shape (3: counted_at)
+  static constexpr int state_schema_version = 3;  // of the snapshot; bump when the state changes shape (3: counted_at, prices)
 
   static state initial(std::string sku);
   static decision<event> decide(const state& s, const command& c, const context& ctx);

@@ -3,6 +3,7 @@
 #include "actors/gateway.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "actors/kinds/order/order_handlers.hpp"
+#include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
@@ -79,6 +80,7 @@ constexpr const char* live_hub_name = "live_hub";
 constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
 constexpr const char* webhook_processor_name = "webhook_processor";
+constexpr const char* pricing_job_runner_name = "pricing_job_runner";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -261,18 +263,28 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   return spec;
 }
 
-// Recorded webhooks applied to their products, behind a subscription that keeps a checkpoint
-// (a count already applied changes nothing when delivered again). Once per cluster.
-supervisor_spec webhooks(const node_services& on) {
-  auto spec = group("webhooks", restart_strategy::rest_for_one);
-  spec.children.push_back(worker(on.directory, webhook_processor_name, [=](caf::actor_system& system) {
-    return actors::spawn_webhook_processor(system, on.regions(), 10s);
-  }));
+// A handler `name` that drives entities from the journal (its steps are idempotent, so a
+// batch delivered again does no harm), behind a subscription that keeps a checkpoint; once
+// per cluster.
+void add_driver(supervisor_spec& spec, const node_services& on, const std::string& name,
+                std::function<caf::actor(caf::actor_system&)> spawn) {
+  spec.children.push_back(worker(on.directory, name, std::move(spawn)));
   actors::subscription_options feed_options;
-  feed_options.name = webhook_processor_name;
+  feed_options.name = name;
   feed_options.active = on.singleton();
   feed_options.poll_interval = std::chrono::milliseconds(50);
-  spec.children.push_back(feed(on, webhook_processor_name, feed_options));
+  spec.children.push_back(feed(on, name, feed_options));
+}
+
+// The store platform's webhooks applied to their products, and pricing jobs run batch by batch.
+supervisor_spec pricing(const node_services& on) {
+  auto spec = group("pricing", restart_strategy::one_for_one);
+  add_driver(spec, on, webhook_processor_name, [=](caf::actor_system& system) {
+    return actors::spawn_webhook_processor(system, on.regions(), 10s);
+  });
+  add_driver(spec, on, pricing_job_runner_name, [=](caf::actor_system& system) {
+    return actors::spawn_pricing_job_runner(system, on.regions(), 10s);
+  });
   return spec;
 }
 
@@ -364,6 +376,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   }
   services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
   services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
+  services.subscriptions[pricing_job_runner_name] = on.named<caf::actor>(feed_name(pricing_job_runner_name));
   services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
   services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {
@@ -427,7 +440,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(live_hub(config, on));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
-  root.children.push_back(supervisor_child(webhooks(on)));
+  root.children.push_back(supervisor_child(pricing(on)));
   root.children.push_back(supervisor_child(search(config, on)));
   if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));

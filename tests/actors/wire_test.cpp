@@ -9,6 +9,7 @@
 #include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "domain/pricing_job.hpp"
 #include "domain/webhook.hpp"
 #include "protocols/cluster.hpp"
 #include "protocols/dead_letters.hpp"
@@ -164,6 +165,15 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   const auto webhook_event_sample = webhook_event{webhook_received{"inventory_levels/update", "MUG", 7, at, at}};
   kind<webhook_decider>(receive_webhook{"inventory_levels/update", "MUG", 7, at},
                         after<webhook_decider>("w-1", webhook_event_sample), webhook_event_sample);
+
+  price_rule rule;
+  rule.type = price_rule_type::set;
+  rule.price = {1500, "EUR"};
+  rule.round_to = 99;
+  const auto job_event_sample = pricing_job_event{pricing_job_created{"Winter", rule, {"MUG", "LAMP"}, true, at}};
+  kind<pricing_job_decider>(
+      record_pricing_batch{0, {{"MUG", money{1299, "EUR"}, money{1599, "EUR"}, pricing_result_status::updated, "", at}}},
+      after<pricing_job_decider>("job-1", job_event_sample), job_event_sample);
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;

@@ -5,6 +5,7 @@
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "domain/pricing_job.hpp"
 #include "domain/webhook.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,17 @@
 using namespace commerce::domain;
 
 namespace {
+
+// A rule with every field set, so a lost one shows.
+commerce::domain::price_rule sample_rule() {
+  commerce::domain::price_rule r;
+  r.type = commerce::domain::price_rule_type::percent;
+  r.percent = -12.5;
+  r.min_price = commerce::domain::money{500, "USD"};
+  r.max_price = commerce::domain::money{9000, "USD"};
+  r.round_to = 99;
+  return r;
+}
 
 const timestamp at{1'763'740'800'123};
 
@@ -28,7 +40,8 @@ std::vector<inventory_event> inventory_samples() {
           reservation_expired{"cart-1", 4},
           stock_sold{"cart-1", 4},
           stock_returned{"order-1", 2, "cancelled"},
-          stock_counted{7, -3, 2, at, "webhook:w-1"}};
+          stock_counted{7, -3, 2, at, "webhook:w-1"},
+          price_changed{{1999, "USD"}, {1799, "USD"}, price_cause::job, "job_1", at}};
 }
 
 std::vector<cart_event> cart_samples() {
@@ -99,6 +112,12 @@ TEST_CASE("every inventory event round-trips through JSON", "[codec]") { check_r
 TEST_CASE("every cart event round-trips through JSON", "[codec]") { check_round_trips(cart_samples()); }
 TEST_CASE("every order event round-trips through JSON", "[codec]") { check_round_trips(order_samples()); }
 TEST_CASE("every checkout event round-trips through JSON", "[codec]") { check_round_trips(checkout_samples()); }
+TEST_CASE("every pricing job event round-trips through JSON", "[codec]") {
+  check_round_trips(std::vector<pricing_job_event>{
+      pricing_job_created{"Winter", sample_rule(), {"MUG"}, false, at},
+      pricing_batch_recorded{0, {{"MUG", money{1999, "USD"}, money{1799, "USD"}, pricing_result_status::updated, "", at}}, at},
+      pricing_job_finished{pricing_job_status::completed_with_errors, at}});
+}
 TEST_CASE("every webhook event round-trips through JSON", "[codec]") {
   check_round_trips(std::vector<webhook_event>{webhook_received{"inventory_levels/update", "MUG", 7, at, at}});
 }
@@ -160,7 +179,11 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
       define_product{"Mug", {1299, "USD"}, "kitchen"}, adjust_stock{-2, "shrinkage"}, reserve_stock{"cart-1", 3, at},
       release_stock{"cart-1", "removed"}, advance_reservation{"cart-1", reservation_stage::payment, std::nullopt},
       expire_reservations{}, commit_reservation{"cart-1"}, return_stock{"order-1", 2, "cancelled"},
-      count_stock{7, at, "webhook:w-1"}});
+      count_stock{7, at, "webhook:w-1"}, apply_price_rule{sample_rule(), price_cause::campaign, "cmp_1/3"}});
+  check_command_round_trips(std::vector<pricing_job_command>{
+      create_pricing_job{"Winter", sample_rule(), {"MUG", "LAMP"}, true},
+      record_pricing_batch{1, {{"MUG", money{1999, "USD"}, money{1799, "USD"}, pricing_result_status::updated, "", at},
+                               {"LAMP", std::nullopt, std::nullopt, pricing_result_status::failed, "not_found: gone", at}}}});
   check_command_round_trips(std::vector<webhook_command>{receive_webhook{"inventory_levels/update", "MUG", 7, at}});
   check_command_round_trips(std::vector<cart_command>{
       create_cart{"USD", "ann@example.com", "cust-1"}, set_line{"MUG", 2, {1299, "USD"}, true}, remove_line{"MUG"},
