@@ -59,6 +59,15 @@ result decide_price_rule(const inventory_state& s, const apply_price_rule& c, co
   return price_changed{s.price, price, c.cause, c.reference, ctx.now};
 }
 
+result decide_restore(const inventory_state& s, const restore_price& c, const context& ctx) {
+  if (c.reference.empty() || c.reference.size() > 200) return invalid_field("reference", "must be 1-200 characters");
+  for (const auto& done : s.recent_price_changes)
+    if (done.reference == c.reference) return result::nothing();  // restored already
+  if (s.price != c.expected || c.price == s.price) return result::nothing();  // changed since: left alone
+  if (c.price.currency != s.price.currency) return invalid_field("price", "must be in the product's currency");
+  return price_changed{s.price, c.price, price_cause::rollback, c.reference, ctx.now};
+}
+
 result decide_count(const inventory_state& s, const count_stock& c) {
   if (c.available < 0 || c.available > max_quantity) return invalid_field("available", "must be between 0 and 10^9");
   if (c.source.empty() || c.source.size() > 200) return invalid_field("source", "must be 1-200 characters");
@@ -175,6 +184,7 @@ decision<inventory_event> inventory_decider::decide(const state& s, const comman
                         [&](const return_stock& x) { return decide_return(s, x); },
                         [&](const count_stock& x) { return decide_count(s, x); },
                         [&](const apply_price_rule& x) { return decide_price_rule(s, x, ctx); },
+                        [&](const restore_price& x) { return decide_restore(s, x, ctx); },
                     },
                     c);
 }

@@ -130,6 +130,14 @@ struct apply_price_rule {
   price_rule rule; price_cause cause = price_cause::job; std::string reference;
 };
 inline constexpr std::size_t max_recent_price_changes = 32;
+// A campaign's rollback of one SKU: the price goes back to `price` only while it is still
+// `expected` (what the campaign set); otherwise nothing changes, and the caller, seeing the
+// price is not `expected`, knows someone else changed it since. A `reference` among the recent
+// price changes changes nothing.
+struct restore_price {
+  static constexpr std::string_view type_name = "RestorePrice";
+  money price; money expected; std::string reference;
+};
 
 BOOST_DESCRIBE_STRUCT(define_product, (), (name, price, category))
 BOOST_DESCRIBE_STRUCT(adjust_stock, (), (delta, reason))
@@ -141,10 +149,12 @@ BOOST_DESCRIBE_STRUCT(commit_reservation, (), (holder))
 BOOST_DESCRIBE_STRUCT(return_stock, (), (reference, quantity, reason))
 BOOST_DESCRIBE_STRUCT(count_stock, (), (available, counted_at, source))
 BOOST_DESCRIBE_STRUCT(apply_price_rule, (), (rule, cause, reference))
+BOOST_DESCRIBE_STRUCT(restore_price, (), (price, expected, reference))
 
 using inventory_command = std::variant<define_product, adjust_stock, reserve_stock, release_stock,
                                        advance_reservation, expire_reservations, commit_reservation,
-                                       return_stock, count_stock, apply_price_rule>;
+                                       return_stock, count_stock, apply_price_rule,
+                                       restore_price>;
 
 // --- events -----------------------------------------------------------------------------------
 

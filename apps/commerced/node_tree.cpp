@@ -3,6 +3,7 @@
 #include "actors/gateway.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "actors/kinds/order/order_handlers.hpp"
+#include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
 #include "actors/subscription.hpp"
@@ -81,6 +82,7 @@ constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
 constexpr const char* webhook_processor_name = "webhook_processor";
 constexpr const char* pricing_job_runner_name = "pricing_job_runner";
+constexpr const char* campaign_driver_name = "campaign_driver";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -276,7 +278,8 @@ void add_driver(supervisor_spec& spec, const node_services& on, const std::strin
   spec.children.push_back(feed(on, name, feed_options));
 }
 
-// The store platform's webhooks applied to their products, and pricing jobs run batch by batch.
+// The store platform's webhooks applied to their products, pricing jobs run batch by batch, and
+// campaigns fired and rolled back.
 supervisor_spec pricing(const node_services& on) {
   auto spec = group("pricing", restart_strategy::one_for_one);
   add_driver(spec, on, webhook_processor_name, [=](caf::actor_system& system) {
@@ -284,6 +287,9 @@ supervisor_spec pricing(const node_services& on) {
   });
   add_driver(spec, on, pricing_job_runner_name, [=](caf::actor_system& system) {
     return actors::spawn_pricing_job_runner(system, on.regions(), 10s);
+  });
+  add_driver(spec, on, campaign_driver_name, [=](caf::actor_system& system) {
+    return actors::spawn_campaign_driver(system, on.regions(), on.views(), 10s);
   });
   return spec;
 }
@@ -377,6 +383,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
   services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
   services.subscriptions[pricing_job_runner_name] = on.named<caf::actor>(feed_name(pricing_job_runner_name));
+  services.subscriptions[campaign_driver_name] = on.named<caf::actor>(feed_name(campaign_driver_name));
   services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
   services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {

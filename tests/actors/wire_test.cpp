@@ -6,6 +6,7 @@
 #include "actors/kinds/kind_module.hpp"
 #include "domain/alert.hpp"
 #include "domain/cart.hpp"
+#include "domain/campaign.hpp"
 #include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
@@ -174,6 +175,16 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   kind<pricing_job_decider>(
       record_pricing_batch{0, {{"MUG", money{1299, "EUR"}, money{1599, "EUR"}, pricing_result_status::updated, "", at}}},
       after<pricing_job_decider>("job-1", job_event_sample), job_event_sample);
+
+  const auto campaign_event_sample = campaign_event{
+      campaign_created{"Low stock", {"MUG"}, "", {trigger_direction::below, 10}, rule, 5, at, at}};
+  auto campaign_sample = after<campaign_decider>("cmp-1", campaign_event_sample);
+  campaign_sample.held["MUG"] = true;
+  campaign_sample.prior_prices["MUG"] = {1299, "EUR"};
+  campaign_sample.last_set["MUG"] = {1599, "EUR"};
+  campaign_sample.audit.push_back({at, "MUG", {1299, "EUR"}, {1599, "EUR"}, "trigger"});
+  kind<campaign_decider>(observe_inventory{"MUG", 7}, campaign_sample,
+                         campaign_event{campaign_crossing{"MUG", 7, true, at}});
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;

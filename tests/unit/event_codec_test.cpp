@@ -1,5 +1,6 @@
 // Every event type survives a JSON round trip through the journal's encoding, and the encoding
 // names the type and schema version. The sample lists are checked to cover every alternative.
+#include "domain/campaign.hpp"
 #include "domain/cart.hpp"
 #include "domain/checkout.hpp"
 #include "domain/event_codec.hpp"
@@ -118,6 +119,14 @@ TEST_CASE("every pricing job event round-trips through JSON", "[codec]") {
       pricing_batch_recorded{0, {{"MUG", money{1999, "USD"}, money{1799, "USD"}, pricing_result_status::updated, "", at}}, at},
       pricing_job_finished{pricing_job_status::completed_with_errors, at}});
 }
+TEST_CASE("every campaign event round-trips through JSON", "[codec]") {
+  check_round_trips(std::vector<campaign_event>{
+      campaign_created{"Low stock", {}, "mugs", {trigger_direction::above, 100}, sample_rule(), -3, std::nullopt, at},
+      campaign_status_changed{campaign_status::active, campaign_status::rolling_back, at},
+      campaign_crossing{"MUG", 7, true, at},
+      campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, at},
+      campaign_rollback_recorded{"MUG", {1799, "USD"}, {1999, "USD"}, false, at}});
+}
 TEST_CASE("every webhook event round-trips through JSON", "[codec]") {
   check_round_trips(std::vector<webhook_event>{webhook_received{"inventory_levels/update", "MUG", 7, at, at}});
 }
@@ -179,7 +188,13 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
       define_product{"Mug", {1299, "USD"}, "kitchen"}, adjust_stock{-2, "shrinkage"}, reserve_stock{"cart-1", 3, at},
       release_stock{"cart-1", "removed"}, advance_reservation{"cart-1", reservation_stage::payment, std::nullopt},
       expire_reservations{}, commit_reservation{"cart-1"}, return_stock{"order-1", 2, "cancelled"},
-      count_stock{7, at, "webhook:w-1"}, apply_price_rule{sample_rule(), price_cause::campaign, "cmp_1/3"}});
+      count_stock{7, at, "webhook:w-1"}, apply_price_rule{sample_rule(), price_cause::campaign, "cmp_1/3"},
+      restore_price{{1999, "USD"}, {1799, "USD"}, "cmp_1/rollback"}});
+  check_command_round_trips(std::vector<campaign_command>{
+      create_campaign{"Low stock", {"MUG"}, "", {trigger_direction::below, 10}, sample_rule(), 5, at},
+      set_campaign_status{campaign_status::paused}, observe_inventory{"MUG", 7},
+      record_campaign_price{"MUG", {1999, "USD"}, {1799, "USD"}}, request_rollback{},
+      record_rollback{"MUG", {1799, "USD"}, {1999, "USD"}, true}, finish_rollback{}});
   check_command_round_trips(std::vector<pricing_job_command>{
       create_pricing_job{"Winter", sample_rule(), {"MUG", "LAMP"}, true},
       record_pricing_batch{1, {{"MUG", money{1999, "USD"}, money{1799, "USD"}, pricing_result_status::updated, "", at},
