@@ -78,7 +78,10 @@ std::variant<domain::price_rule, rejection> read_price_rule(const boost::json::v
 boost::json::object price_rule_json(const domain::price_rule& rule) {
   boost::json::object out{{"type", domain::to_string(rule.type)}};
   switch (rule.type) {
-    case domain::price_rule_type::percent: out["percent"] = rule.percent; break;
+    case domain::price_rule_type::percent:  // -10, not -1E1
+      if (rule.percent == std::trunc(rule.percent)) out["percent"] = static_cast<std::int64_t>(rule.percent);
+      else out["percent"] = rule.percent;
+      break;
     case domain::price_rule_type::set: out["price"] = money_json(rule.price); break;
     case domain::price_rule_type::amount: out["amount"] = rule.amount; break;
   }

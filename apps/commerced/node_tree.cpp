@@ -289,7 +289,9 @@ supervisor_spec pricing(const node_services& on) {
     return actors::spawn_pricing_job_runner(system, on.regions(), 10s);
   });
   add_driver(spec, on, campaign_driver_name, [=](caf::actor_system& system) {
-    return actors::spawn_campaign_driver(system, on.regions(), on.views(), 10s);
+    return actors::spawn_campaign_driver(system, on.regions(), on.views(),
+                                         on.named<caf::actor>(feed_name(on.views().name_of("campaign"))),
+                                         on.readers().front(), 10s);
   });
   return spec;
 }
