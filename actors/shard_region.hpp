@@ -31,6 +31,7 @@ struct region_state {
     std::string id;
     caf::message message;
     std::chrono::steady_clock::time_point until;
+    bool relayed = false;  // forwarded here by another node: passed on untracked (see forward)
   };
   std::vector<held_message> held;
   // Messages forwarded to another node and not answered yet, by a number of their own.
@@ -91,18 +92,31 @@ const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, c
 // Keeps `message` until its shard's owner can be reached (see held_atom).
 template <class Decider>
 void hold(caf::stateful_actor<region_state<Decider>>* self, caf::response_promise promise, std::string id,
-          caf::message message) {
+          caf::message message, bool relayed = false) {
   auto& st = self->state;
   if (st.held.size() >= held_capacity) return promise.deliver(refusal<Decider>());
   if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
-  st.held.push_back({std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit});
+  st.held.push_back(
+      {std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit, relayed});
 }
 
-// Sends `message` to the owner's endpoint and passes its answer back through `promise`.
+// How long a forwarded message may wait for its answer here (the asker gave up long before):
+// an owner that keeps it without answering must not keep its entry forever.
+inline constexpr std::chrono::seconds forward_limit{60};
+
+// Sends `message` to the owner's endpoint and passes its answer back through `promise`. A
+// message another node forwarded here (`relayed`: this node's view lagged a move) is passed on
+// untracked, its answer going straight to that node: this one may be leaving, and its asker
+// tracks it already.
 template <class Decider>
 void forward(caf::stateful_actor<region_state<Decider>>* self, const caf::actor& endpoint, const std::string& id,
-             caf::message message, caf::response_promise promise) {
+             caf::message message, caf::response_promise promise, bool relayed) {
   auto& st = self->state;
+  if (relayed) {
+    st.runtime->forwarded.add();
+    promise.delegate(endpoint, protocols::forward_atom::value, std::string(Decider::stream_type), id, std::move(message));
+    return;
+  }
   if (st.watched_endpoints.insert(endpoint.address()).second) self->monitor(endpoint);
   const auto number = ++st.forwarded_count;
   st.in_flight.emplace(number, typename region_state<Decider>::forwarded_message{
@@ -118,7 +132,7 @@ void forward(caf::stateful_actor<region_state<Decider>>* self, const caf::actor&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - f.sent).count());
     answer(f);
   };
-  self->request(endpoint, caf::infinite, protocols::forward_atom::value, std::string(Decider::stream_type), id,
+  self->request(endpoint, forward_limit, protocols::forward_atom::value, std::string(Decider::stream_type), id,
                 std::move(message))
       .then(
           [settle](protocols::entity_reply<Decider>& reply) {
@@ -139,7 +153,10 @@ template <class Decider>
 void endpoint_lost(caf::stateful_actor<region_state<Decider>>* self, const caf::actor_addr& endpoint) {
   auto& st = self->state;
   st.watched_endpoints.erase(endpoint);
-  st.lost_endpoints[endpoint] = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = st.lost_endpoints.begin(); it != st.lost_endpoints.end();)  // kept a while only
+    it = now - it->second > std::chrono::minutes(1) ? st.lost_endpoints.erase(it) : std::next(it);
+  st.lost_endpoints[endpoint] = now;
   for (auto it = st.in_flight.begin(); it != st.in_flight.end();) {
     if (it->second.to != endpoint) {
       ++it;
@@ -162,7 +179,7 @@ void endpoint_lost(caf::stateful_actor<region_state<Decider>>* self, const caf::
 // request's asker gets it.
 template <class Decider>
 bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message& message,
-             caf::response_promise* promise) {
+             caf::response_promise* promise, bool relayed) {
   std::int64_t epoch = 0;
   if (serves(self, id, epoch)) {
     if (promise) promise->delegate(entity_for(self, id, epoch), std::move(message));
@@ -180,13 +197,16 @@ bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string
     if (std::chrono::steady_clock::now() - it->second < std::chrono::seconds(1)) return false;
     lost.erase(it);
   }
-  forward(self, endpoint, id, std::move(message), promise ? std::move(*promise) : self->make_response_promise());
+  forward(self, endpoint, id, std::move(message), promise ? std::move(*promise) : self->make_response_promise(), relayed);
   return true;
 }
 
 template <class Decider>
 void route(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message message) {
-  if (!deliver(self, id, message, nullptr)) hold<Decider>(self, self->make_response_promise(), id, std::move(message));
+  const auto& sender = self->current_sender();
+  const bool relayed = sender && sender->node() != self->node();  // through this node's endpoint
+  if (!deliver(self, id, message, nullptr, relayed))
+    hold<Decider>(self, self->make_response_promise(), id, std::move(message), relayed);
 }
 
 template <class Decider>
@@ -259,7 +279,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         auto held = std::move(st.held);
         st.held.clear();
         for (auto& h : held)
-          if (!deliver(self, h.id, h.message, &h.promise)) {
+          if (!deliver(self, h.id, h.message, &h.promise, h.relayed)) {
             if (std::chrono::steady_clock::now() < h.until) st.held.push_back(std::move(h));
             else h.promise.deliver(refusal<Decider>());
           }

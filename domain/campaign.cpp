@@ -82,12 +82,13 @@ result decide_status(const campaign_state& s, const set_campaign_status& c, cons
 result decide_observe(const campaign_state& s, const observe_inventory& c, const context& ctx) {
   if (s.status != campaign_status::active) return result::nothing();
   if (s.ends_at && ctx.now >= *s.ends_at) return result::nothing();
+  if (const auto seen = s.observed.find(c.sku); seen != s.observed.end() && c.version <= seen->second)
+    return result::nothing();  // observed already
   const bool now_holds = s.trigger.holds(c.available);
   const auto it = s.held.find(c.sku);
   const bool held = it != s.held.end() && it->second;  // never seen: on the quiet side
   if (it != s.held.end() && held == now_holds) return result::nothing();
-  if (it == s.held.end() && !now_holds) return campaign_crossing{c.sku, c.available, false, ctx.now};
-  return campaign_crossing{c.sku, c.available, now_holds && !held, ctx.now};
+  return campaign_crossing{c.sku, c.available, now_holds && !held, c.version, ctx.now};
 }
 
 }  // namespace
@@ -100,9 +101,12 @@ decision<campaign_event> campaign_decider::decide(const state& s, const command&
           [&](const set_campaign_status& x) { return decide_status(s, x, ctx); },
           [&](const observe_inventory& x) { return decide_observe(s, x, ctx); },
           [&](const record_campaign_price& x) -> result {
-            if (s.status == campaign_status::rolling_back || s.status == campaign_status::rolled_back)
-              return result::nothing();  // a change that raced the rollback: the rollback settles it
-            return campaign_price_recorded{x.sku, x.old_price, x.new_price, ctx.now};
+            if (const auto last = s.recorded.find(x.sku); last != s.recorded.end() && last->second == x.reference)
+              return result::nothing();  // recorded already
+            // Recorded while rolling back too (a firing that raced the rollback): the rollback
+            // then restores it before it can finish. After the end it is too late to undo here.
+            if (s.status == campaign_status::rolled_back) return result::nothing();
+            return campaign_price_recorded{x.sku, x.old_price, x.new_price, x.reference, ctx.now};
           },
           [&](const request_rollback&) -> result {
             if (s.status == campaign_status::rolling_back || s.status == campaign_status::rolled_back)
@@ -141,11 +145,13 @@ campaign_state campaign_decider::evolve(state s, const event& e) {
                  [&](const campaign_status_changed& x) { s.status = x.to; },
                  [&](const campaign_crossing& x) {
                    s.held[x.sku] = s.trigger.holds(x.available);
+                   s.observed[x.sku] = x.version;
                    if (!x.fired) return;
                    ++s.trigger_count;
                    s.last_triggered_at = x.at;
                  },
                  [&](const campaign_price_recorded& x) {
+                   s.recorded[x.sku] = x.reference;
                    if (x.old_price == x.new_price) return;
                    s.prior_prices.emplace(x.sku, x.old_price);  // the first change's only
                    s.last_set[x.sku] = x.new_price;

@@ -68,6 +68,8 @@ struct campaign_state {
   std::int64_t trigger_count = 0;
   std::optional<timestamp> last_triggered_at;
   std::map<std::string, bool> held;           // by SKU: the trigger's condition at the last observation
+  std::map<std::string, std::int64_t> observed;  // by SKU: the product version observed last (older: ignored)
+  std::map<std::string, std::string> recorded;   // by SKU: the reference of the change recorded last
   std::map<std::string, money> prior_prices;  // by SKU: before the campaign's first change of it
   std::map<std::string, money> last_set;      // by SKU: the price the campaign set last
   std::vector<campaign_audit_entry> audit;
@@ -76,8 +78,8 @@ struct campaign_state {
   bool covers(const std::string& sku, const std::string& product_category) const;
 };
 BOOST_DESCRIBE_STRUCT(campaign_state, (), (id, exists, name, skus, category, trigger, rule, priority, ends_at, status,
-                                           trigger_count, last_triggered_at, held, prior_prices, last_set, audit,
-                                           created_at))
+                                           trigger_count, last_triggered_at, held, observed, recorded, prior_prices,
+                                           last_set, audit, created_at))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -91,15 +93,17 @@ struct set_campaign_status {
   static constexpr std::string_view type_name = "SetCampaignStatus";
   campaign_status status = campaign_status::active;
 };
-// A SKU's available stock after a change: fires the campaign when it crosses the line.
+// A SKU's available stock right after its product's event `version`: fires the campaign when it
+// crosses the line. A version at or before the last observed changes nothing (a redelivery).
 struct observe_inventory {
   static constexpr std::string_view type_name = "ObserveInventory";
-  std::string sku; std::int64_t available = 0;
+  std::string sku; std::int64_t available = 0; std::int64_t version = 0;
 };
-// The product took the campaign's rule for `sku` (or took nothing: old == new).
+// The product took the campaign's change `reference` for `sku`; the same reference again
+// changes nothing. Recorded in a rollback too, so that the rollback restores it.
 struct record_campaign_price {
   static constexpr std::string_view type_name = "RecordCampaignPrice";
-  std::string sku; money old_price; money new_price;
+  std::string sku; money old_price; money new_price; std::string reference;
 };
 struct request_rollback { static constexpr std::string_view type_name = "RequestRollback"; };
 // One SKU rolled back (restored) or left alone (skipped: its price changed since).
@@ -110,8 +114,8 @@ struct record_rollback {
 struct finish_rollback { static constexpr std::string_view type_name = "FinishRollback"; };
 BOOST_DESCRIBE_STRUCT(create_campaign, (), (name, skus, category, trigger, rule, priority, ends_at))
 BOOST_DESCRIBE_STRUCT(set_campaign_status, (), (status))
-BOOST_DESCRIBE_STRUCT(observe_inventory, (), (sku, available))
-BOOST_DESCRIBE_STRUCT(record_campaign_price, (), (sku, old_price, new_price))
+BOOST_DESCRIBE_STRUCT(observe_inventory, (), (sku, available, version))
+BOOST_DESCRIBE_STRUCT(record_campaign_price, (), (sku, old_price, new_price, reference))
 BOOST_DESCRIBE_STRUCT(request_rollback, (), ())
 BOOST_DESCRIBE_STRUCT(record_rollback, (), (sku, old_price, new_price, skipped))
 BOOST_DESCRIBE_STRUCT(finish_rollback, (), ())
@@ -135,12 +139,12 @@ struct campaign_status_changed {
 struct campaign_crossing {
   static constexpr std::string_view type_name = "CampaignCrossing";
   static constexpr int schema_version = 1;
-  std::string sku; std::int64_t available = 0; bool fired = false; timestamp at;
+  std::string sku; std::int64_t available = 0; bool fired = false; std::int64_t version = 0; timestamp at;
 };
 struct campaign_price_recorded {
   static constexpr std::string_view type_name = "CampaignPriceRecorded";
   static constexpr int schema_version = 1;
-  std::string sku; money old_price; money new_price; timestamp at;
+  std::string sku; money old_price; money new_price; std::string reference; timestamp at;
 };
 struct campaign_rollback_recorded {
   static constexpr std::string_view type_name = "CampaignRollbackRecorded";
@@ -149,8 +153,8 @@ struct campaign_rollback_recorded {
 };
 BOOST_DESCRIBE_STRUCT(campaign_created, (), (name, skus, category, trigger, rule, priority, ends_at, at))
 BOOST_DESCRIBE_STRUCT(campaign_status_changed, (), (from, to, at))
-BOOST_DESCRIBE_STRUCT(campaign_crossing, (), (sku, available, fired, at))
-BOOST_DESCRIBE_STRUCT(campaign_price_recorded, (), (sku, old_price, new_price, at))
+BOOST_DESCRIBE_STRUCT(campaign_crossing, (), (sku, available, fired, version, at))
+BOOST_DESCRIBE_STRUCT(campaign_price_recorded, (), (sku, old_price, new_price, reference, at))
 BOOST_DESCRIBE_STRUCT(campaign_rollback_recorded, (), (sku, old_price, new_price, skipped, at))
 using campaign_event = std::variant<campaign_created, campaign_status_changed, campaign_crossing,
                                     campaign_price_recorded, campaign_rollback_recorded>;

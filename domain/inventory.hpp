@@ -62,6 +62,7 @@ struct inventory_state {
   std::map<std::string, reservation> reservations;  // by holder
   std::vector<std::string> returns;  // references of stock returned, so a return is recorded once
   std::optional<timestamp> counted_at;  // of the last count applied (count_stock): older ones are ignored
+  std::string counted_source;           // and where it came from (the same count again is ignored too)
   std::vector<price_change> recent_price_changes;  // the last max_recent_price_changes, oldest first
 
   std::int64_t available() const { return on_hand - reserved; }
@@ -70,7 +71,7 @@ struct inventory_state {
 BOOST_DESCRIBE_STRUCT(reservation, (), (quantity, stage, expires_at))
 BOOST_DESCRIBE_STRUCT(price_change, (), (reference, old_price, new_price))
 BOOST_DESCRIBE_STRUCT(inventory_state, (), (sku, exists, name, price, category, on_hand, reserved, sold, reservations, returns,
-                                            counted_at, recent_price_changes))
+                                            counted_at, counted_source, recent_price_changes))
 
 // --- commands ---------------------------------------------------------------------------------
 
@@ -116,8 +117,9 @@ struct return_stock {
 };
 // The warehouse's count from the store platform (a webhook or a reconciliation): on hand becomes
 // `available`, but never less than what is reserved (the shortfall is reported in the event).
-// A count taken at or before the last one applied changes nothing, so late and repeated
-// deliveries are harmless.
+// A count taken before the last one applied, or the same count again (same time and source),
+// changes nothing, so late and repeated deliveries are harmless; another count of the same
+// moment (the platform's times are whole seconds) is applied.
 struct count_stock {
   static constexpr std::string_view type_name = "CountStock";
   std::int64_t available = 0; timestamp counted_at; std::string source;

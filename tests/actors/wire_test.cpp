@@ -180,11 +180,13 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
       campaign_created{"Low stock", {"MUG"}, "", {trigger_direction::below, 10}, rule, 5, at, at}};
   auto campaign_sample = after<campaign_decider>("cmp-1", campaign_event_sample);
   campaign_sample.held["MUG"] = true;
+  campaign_sample.observed["MUG"] = 12;
+  campaign_sample.recorded["MUG"] = "cmp-1/12";
   campaign_sample.prior_prices["MUG"] = {1299, "EUR"};
   campaign_sample.last_set["MUG"] = {1599, "EUR"};
   campaign_sample.audit.push_back({at, "MUG", {1299, "EUR"}, {1599, "EUR"}, "trigger"});
-  kind<campaign_decider>(observe_inventory{"MUG", 7}, campaign_sample,
-                         campaign_event{campaign_crossing{"MUG", 7, true, at}});
+  kind<campaign_decider>(observe_inventory{"MUG", 7, 12}, campaign_sample,
+                         campaign_event{campaign_crossing{"MUG", 7, true, 12, at}});
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;

@@ -144,6 +144,10 @@ TEST_CASE("a count older than the last applied is ignored; one below the reserva
   // A product not in the catalog: taken at the door, skipped when applied, nothing breaks.
   CHECK(n.deliver("wh-unknown", level("NOPE", 4, "2026-12-03T10:00:09Z")).status == 200);
   CHECK(n.call("GET", "/v1/products/NOPE").status == 404);
+  REQUIRE(n.deliver("wh-after", level("MUG", 30, "2026-12-03T10:00:20Z")).status == 200);
+  CHECK(n.on_hand_becomes("MUG", 30));  // the ones after it are applied
+  // The late one and the same count again still changed nothing: one count per delivery applied.
+  CHECK(n.events_of("MUG", "StockCounted") == 3);
 }
 
 TEST_CASE("the sandbox platform's signed webhook sets the count, and a dropped one does not", "[e2e][webhooks]") {

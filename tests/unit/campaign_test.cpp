@@ -20,13 +20,33 @@ campaign_state active_below(std::int64_t threshold) {
   return s;
 }
 
+// Each observation as of the product's next version.
 bool fires(campaign_state& s, const std::string& sku, std::int64_t available) {
-  const auto d = run<campaign_decider>(s, observe_inventory{sku, available});
+  static std::int64_t version = 0;
+  const auto d = run<campaign_decider>(s, observe_inventory{sku, available, ++version});
   REQUIRE(d.accepted());
   return !d.events().empty() && std::get<campaign_crossing>(d.events()[0]).fired;
 }
 
 }  // namespace
+
+TEST_CASE("an observation of a product version seen already changes nothing (a redelivery)", "[unit][pricing]") {
+  auto s = active_below(10);
+  REQUIRE(run<campaign_decider>(s, observe_inventory{"MUG", 5, 3}).events().size() == 1);   // fires
+  REQUIRE(run<campaign_decider>(s, observe_inventory{"MUG", 15, 4}).events().size() == 1);  // back above
+  // The same two again: nothing fires a second time.
+  CHECK(run<campaign_decider>(s, observe_inventory{"MUG", 5, 3}).events().empty());
+  CHECK(run<campaign_decider>(s, observe_inventory{"MUG", 15, 4}).events().empty());
+  CHECK(s.trigger_count == 1);
+}
+
+TEST_CASE("a change that raced the rollback is recorded, and rolled back before it can finish", "[unit][pricing]") {
+  auto s = active_below(10);
+  require_accepted<campaign_decider>(s, request_rollback{});
+  require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}, "cmp-1/3"});
+  CHECK(campaign_decider::rollback_left(s) == std::vector<std::string>{"MUG"});
+  CHECK(run<campaign_decider>(s, finish_rollback{}).events().empty());
+}
 
 TEST_CASE("a campaign fires when the stock crosses its line, not on every change below it", "[unit][pricing]") {
   auto s = active_below(10);
@@ -65,9 +85,10 @@ TEST_CASE("a campaign acts only while active, and moves only along its status ma
 
 TEST_CASE("a campaign keeps the price before its first change of each SKU, and rolls each back once", "[unit][pricing]") {
   auto s = active_below(10);
-  require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}});
-  require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1200, "EUR"}, {1440, "EUR"}});
-  require_accepted<campaign_decider>(s, record_campaign_price{"LAMP", {500, "EUR"}, {600, "EUR"}});
+  require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}, "cmp-1/3"});
+  CHECK(run<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}, "cmp-1/3"}).events().empty());
+  require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1200, "EUR"}, {1440, "EUR"}, "cmp-1/5"});
+  require_accepted<campaign_decider>(s, record_campaign_price{"LAMP", {500, "EUR"}, {600, "EUR"}, "cmp-1/6"});
   CHECK(s.prior_prices.at("MUG") == money{1000, "EUR"});  // the first change's
   CHECK(s.last_set.at("MUG") == money{1440, "EUR"});
   CHECK(s.audit.size() == 3);

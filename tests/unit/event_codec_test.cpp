@@ -123,8 +123,8 @@ TEST_CASE("every campaign event round-trips through JSON", "[codec]") {
   check_round_trips(std::vector<campaign_event>{
       campaign_created{"Low stock", {}, "mugs", {trigger_direction::above, 100}, sample_rule(), -3, std::nullopt, at},
       campaign_status_changed{campaign_status::active, campaign_status::rolling_back, at},
-      campaign_crossing{"MUG", 7, true, at},
-      campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, at},
+      campaign_crossing{"MUG", 7, true, 12, at},
+      campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3", at},
       campaign_rollback_recorded{"MUG", {1799, "USD"}, {1999, "USD"}, false, at}});
 }
 TEST_CASE("every webhook event round-trips through JSON", "[codec]") {
@@ -192,8 +192,8 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
       restore_price{{1999, "USD"}, {1799, "USD"}, "cmp_1/rollback"}});
   check_command_round_trips(std::vector<campaign_command>{
       create_campaign{"Low stock", {"MUG"}, "", {trigger_direction::below, 10}, sample_rule(), 5, at},
-      set_campaign_status{campaign_status::paused}, observe_inventory{"MUG", 7},
-      record_campaign_price{"MUG", {1999, "USD"}, {1799, "USD"}}, request_rollback{},
+      set_campaign_status{campaign_status::paused}, observe_inventory{"MUG", 7, 12},
+      record_campaign_price{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3"}, request_rollback{},
       record_rollback{"MUG", {1799, "USD"}, {1999, "USD"}, true}, finish_rollback{}});
   check_command_round_trips(std::vector<pricing_job_command>{
       create_pricing_job{"Winter", sample_rule(), {"MUG", "LAMP"}, true},

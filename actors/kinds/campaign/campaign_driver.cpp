@@ -142,7 +142,7 @@ struct driver {
                           sku, std::int64_t{1}, false)
                 .then(
                     [=](protocols::recovered_stream& stream) {
-                      std::vector<std::int64_t> available;  // after each of `changes`
+                      std::vector<std::pair<std::int64_t, std::int64_t>> available;  // (version, available) after each change
                       try {
                         auto state = inventory_decider::initial(sku);
                         auto wanted = changes.begin();
@@ -151,7 +151,7 @@ struct driver {
                                                                                   e.event_type, e.schema_version,
                                                                                   boost::json::parse(e.data)));
                           if (wanted != changes.end() && e.version == wanted->version) {
-                            available.push_back(state.available());
+                            available.emplace_back(e.version, state.available());
                             ++wanted;
                           }
                         }
@@ -162,7 +162,7 @@ struct driver {
                       c->add(covering.size());
                       for (const auto& id : covering)
                         with_activation(c, id, [=](std::int64_t since) {
-                          std::vector<std::int64_t> seen;  // what this campaign observes: after its activation
+                          std::vector<std::pair<std::int64_t, std::int64_t>> seen;  // after its activation
                           for (std::size_t i = 0; i < changes.size(); ++i)
                             if (changes[i].position > since) seen.push_back(available[i]);
                           observe_in_order(c, id, sku, std::move(seen), 0);
@@ -176,10 +176,10 @@ struct driver {
   }
 
   void observe_in_order(const countdown_ptr& c, const std::string& id, const std::string& sku,
-                        std::vector<std::int64_t> available, std::size_t next) const {
+                        std::vector<std::pair<std::int64_t, std::int64_t>> available, std::size_t next) const {
     if (next == available.size()) return c->step();
     campaigns().command(
-        id, observe_inventory{sku, available[next]}, meta(id), std::nullopt,
+        id, observe_inventory{sku, available[next].second, available[next].first}, meta(id), std::nullopt,
         [=](campaign_reply& r) {
           if (r.status != entity_status::accepted) return c->step(false);
           observe_in_order(c, id, sku, available, next + 1);
@@ -237,7 +237,8 @@ struct driver {
     products().command(
         sku, apply_price_rule{rule, price_cause::campaign, reference}, meta(id), std::nullopt,
         [=](product_reply& p) {
-          if (p.status == entity_status::rejected) return c->step();  // e.g. another currency: nothing to do
+          if (p.status == entity_status::rejected || p.status == entity_status::faulted)
+            return c->step();  // e.g. another currency, or parked: nothing to do
           if (p.status != entity_status::accepted) return c->step(false);
           std::optional<std::pair<money, money>> change;
           for (const auto& ev : p.events)
@@ -246,7 +247,7 @@ struct driver {
             if (!change && done.reference == reference) change = {{done.old_price, done.new_price}};
           if (!change) return c->step();  // the rule left the price as it was
           campaigns().command(
-              id, record_campaign_price{sku, change->first, change->second}, meta(id), std::nullopt,
+              id, record_campaign_price{sku, change->first, change->second, reference}, meta(id), std::nullopt,
               [c](campaign_reply& r) { c->step(r.status == entity_status::accepted); },
               [c](caf::error&) { c->step(false); });
         },
@@ -277,6 +278,12 @@ struct driver {
             products().command(
                 sku, restore_price{prior, expected, reference}, meta(id), std::nullopt,
                 [=](product_reply& p) {
+                  if (p.status == entity_status::faulted) {  // parked: left as it is, and said so
+                    return campaigns().command(
+                        id, record_rollback{sku, expected, expected, true}, meta(id), std::nullopt,
+                        [=](campaign_reply& rec) { one_done(rec.status == entity_status::accepted); },
+                        [=](caf::error&) { one_done(false); });
+                  }
                   if (p.status != entity_status::accepted) return one_done(false);
                   bool restored = !p.events.empty();
                   for (const auto& done : p.state.recent_price_changes) restored = restored || done.reference == reference;
@@ -336,6 +343,8 @@ caf::actor spawn_campaign_driver(caf::actor_system& system, entity_regions regio
             }
             if (const auto* x = std::get_if<campaign_crossing>(&decoded); x && x->fired)
               fired.emplace_back(e.stream_id, x->sku, e.version);
+            if (std::holds_alternative<campaign_price_recorded>(decoded))
+              rolling_back.insert(e.stream_id);  // a change that raced a rollback is rolled back too (if it is one)
             if (const auto* x = std::get_if<campaign_status_changed>(&decoded)) {
               if (x->to == campaign_status::rolling_back) rolling_back.insert(e.stream_id);
               if (x->to == campaign_status::active) (*d->activated)[e.stream_id] = e.position;

@@ -35,6 +35,8 @@ pricing_result failed_result(const std::string& sku, const rejection& why, times
 std::optional<pricing_result> result_of(const std::string& sku, const std::string& reference,
                                         const protocols::entity_reply<inventory_decider>& r, timestamp at) {
   if (r.status == entity_status::rejected && r.rejection) return failed_result(sku, *r.rejection, at);
+  if (r.status == entity_status::faulted)  // definite: the product parked it; asking again would fault again
+    return failed_result(sku, {"entity_fault", "the product failed on the change; it is in the dead-letter office", {}}, at);
   if (r.status != entity_status::accepted) return std::nullopt;
   for (const auto& e : r.events)
     if (const auto* changed = std::get_if<price_changed>(&e))
@@ -73,7 +75,9 @@ void run_batch(caf::event_based_actor* self, const entity_regions& regions, std:
     auto settle = [run, i](std::optional<pricing_result> result) {
       if (result) run->results[i] = std::move(*result);
       else run->failed = true;
-      if (--run->waiting == 0) run->done(!run->failed);
+      if (--run->waiting > 0) return;
+      auto done = std::move(run->done);  // `done` holds `run`: moved out, the cycle ends with it
+      done(!run->failed);
     };
     const auto& sku = skus[i];
     if (run->job.dry_run)

@@ -61,21 +61,29 @@ caf::actor spawn_webhook_processor(caf::actor_system& system, entity_regions reg
             const protocols::command_metadata meta{"", "webhook/" + id, "webhook/" + id};
             products.command(
                 w.sku, count_stock{w.available, w.updated_at, "webhook:" + id}, meta, std::nullopt,
-                [=, &applied, sku = w.sku](protocols::entity_reply<inventory_decider>& r) {
+                [=, &applied, sku = w.sku, w = w](protocols::entity_reply<inventory_decider>& r) {
                   using protocols::entity_status;
-                  if (r.status == entity_status::rejected) {  // an unknown product: nothing to count
-                    log::warn("webhook for a product not in the catalog skipped", {{"webhook", id}, {"sku", sku}});
+                  if (r.status == entity_status::rejected || r.status == entity_status::faulted) {
+                    // An unknown product, or one that failed on it (parked): skipped, not retried.
+                    log::warn("webhook not applied", {{"webhook", id}, {"sku", sku},
+                                                      {"why", r.rejection ? r.rejection->code : "entity_fault"}});
                     return batch->settle();
                   }
                   if (r.status != entity_status::accepted) return batch->settle("count of " + sku + " not recorded");
                   applied.add();
-                  const auto* counted = r.events.empty() ? nullptr : std::get_if<stock_counted>(&r.events.front());
-                  if (!counted || counted->shortfall == 0) return batch->settle();
+                  // The shortfall of this count: from its event, or (delivered again after the
+                  // count was applied) from the state it left.
+                  std::int64_t available = w.available, shortfall = 0;
+                  if (const auto* counted = r.events.empty() ? nullptr : std::get_if<stock_counted>(&r.events.front()))
+                    shortfall = counted->shortfall;
+                  else if (r.state.counted_at == std::optional<timestamp>(w.updated_at))
+                    shortfall = std::max<std::int64_t>(0, r.state.reserved - w.available);
+                  if (shortfall == 0) return batch->settle();
                   alerts.command(
-                      "stock-shortfall-" + sku + "-" + std::to_string(counted->counted_at.ms_since_epoch),
+                      "stock-shortfall-" + sku + "-" + std::to_string(w.updated_at.ms_since_epoch),
                       raise_alert{"stock_shortfall", "product/" + sku,
-                                  "the store platform counted " + std::to_string(counted->available) + " of " + sku +
-                                      " but " + std::to_string(counted->shortfall) +
+                                  "the store platform counted " + std::to_string(available) + " of " + sku +
+                                      " but " + std::to_string(shortfall) +
                                       " more are reserved; on hand was kept at what is reserved"},
                       meta, std::nullopt,
                       [=](protocols::entity_reply<alert_decider>& a) {
