@@ -129,8 +129,10 @@ TEST_CASE_METHOD(fixture, "a poison command is retried from the journal up to it
   send_add("c1", 2);  // queued behind the poison: must neither be lost nor overtake it
   const auto poisoned = next_reply();
   CHECK(poisoned.status == entity_status::faulted);
-  CHECK(decisions == 1 + 3);  // the first command, then the poison three times
   const auto after = next_reply();
+  // The first command, the poison three times, then the one behind it (counted once both are
+  // answered: the next one may be decided before the poison's answer is read).
+  CHECK(decisions == 1 + 3 + 1);
   CHECK(journal->stream_reads - reads_before == 3);  // a restart from the journal after each fault
   CHECK(restarts.value() - restarts_before == 3);      // and each counted for /metrics
   CHECK(after.status == entity_status::accepted);
