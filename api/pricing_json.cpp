@@ -75,6 +75,12 @@ std::variant<domain::price_rule, rejection> read_price_rule(const boost::json::v
   return rule;
 }
 
+std::optional<std::size_t> audit_offset(std::string_view cursor) {
+  if (cursor.empty()) return 0;
+  if (cursor.size() > 9 || cursor.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::stoul(std::string(cursor));
+}
+
 boost::json::object price_rule_json(const domain::price_rule& rule) {
   boost::json::object out{{"type", domain::to_string(rule.type)}};
   switch (rule.type) {

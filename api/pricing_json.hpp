@@ -7,7 +7,9 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace commerce::actors {
@@ -16,6 +18,10 @@ namespace commerce::actors {
 // `{"type": "amount", "amount": -500}`, with optional "min_price", "max_price" and "round_to";
 // or a 422 naming the field ("rule.percent", ...). Validated (domain::validate) too.
 std::variant<domain::price_rule, domain::rejection> read_price_rule(const boost::json::value& rule);
+
+// An audit trail's ?cursor= (the number of entries before the page, as next_cursor gives it):
+// 0 when empty, nullopt when it is not one this API gave.
+std::optional<std::size_t> audit_offset(std::string_view cursor);
 
 boost::json::object price_rule_json(const domain::price_rule& rule);
 boost::json::object pricing_job_view(const domain::pricing_job_state& s, std::int64_t version);

@@ -139,10 +139,9 @@ void list(const call_ptr& call) {
 void audit(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
-  const auto cursor = query_param(call->request.target, "cursor");
-  if (!cursor.empty() && (cursor.size() > 9 || cursor.find_first_not_of("0123456789") != std::string::npos))
-    return call->respond(rejection_response(invalid_field("cursor", "must be a cursor this API gave")));
-  const std::size_t offset = cursor.empty() ? 0 : std::stoul(cursor);
+  const auto found = audit_offset(query_param(call->request.target, "cursor"));
+  if (!found) return call->respond(rejection_response(invalid_field("cursor", "must be a cursor this API gave")));
+  const auto offset = *found;
   read_entity<campaign_decider>(call, call->param("id"), "campaign " + call->param("id"),
                                 [call, offset, limit](campaign_reply& reply) {
                                   boost::json::array items;

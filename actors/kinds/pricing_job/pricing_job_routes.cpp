@@ -88,11 +88,9 @@ void get_job(const call_ptr& call) {
 void get_audit(const call_ptr& call) {
   std::size_t limit = 0;
   if (!read_page_limit(call, limit)) return;
-  const auto cursor = query_param(call->request.target, "cursor");
-  std::size_t offset = 0;
-  if (!cursor.empty() && (cursor.size() > 9 || cursor.find_first_not_of("0123456789") != std::string::npos))
-    return call->respond(rejection_response(invalid_field("cursor", "must be a cursor this API gave")));
-  if (!cursor.empty()) offset = std::stoul(cursor);
+  const auto found = audit_offset(query_param(call->request.target, "cursor"));
+  if (!found) return call->respond(rejection_response(invalid_field("cursor", "must be a cursor this API gave")));
+  const auto offset = *found;
   read_entity<pricing_job_decider>(call, call->param("id"), "pricing job " + call->param("id"),
                                    [call, offset, limit](job_reply& reply) {
                                      auto items = pricing_job_audit(reply.state, offset, limit + 1);
