@@ -354,12 +354,21 @@ caf::actor spawn_campaign_driver(caf::actor_system& system, entity_regions regio
           auto c = std::make_shared<countdown>();
           c->promise = self->make_response_promise();
           const protocols::checkpoint last{events.back().transaction_id, events.back().position};
-          d->await_view(c, last, [=] {
+          auto run = [=] {
             c->add(skus.size() + fired.size() + rolling_back.size());
             for (const auto& [sku, changes] : skus) d->observe(c, sku, changes);
             for (const auto& [id, sku, version] : fired) d->fire(c, id, sku, version);
             for (const auto& id : rolling_back) d->roll_back(c, id);
             c->step();  // the caller's own
+          };
+          d->await_view(c, last, [=] {
+            if (!fired.empty() || !rolling_back.empty()) return run();
+            // Only stock changes: nothing to read while no campaign is active (the hot path of
+            // every sale and cart line).
+            d->active_campaigns(c, [=](std::vector<protocols::view_entry<campaign_decider>>& active) {
+              if (active.empty()) return c->step();
+              run();
+            });
           });
           return c->promise;
         },
