@@ -12,6 +12,7 @@
 #include "protocols/order_effects.hpp"
 #include "protocols/payment.hpp"
 #include "protocols/search.hpp"
+#include "protocols/store_platform.hpp"
 #include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
 
@@ -47,6 +48,9 @@ void add_message_types(caf::actor_system_config& cfg) {
   add<order_effects_batch>(cfg);
   add<search_request>(cfg);
   add<search_result>(cfg);
+  add<store_answer>(cfg);
+  add<price_update>(cfg);
+  add<levels_answer>(cfg);
   cfg.add_message_type<supervision::supervision_tree>("commerce.supervision_tree");
   for (const auto& kind : kind_modules()) kind.add_message_types(cfg);
 }

@@ -183,6 +183,24 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          if (c.search_cache_ttl < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
        }},
       {"webhooks.secret", [](node_config& c, auto&, auto& s) { c.webhooks_secret = s.value; }},
+      {"store.url", [](node_config& c, auto& k, auto& s) {
+         if (!s.value.empty() && s.value.rfind("http://", 0) != 0)
+           bad_value(k, s, "empty or an http:// URL such as http://127.0.0.1:8099");
+         c.store.url = s.value;
+       }},
+      {"store.access_token", [](node_config& c, auto&, auto& s) { c.store.access_token = s.value; }},
+      {"store.attempt_timeout", [](node_config& c, auto& k, auto& s) {
+         c.store.attempt_timeout = to_duration<ms>(k, s);
+         if (c.store.attempt_timeout.count() == 0) bad_value(k, s, "at least 1ms");
+       }},
+      {"pricing.sync_max_attempts", [](node_config& c, auto& k, auto& s) {
+         c.pricing.sync_max_attempts = static_cast<int>(to_unsigned(k, s, 1000));
+         if (c.pricing.sync_max_attempts == 0) bad_value(k, s, "at least 1");
+       }},
+      {"pricing.reconcile_interval", [](node_config& c, auto& k, auto& s) {
+         c.pricing.reconcile_interval = to_duration<ms>(k, s);
+         if (c.pricing.reconcile_interval < std::chrono::seconds(1)) bad_value(k, s, "at least 1s");
+       }},
       {"cluster.enabled", [](node_config& c, auto& k, auto& s) {
          if (s.value != "true" && s.value != "false") bad_value(k, s, "true or false");
          c.cluster.enabled = s.value == "true";

@@ -106,6 +106,19 @@ struct messaging_config {
   std::chrono::milliseconds poll_interval{};
 };
 
+// The store platform (Shopify's Admin API; the sandbox's under scripts/run): where prices are
+// pushed and counts are read from. An empty url: no store platform, nothing is pushed or read.
+struct store_config {
+  std::string url;
+  std::string access_token;
+  std::chrono::milliseconds attempt_timeout{};
+};
+
+struct pricing_config {
+  int sync_max_attempts = 0;  // per price change, for an unavailable platform, then a dead letter
+  std::chrono::milliseconds reconcile_interval{};
+};
+
 struct node_config {
   http_config http;
   std::string admin_token;
@@ -121,6 +134,8 @@ struct node_config {
   redis_config redis;
   std::chrono::milliseconds search_cache_ttl{};  // how long a search page stays in Redis
   std::string webhooks_secret;  // the store platform's webhook signing key (empty: webhooks refused)
+  store_config store;
+  pricing_config pricing;
   live_config live;
   cluster_config cluster;
   journal_config journal;

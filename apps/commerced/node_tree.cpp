@@ -5,6 +5,7 @@
 #include "actors/kinds/order/order_handlers.hpp"
 #include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
+#include "actors/kinds/product/price_sync.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
@@ -20,6 +21,7 @@
 #include "adapters/redis/stream_publisher.hpp"
 #include "adapters/postgres/cluster_membership.hpp"
 #include "adapters/search/product_search.hpp"
+#include "adapters/store/store_client.hpp"
 #include "supervision/supervisor.hpp"
 
 #include <caf/all.hpp>
@@ -83,6 +85,8 @@ constexpr const char* order_handlers_name = "order_handlers";
 constexpr const char* webhook_processor_name = "webhook_processor";
 constexpr const char* pricing_job_runner_name = "pricing_job_runner";
 constexpr const char* campaign_driver_name = "campaign_driver";
+constexpr const char* store_client_name = "store_platform";
+constexpr const char* price_sync_name = "price_sync";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -269,19 +273,38 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
 // batch delivered again does no harm), behind a subscription that keeps a checkpoint; once
 // per cluster.
 void add_driver(supervisor_spec& spec, const node_services& on, const std::string& name,
-                std::function<caf::actor(caf::actor_system&)> spawn) {
+                std::function<caf::actor(caf::actor_system&)> spawn, std::size_t batch = 256) {
   spec.children.push_back(worker(on.directory, name, std::move(spawn)));
   actors::subscription_options feed_options;
   feed_options.name = name;
+  feed_options.batch = batch;
   feed_options.active = on.singleton();
   feed_options.poll_interval = std::chrono::milliseconds(50);
   spec.children.push_back(feed(on, name, feed_options));
 }
 
-// The store platform's webhooks applied to their products, pricing jobs run batch by batch, and
-// campaigns fired and rolled back.
-supervisor_spec pricing(const node_services& on) {
+// The store platform's webhooks applied to their products, pricing jobs run batch by batch,
+// campaigns fired and rolled back, and (with a store platform configured) prices pushed to it.
+supervisor_spec pricing(const config::node_config& config, const node_services& on) {
   auto spec = group("pricing", restart_strategy::one_for_one);
+  if (!config.store.url.empty()) {
+    adapters::store::store_client_options store;
+    const auto platform = adapters::http::parse_http_url(config.store.url);
+    if (!platform) throw std::invalid_argument("store.url is not an http://host:port URL: " + config.store.url);
+    store.platform = *platform;
+    store.access_token = config.store.access_token;
+    store.attempt_timeout = config.store.attempt_timeout;
+    spec.children.push_back(worker(on.directory, store_client_name, [=](caf::actor_system& system) {
+      return adapters::store::spawn_store_client(system, store);
+    }));
+    actors::price_sync_options sync;
+    sync.max_attempts = config.pricing.sync_max_attempts;
+    // Small deliveries: at the platform's 2 calls a second, 16 prices are sent well within a
+    // delivery's patience.
+    add_driver(spec, on, price_sync_name, [=](caf::actor_system& system) {
+      return actors::spawn_price_sync(system, on.regions(), on.named<protocols::store_platform_actor>(store_client_name), sync);
+    }, 16);
+  }
   add_driver(spec, on, webhook_processor_name, [=](caf::actor_system& system) {
     return actors::spawn_webhook_processor(system, on.regions(), 10s);
   });
@@ -386,6 +409,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
   services.subscriptions[pricing_job_runner_name] = on.named<caf::actor>(feed_name(pricing_job_runner_name));
   services.subscriptions[campaign_driver_name] = on.named<caf::actor>(feed_name(campaign_driver_name));
+  if (!config.store.url.empty()) services.subscriptions[price_sync_name] = on.named<caf::actor>(feed_name(price_sync_name));
   services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
   services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {
@@ -449,7 +473,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(live_hub(config, on));
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
-  root.children.push_back(supervisor_child(pricing(on)));
+  root.children.push_back(supervisor_child(pricing(config, on)));
   root.children.push_back(supervisor_child(search(config, on)));
   if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));

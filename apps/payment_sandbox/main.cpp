@@ -3,9 +3,10 @@
 // (sandbox_server.cpp) and the store platform (store_platform.cpp).
 //
 //   payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] [--webhook-secret S]
+//                   [--bucket-size N] [--bucket-leak PER_SECOND]
 //
 // Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms, no
-// webhook target, the secret of config/commerced.conf's [webhooks]. Logs one
+// webhook target, the secret of config/commerced.conf's [webhooks], Shopify's bucket (40, 2/s). Logs one
 // JSON line "payment sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
 #include "adapters/http/server.hpp"
 #include "apps/payment_sandbox/sandbox_server.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   std::string data = "payment-sandbox.jsonl";
   long slow_ms = 3000;
   std::string webhook_url, webhook_secret = "sandbox-webhook-secret";
+  adapters::sandbox::bucket_options bucket;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--port") options.port = static_cast<std::uint16_t>(std::stoi(value));
@@ -30,15 +32,18 @@ int main(int argc, char** argv) {
     else if (flag == "--slow-ms") slow_ms = std::stol(value);
     else if (flag == "--webhook-url") webhook_url = value;
     else if (flag == "--webhook-secret") webhook_secret = value;
+    else if (flag == "--bucket-size") bucket.size = std::stod(value);
+    else if (flag == "--bucket-leak") bucket.leak_per_second = std::stod(value);
     else
       return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] "
-                                  "[--webhook-secret S]\n"),
+                                  "[--webhook-secret S]\n"
+                                  "                       [--bucket-size N] [--bucket-leak PER_SECOND]\n"),
              2;
   }
   const stop_signals stop;  // before any thread starts
   try {
     adapters::sandbox::payment_sandbox sandbox(data, std::chrono::milliseconds(slow_ms));
-    adapters::sandbox::store_platform platform(webhook_url, webhook_secret);
+    adapters::sandbox::store_platform platform(webhook_url, webhook_secret, bucket);
     options.shutdown_grace = std::chrono::milliseconds(slow_ms + 1000);
     adapters::http::server http(options, [&sandbox, &platform](http_request request, http_responder respond) {
       if (!platform.handle(request, respond)) sandbox.handle(std::move(request), std::move(respond));

@@ -8,10 +8,12 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <queue>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -30,6 +32,31 @@ std::string now_iso() {
   return domain::to_iso8601({duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()});
 }
 
+// Shopify's leaky bucket: each metered call fills one unit, `leak_per_second` drain away; a call
+// that finds it full is answered 429 with the seconds until one unit has drained.
+struct leaky_bucket {
+  double level = 0;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+
+  // 0 when the call is taken, else the Retry-After in whole seconds (at least 1).
+  long take(double size, double leak_per_second) {
+    const auto now = std::chrono::steady_clock::now();
+    level = std::max(0.0, level - std::chrono::duration<double>(now - last).count() * leak_per_second);
+    last = now;
+    if (level + 1 <= size) {
+      level += 1;
+      return 0;
+    }
+    return std::max(1L, static_cast<long>(std::ceil((level + 1 - size) / leak_per_second)));
+  }
+};
+
+struct variant {
+  json::value price;
+  std::string updated_at;
+  json::array price_history;  // every price set, oldest first: tests check order and completeness
+};
+
 struct delivery {
   std::string id, sku, body;
   int attempts = 0;
@@ -45,6 +72,19 @@ struct store_platform::impl {
   std::map<std::string, std::pair<std::int64_t, std::string>> levels;  // sku → count, updated_at
   std::vector<delivery> deliveries;
   bool dropping = false;
+  std::map<std::string, variant> variants;
+  bucket_options bucket_limits;
+  std::map<std::string, leaky_bucket> buckets;  // by access token
+  // Faults for tests (POST /admin/api/sandbox/faults): every metered call answers 429 until
+  // `throttled_until`; the next `failures` price updates answer 503; prices of `refused` SKUs 422.
+  std::chrono::steady_clock::time_point throttled_until{};
+  std::int64_t failures = 0;
+  std::set<std::string> refused;
+  std::int64_t throttled_answers = 0;  // 429s answered, by the bucket or the fault
+  // A client honours Retry-After when it calls again no sooner: calls that came earlier (by more
+  // than 50 ms of slack) are counted, by token.
+  std::map<std::string, std::chrono::steady_clock::time_point> not_before;
+  std::int64_t early_calls = 0;
   // Retries: (when, delivery index).
   using retry = std::pair<std::chrono::steady_clock::time_point, std::size_t>;
   std::priority_queue<retry, std::vector<retry>, std::greater<>> retries;
@@ -97,6 +137,8 @@ struct store_platform::impl {
     }
   }
 
+  http_response route(const http_request& request, const std::string& path);
+
   http_response set_level(const json::object& body) {
     const auto* sku = body.if_contains("sku");
     const auto* available = body.if_contains("available");
@@ -121,6 +163,71 @@ struct store_platform::impl {
     return json_response(200, out);
   }
 
+  // A 429 for a metered call (one carrying an access token) the bucket or the fault refuses.
+  std::optional<http_response> throttle(const http_request& request) {
+    const auto& token = request.header("x-shopify-access-token");
+    if (token.empty()) return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
+    if (const auto it = not_before.find(token); it != not_before.end() && now + std::chrono::milliseconds(50) < it->second)
+      ++early_calls;
+    long wait = 0;
+    if (now < throttled_until) wait = 1;
+    else wait = buckets[token].take(bucket_limits.size, bucket_limits.leak_per_second);
+    if (wait == 0) return std::nullopt;
+    ++throttled_answers;
+    not_before[token] = now + std::chrono::seconds(wait);
+    auto answer = platform_error(429, "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.");
+    answer.headers.emplace_back("retry-after", std::to_string(wait));
+    return answer;
+  }
+
+  http_response set_price(const std::string& sku, const json::object& body) {
+    const auto* price = body.if_contains("price");
+    const auto* amount = price && price->is_object() ? price->as_object().if_contains("amount") : nullptr;
+    const auto* currency = price && price->is_object() ? price->as_object().if_contains("currency") : nullptr;
+    if (!amount || !amount->is_int64() || amount->as_int64() < 1 || !currency || !currency->is_string())
+      return platform_error(422, "price ({\"amount\": minor units of at least 1, \"currency\"}) is required");
+    if (failures > 0) {
+      --failures;
+      return platform_error(503, "the platform is unavailable (sandbox fault)");
+    }
+    if (refused.count(sku)) return platform_error(422, "this variant's price cannot be changed (sandbox fault)");
+    auto& v = variants[sku];
+    v.price = *price;
+    v.updated_at = now_iso();
+    v.price_history.push_back(*price);
+    return json_response(200, json::object{{"variant", variant_json(sku, v, false)}});
+  }
+
+  static json::object variant_json(const std::string& sku, const variant& v, bool with_history) {
+    json::object out{{"sku", sku}, {"price", v.price}, {"updated_at", v.updated_at}};
+    if (with_history) out["price_history"] = v.price_history;
+    return out;
+  }
+
+  http_response set_faults(const json::object& body) {
+    if (const auto* ms = body.if_contains("throttle_ms"); ms && ms->is_int64())
+      throttled_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms->as_int64());
+    if (const auto* n = body.if_contains("fail_next"); n && n->is_int64()) failures = n->as_int64();
+    if (const auto* skus = body.if_contains("refuse_skus"); skus && skus->is_array()) {
+      refused.clear();
+      for (const auto& sku : skus->as_array())
+        if (sku.is_string()) refused.insert(std::string(sku.as_string()));
+    }
+    return faults();
+  }
+
+  http_response faults() {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(throttled_until - std::chrono::steady_clock::now());
+    json::array skus;
+    for (const auto& sku : refused) skus.emplace_back(sku);
+    return json_response(200, json::object{{"throttle_ms", std::max<std::int64_t>(0, left.count())},
+                                           {"fail_next", failures},
+                                           {"refuse_skus", std::move(skus)},
+                                           {"throttled_answers", throttled_answers},
+                                           {"early_calls", early_calls}});
+  }
+
   http_response list_levels(const std::string& target_path) {
     const auto query = target_path.find("skus=");
     json::array out;
@@ -138,7 +245,9 @@ struct store_platform::impl {
   }
 };
 
-store_platform::store_platform(std::string webhook_url, std::string secret) : impl_(std::make_unique<impl>()) {
+store_platform::store_platform(std::string webhook_url, std::string secret, bucket_options bucket)
+    : impl_(std::make_unique<impl>()) {
+  impl_->bucket_limits = bucket;
   if (!webhook_url.empty()) {
     impl_->target = http::parse_http_url(webhook_url);
     if (!impl_->target) throw std::invalid_argument("--webhook-url is not an http://host:port URL: " + webhook_url);
@@ -161,31 +270,43 @@ bool store_platform::handle(const http_request& request, http_responder& respond
   const auto path = request.target.substr(0, request.target.find('?'));
   if (path.rfind("/admin/api/", 0) != 0) return false;
   std::lock_guard<std::mutex> lock(i.mutex);
-  if (request.method == "GET" && path == "/admin/api/inventory_levels") {
-    respond(i.list_levels(request.target));
-    return true;
-  }
-  if (request.method == "GET" && path == "/admin/api/webhooks") {
+  respond(i.route(request, path));
+  return true;
+}
+
+http_response store_platform::impl::route(const http_request& request, const std::string& path) {
+  const bool get = request.method == "GET";
+  if (get && path == "/admin/api/webhooks") {
     json::array out;
-    for (const auto& d : i.deliveries)
+    for (const auto& d : deliveries)
       out.push_back(json::object{{"id", d.id}, {"sku", d.sku}, {"attempts", d.attempts}, {"status", d.status}});
-    respond(json_response(200, json::object{{"webhooks", std::move(out)}}));
-    return true;
+    return json_response(200, json::object{{"webhooks", std::move(out)}});
   }
+  if (get && path == "/admin/api/sandbox/faults") return faults();
+  if (auto refused_call = throttle(request)) return std::move(*refused_call);
+  static const std::string variants_prefix = "/admin/api/variants/";
+  const bool is_variant = path.rfind(variants_prefix, 0) == 0 && path.size() > variants_prefix.size();
+  if (get && path == "/admin/api/inventory_levels") return list_levels(request.target);
+  if (get && is_variant) {
+    const auto it = variants.find(path.substr(variants_prefix.size()));
+    if (it == variants.end()) return platform_error(404, "Not Found");
+    return json_response(200, json::object{{"variant", variant_json(it->first, it->second, true)}});
+  }
+  const bool known = (request.method == "POST" && (path == "/admin/api/inventory_levels/set" ||
+                                                   path == "/admin/api/webhooks/drop" || path == "/admin/api/sandbox/faults")) ||
+                     (request.method == "PUT" && is_variant);
+  if (!known) return platform_error(404, "no route " + request.method + " " + path);
   json::error_code ec;
   const auto body = json::parse(request.body, ec);
-  if (request.method != "POST" || (path != "/admin/api/inventory_levels/set" && path != "/admin/api/webhooks/drop")) {
-    respond(platform_error(404, "no route " + request.method + " " + path));
-  } else if (ec || !body.is_object()) {
-    respond(platform_error(400, "a JSON object, please"));
-  } else if (path == "/admin/api/webhooks/drop") {
+  if (ec || !body.is_object()) return platform_error(400, "a JSON object, please");
+  if (is_variant) return set_price(path.substr(variants_prefix.size()), body.as_object());
+  if (path == "/admin/api/sandbox/faults") return set_faults(body.as_object());
+  if (path == "/admin/api/webhooks/drop") {
     const auto* drop = body.as_object().if_contains("drop");
-    if (!drop || !drop->is_bool()) respond(platform_error(422, "drop (true or false) is required"));
-    else respond(json_response(200, json::object{{"drop", i.dropping = drop->as_bool()}}));
-  } else {
-    respond(i.set_level(body.as_object()));
+    if (!drop || !drop->is_bool()) return platform_error(422, "drop (true or false) is required");
+    return json_response(200, json::object{{"drop", dropping = drop->as_bool()}});
   }
-  return true;
+  return set_level(body.as_object());
 }
 
 }  // namespace commerce::adapters::sandbox

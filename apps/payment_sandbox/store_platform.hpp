@@ -6,6 +6,16 @@
 //        sets the count (updated_at = now) and, unless silent, sends the webhook
 //   GET  /admin/api/webhooks                      every delivery: id, sku, attempts, status
 //   POST /admin/api/webhooks/drop {"drop": bool}  while true, webhooks are recorded as dropped, not sent
+//   PUT  /admin/api/variants/{sku} {"price"}      a variant's price (the node's price sync)
+//   GET  /admin/api/variants/{sku}                {"variant": {"sku", "price", "updated_at", "price_history"}}
+//   POST /admin/api/sandbox/faults {"throttle_ms"?, "fail_next"?, "refuse_skus"?}   misbehave, for tests:
+//        429 to every metered call for a while, 503 to the next n price updates, 422 to some SKUs
+//   GET  /admin/api/sandbox/faults                the faults left, the 429s answered, and the calls
+//        that came back sooner than their Retry-After said (early_calls)
+//
+// Calls that carry X-Shopify-Access-Token (the node's) are metered per token by a leaky bucket
+// (40 calls, leaking 2 per second): a full bucket answers 429 with Retry-After. A test's own
+// calls carry none, so they never eat the node's budget.
 //
 // A webhook is signed with the shared secret (X-Shopify-Hmac-Sha256 over the raw body) and
 // carries X-Shopify-Webhook-Id and X-Shopify-Topic. Until the node answers 200 it is sent
@@ -19,10 +29,15 @@
 
 namespace commerce::adapters::sandbox {
 
+struct bucket_options {
+  double size = 40;
+  double leak_per_second = 2;
+};
+
 class store_platform {
  public:
   // `webhook_url` "http://host:port" (empty: webhooks are recorded, never sent).
-  store_platform(std::string webhook_url, std::string secret);
+  store_platform(std::string webhook_url, std::string secret, bucket_options bucket = {});
   ~store_platform();
   store_platform(const store_platform&) = delete;
   store_platform& operator=(const store_platform&) = delete;

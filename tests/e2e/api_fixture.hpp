@@ -9,8 +9,10 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace commerce::test {
 
@@ -76,6 +78,16 @@ inline std::map<std::string, std::string> on(const scratch_database& db, std::ma
 }
 
 inline boost::json::value json(const http_reply& r) { return boost::json::parse(r.body); }
+
+// Polls `done` every 100 ms for up to `seconds`.
+template <class Done>
+bool eventually(Done done, int seconds = 20) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
 
 // The value of `series` (`name{labels}`) in a /metrics text; -1 when absent.
 inline long long metric(const std::string& text, const std::string& series) {

@@ -27,16 +27,6 @@ std::string text(const boost::json::value& v, const char* key) {
   return field.is_string() ? std::string(field.as_string()) : std::string();
 }
 
-// Polls `done` every 100 ms for up to `seconds`.
-template <class Done>
-bool eventually(Done done, int seconds = 20) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 // The charges at the provider whose idempotency key belongs to `cart`'s checkouts.
 std::size_t charges_of_cart(sandbox_process& sandbox, const std::string& cart) {
   const auto suffix = cart.substr(cart.find('_') + 1);

@@ -1,0 +1,132 @@
+// The price sync (API.md, Store platform) from outside, against the sandbox platform: every price
+// reaches the platform in the order it was set, through 429s waited out as Retry-After says and
+// a node killed with -9 in the middle; a price the platform keeps failing or refuses lands in the
+// dead-letter office with an alert, and retrying it from there sends it.
+#include "e2e/api_fixture.hpp"
+#include "e2e/sandbox_process.hpp"
+
+#include <optional>
+#include <set>
+
+using namespace commerce;
+using namespace commerce::test;
+
+namespace {
+
+std::string price_body(std::int64_t amount) {
+  return R"({"name":"Lamp","price":{"amount":)" + std::to_string(amount) + R"(,"currency":"EUR"}})";
+}
+
+struct platform_and_node {
+  sandbox_process platform;
+  scratch_database db;
+  std::map<std::string, std::string> env;
+  std::optional<node_process> node;
+
+  explicit platform_and_node(std::vector<std::string> platform_args = {}, std::map<std::string, std::string> extra = {})
+      : platform(300, std::move(platform_args)) {
+    env = on(db, {{"COMMERCED_STORE_URL", platform.url()},
+                  {"COMMERCED_PAYMENT_URL", "http://127.0.0.1:9"},
+                  {"COMMERCED_MESSAGING_URL", "http://127.0.0.1:9"}});
+    for (auto& [key, value] : extra) env[key] = value;
+    node.emplace(env);
+  }
+  http_reply call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http_connection(node->port()).request(method, target, body, admin);
+  }
+  http_reply at_platform(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http_call(platform.port, method, target, body);
+  }
+  // The prices the platform was given for `sku`, oldest first (none: never given one).
+  std::vector<std::int64_t> platform_prices(const std::string& sku) {
+    const auto r = at_platform("GET", "/admin/api/variants/" + sku);
+    std::vector<std::int64_t> out;
+    if (r.status != 200) return out;
+    const auto variant = json(r);
+    for (const auto& p : variant.at("variant").at("price_history").as_array()) out.push_back(p.at("amount").as_int64());
+    return out;
+  }
+  boost::json::value faults() { return json(at_platform("GET", "/admin/api/sandbox/faults")); }
+};
+
+// Whether `sent` is `set` with some left out (a price superseded before it could be sent), in
+// the same order, and ends with the last.
+bool in_order_ending_at_last(const std::vector<std::int64_t>& sent, const std::vector<std::int64_t>& set) {
+  std::size_t at = 0;
+  for (const auto price : sent) {
+    while (at < set.size() && set[at] != price) ++at;
+    if (at == set.size()) return false;
+    ++at;
+  }
+  return !sent.empty() && sent.back() == set.back();
+}
+
+}  // namespace
+
+TEST_CASE("every price reaches the store platform in order, through 429s and a node killed with -9",
+          "[e2e][pricing][sync]") {
+  // A small bucket (5 calls, 2 a second) so that the node runs into the platform's limit at once.
+  platform_and_node s({"--bucket-size", "5", "--bucket-leak", "2"});
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"throttle_ms":1500})").status == 200);
+  const std::vector<std::string> skus{"A", "B", "C", "D"};
+  std::map<std::string, std::vector<std::int64_t>> set;
+  auto set_prices = [&](int from, int to) {
+    for (int round = from; round < to; ++round)
+      for (std::size_t i = 0; i < skus.size(); ++i) {
+        const std::int64_t amount = 1000 + 100 * round + static_cast<std::int64_t>(i);
+        REQUIRE(s.call("PUT", "/v1/products/" + skus[i], price_body(amount)).status / 100 == 2);
+        set[skus[i]].push_back(amount);
+      }
+  };
+  set_prices(0, 6);
+  // Killed while the sync is still working through them (the platform lets 2 a second through).
+  REQUIRE(eventually([&] { return !s.platform_prices("A").empty(); }));
+  REQUIRE(s.platform_prices("D").size() < set["D"].size());
+  s.node.reset();  // SIGKILL
+  s.node.emplace(s.env);
+  set_prices(6, 9);
+  for (const auto& sku : skus) {
+    INFO(sku);
+    REQUIRE(eventually([&] { const auto p = s.platform_prices(sku); return !p.empty() && p.back() == set[sku].back(); }, 60));
+    CHECK(in_order_ending_at_last(s.platform_prices(sku), set[sku]));
+  }
+  const auto faults = s.faults();
+  CHECK(faults.at("throttled_answers").as_int64() > 0);
+  CHECK(faults.at("early_calls").as_int64() == 0);  // every wait as long as Retry-After said
+  CHECK(metric(s.call("GET", "/metrics").body, "commerce_price_sync_throttled_total") > 0);
+  CHECK(json(s.call("GET", "/admin/dead-letters")).at("items").as_array().empty());
+}
+
+TEST_CASE("a price the platform keeps failing or refuses is parked with an alert, and retrying it sends it",
+          "[e2e][pricing][sync][faults]") {
+  platform_and_node s({}, {{"COMMERCED_PRICING_SYNC_MAX_ATTEMPTS", "3"}});
+  // Unavailable (503) for longer than the budget of 3 attempts; refused (422) for good.
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"fail_next":3,"refuse_skus":["NO"]})").status == 200);
+  REQUIRE(s.call("PUT", "/v1/products/DOWN", price_body(700)).status == 201);
+  REQUIRE(s.call("PUT", "/v1/products/NO", price_body(800)).status == 201);
+  REQUIRE(s.call("PUT", "/v1/products/FINE", price_body(900)).status == 201);
+
+  boost::json::array letters;
+  REQUIRE(eventually([&] {
+    letters = json(s.call("GET", "/admin/dead-letters")).at("items").as_array();
+    return letters.size() == 2;
+  }));
+  for (const auto& letter : letters) CHECK(letter.at("target") == "subscription/price_sync");
+  // The ones behind them went on.
+  REQUIRE(eventually([&] { return s.platform_prices("FINE") == std::vector<std::int64_t>{900}; }));
+  CHECK(s.platform_prices("DOWN").empty());
+  CHECK(s.platform_prices("NO").empty());
+  std::set<std::string> alerted;
+  const auto alerts = json(s.call("GET", "/admin/alerts?status=open"));
+  for (const auto& a : alerts.at("items").as_array())
+    if (a.at("topic") == "price_sync_failed") alerted.insert(std::string(a.at("subject").as_string()));
+  CHECK(alerted == std::set<std::string>{"product/DOWN", "product/NO"});
+  CHECK(metric(s.call("GET", "/metrics").body, R"(commerce_price_sync_total{outcome="parked"})") == 2);
+
+  // The platform is well again: each retry from the dead-letter office sends its price.
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"refuse_skus":[]})").status == 200);
+  for (const auto& letter : letters)
+    CHECK(s.call("POST", "/admin/dead-letters/" + std::to_string(letter.at("id").as_int64()) + "/retry").status == 200);
+  CHECK(s.platform_prices("DOWN") == std::vector<std::int64_t>{700});
+  CHECK(s.platform_prices("NO") == std::vector<std::int64_t>{800});
+}
