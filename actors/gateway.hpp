@@ -31,6 +31,7 @@ struct gateway_options {
   live_options live;
   std::string node_id;  // every answer's X-Served-By
   std::string webhook_secret;  // webhooks.secret: the store platform signs its webhooks with it
+  bool store_platform = false;  // store.url is set: prices are pushed and counts reconciled
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an

@@ -71,9 +71,12 @@ result decide_restore(const inventory_state& s, const restore_price& c, const co
 result decide_count(const inventory_state& s, const count_stock& c) {
   if (c.available < 0 || c.available > max_quantity) return invalid_field("available", "must be between 0 and 10^9");
   if (c.source.empty() || c.source.size() > 200) return invalid_field("source", "must be 1-200 characters");
-  if (s.counted_at && (c.counted_at < *s.counted_at || (c.counted_at == *s.counted_at && c.source == s.counted_source)))
-    return result::nothing();  // older than the last applied, or that one again
   const auto on_hand = std::max(c.available, s.reserved);
+  // Older than the last applied, or that one again — from its source, or from another (a
+  // reconciliation sweep finding a count its webhook brought already) when it would move nothing.
+  if (s.counted_at && (c.counted_at < *s.counted_at ||
+                       (c.counted_at == *s.counted_at && (c.source == s.counted_source || on_hand == s.on_hand))))
+    return result::nothing();
   return stock_counted{c.available, on_hand - s.on_hand, std::max<std::int64_t>(0, s.reserved - c.available),
                        c.counted_at, c.source};
 }

@@ -11,11 +11,12 @@ kind_module alert_kind();
 kind_module webhook_kind();
 kind_module pricing_job_kind();
 kind_module campaign_kind();
+kind_module reconciliation_kind();
 
 const std::vector<kind_module>& kind_modules() {
   static const std::vector<kind_module> kinds{alert_kind(),    product_kind(), cart_kind(),
                                                  order_kind(),    checkout_kind(), webhook_kind(),
-                                                 pricing_job_kind(), campaign_kind()};
+                                                 pricing_job_kind(), campaign_kind(), reconciliation_kind()};
   return kinds;
 }
 

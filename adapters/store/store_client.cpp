@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -21,16 +22,47 @@ namespace json = boost::json;
 using protocols::store_answer;
 using protocols::store_status;
 using answered_atom = caf::atom_constant<caf::atom("answered")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using clock_type = std::chrono::steady_clock;
 
 struct client_state {
   store_client_options options;
   std::unique_ptr<http::client> http;
   std::uint64_t last_call = 0;
   std::map<std::uint64_t, std::function<void(const http::client_result&)>> waiting;  // by call
+  // The platform's bucket is the node's, shared by every caller: calls go out one at a time, in
+  // the order they were made, and after a 429 none before its Retry-After has passed — so no
+  // call is ever sent while a refusal it should have waited for is on its way.
+  std::deque<std::pair<std::uint64_t, http_request>> queued;
+  bool in_flight = false;
+  bool release_pending = false;
+  clock_type::time_point not_before;
   static inline const char* name = "store_client";
 };
 using client_interface = protocols::store_platform_actor::extend<
-    caf::reacts_to<answered_atom, std::uint64_t, http::client_result>>;
+    caf::reacts_to<answered_atom, std::uint64_t, http::client_result>, caf::reacts_to<release_atom>>;
+using client_pointer = client_interface::stateful_pointer<client_state>;
+
+// Sends the next queued call, unless one is out or the platform asked to wait.
+void pump(client_pointer self) {
+  auto& st = self->state;
+  if (st.in_flight || st.queued.empty() || st.release_pending) return;
+  const auto now = clock_type::now();
+  if (now < st.not_before) {
+    st.release_pending = true;
+    self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(st.not_before - now) +
+                                 std::chrono::milliseconds(1),
+                       release_atom::value);
+    return;
+  }
+  auto [id, request] = std::move(st.queued.front());
+  st.queued.pop_front();
+  st.in_flight = true;
+  st.http->send(st.options.platform, std::move(request), st.options.attempt_timeout,
+                [me = caf::actor_cast<caf::actor>(self), id = id](http::client_result result) {
+                  caf::anon_send(me, answered_atom::value, id, std::move(result));
+                });
+}
 
 metrics::counter& calls(const char* call, store_status status) {
   static const char* outcomes[] = {"ok", "throttled", "unavailable", "refused"};  // in store_status order
@@ -85,7 +117,7 @@ store_answer classify(const http::client_result& result) {
 
 protocols::store_platform_actor spawn_store_client(caf::actor_system& system, store_client_options options) {
   using behavior = client_interface::behavior_type;
-  auto client = system.spawn([options](client_interface::stateful_pointer<client_state> self) -> behavior {
+  auto client = system.spawn([options](client_pointer self) -> behavior {
     self->state.options = options;
     self->state.http = std::make_unique<http::client>();
     // One call; its answer comes back from the I/O thread as a message, and `finish` runs here.
@@ -95,10 +127,8 @@ protocols::store_platform_actor spawn_store_client(caf::actor_system& system, st
       request.headers.emplace_back("content-type", "application/json");
       const auto id = ++st.last_call;
       st.waiting.emplace(id, std::move(finish));
-      st.http->send(st.options.platform, std::move(request), st.options.attempt_timeout,
-                    [me = caf::actor_cast<caf::actor>(self), id](http::client_result result) {
-                      caf::anon_send(me, answered_atom::value, id, std::move(result));
-                    });
+      st.queued.emplace_back(id, std::move(request));
+      pump(self);
     };
     return {
         [self, call](protocols::set_price_atom, const protocols::price_update& update) -> caf::result<store_answer> {
@@ -130,12 +160,21 @@ protocols::store_platform_actor spawn_store_client(caf::actor_system& system, st
                });
           return promise;
         },
+        [self](release_atom) {
+          self->state.release_pending = false;
+          pump(self);
+        },
         [self](answered_atom, std::uint64_t id, const http::client_result& result) {
+          self->state.in_flight = false;
+          if (const auto answer = classify(result); answer.status == store_status::throttled)
+            self->state.not_before = std::max(self->state.not_before,
+                                              clock_type::now() + std::chrono::milliseconds(answer.retry_after_ms));
           auto it = self->state.waiting.find(id);
           if (it == self->state.waiting.end()) return;
           auto finish = std::move(it->second);
           self->state.waiting.erase(it);
           finish(result);
+          pump(self);
         },
     };
   });

@@ -6,6 +6,7 @@
 #include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 #include "actors/kinds/product/price_sync.hpp"
+#include "actors/kinds/reconciliation/reconciliation_driver.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
 #include "actors/subscription.hpp"
 #include "actors/timer_service.hpp"
@@ -87,6 +88,7 @@ constexpr const char* pricing_job_runner_name = "pricing_job_runner";
 constexpr const char* campaign_driver_name = "campaign_driver";
 constexpr const char* store_client_name = "store_platform";
 constexpr const char* price_sync_name = "price_sync";
+constexpr const char* reconciliation_driver_name = "reconciliation_driver";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -304,6 +306,13 @@ supervisor_spec pricing(const config::node_config& config, const node_services& 
     add_driver(spec, on, price_sync_name, [=](caf::actor_system& system) {
       return actors::spawn_price_sync(system, on.regions(), on.named<protocols::store_platform_actor>(store_client_name), sync);
     }, 16);
+    actors::reconciliation_options sweeps;
+    sweeps.interval = config.pricing.reconcile_interval;
+    sweeps.active = on.singleton();
+    add_driver(spec, on, reconciliation_driver_name, [=](caf::actor_system& system) {
+      return actors::spawn_reconciliation_driver(system, on.regions(), on.views(),
+                                                 on.named<protocols::store_platform_actor>(store_client_name), sweeps);
+    });
   }
   add_driver(spec, on, webhook_processor_name, [=](caf::actor_system& system) {
     return actors::spawn_webhook_processor(system, on.regions(), 10s);
@@ -387,6 +396,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   options.version = std::move(version);
   options.admin_token = config.admin_token;
   options.webhook_secret = config.webhooks_secret;
+  options.store_platform = !config.store.url.empty();
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.live = live_options_of(config);
   options.node_id = config.cluster.node_id;
@@ -409,7 +419,9 @@ child_spec gateway(const config::node_config& config, std::string version, const
   services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
   services.subscriptions[pricing_job_runner_name] = on.named<caf::actor>(feed_name(pricing_job_runner_name));
   services.subscriptions[campaign_driver_name] = on.named<caf::actor>(feed_name(campaign_driver_name));
-  if (!config.store.url.empty()) services.subscriptions[price_sync_name] = on.named<caf::actor>(feed_name(price_sync_name));
+  if (!config.store.url.empty())
+    for (const auto* name : {price_sync_name, reconciliation_driver_name})
+      services.subscriptions[name] = on.named<caf::actor>(feed_name(name));
   services.subscriptions[search_name] = on.named<caf::actor>(feed_name(search_name));
   services.search = on.named<protocols::product_search_actor>(search_name);
   if (!config.redis.host.empty()) {

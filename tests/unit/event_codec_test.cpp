@@ -7,6 +7,7 @@
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
 #include "domain/pricing_job.hpp"
+#include "domain/reconciliation.hpp"
 #include "domain/webhook.hpp"
 
 #include <catch2/catch.hpp>
@@ -127,6 +128,12 @@ TEST_CASE("every campaign event round-trips through JSON", "[codec]") {
       campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3", at},
       campaign_rollback_recorded{"MUG", {1799, "USD"}, {1999, "USD"}, false, at}});
 }
+TEST_CASE("every reconciliation event round-trips through JSON", "[codec]") {
+  check_round_trips(std::vector<reconciliation_event>{
+      sweep_requested{sweep_reason::operator_request, at},
+      sweep_page_recorded{0, "MUG", 50, {{"MUG", 5, 10, at}}, at},
+      sweep_finished{at}});
+}
 TEST_CASE("every webhook event round-trips through JSON", "[codec]") {
   check_round_trips(std::vector<webhook_event>{webhook_received{"inventory_levels/update", "MUG", 7, at, at}});
 }
@@ -200,6 +207,8 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
       record_pricing_batch{1, {{"MUG", money{1999, "USD"}, money{1799, "USD"}, pricing_result_status::updated, "", at},
                                {"LAMP", std::nullopt, std::nullopt, pricing_result_status::failed, "not_found: gone", at}}}});
   check_command_round_trips(std::vector<webhook_command>{receive_webhook{"inventory_levels/update", "MUG", 7, at}});
+  check_command_round_trips(std::vector<reconciliation_command>{
+      request_sweep{sweep_reason::schedule}, record_sweep_page{2, "MUG", 3, {{"MUG", 5, 10, at}}}, finish_sweep{}});
   check_command_round_trips(std::vector<cart_command>{
       create_cart{"USD", "ann@example.com", "cust-1"}, set_line{"MUG", 2, {1299, "USD"}, true}, remove_line{"MUG"},
       mark_line_reserved{"MUG", true}, expire_cart_reservations{600'000}, begin_checkout{"co-1"},

@@ -33,6 +33,12 @@ struct batch_in_progress {
   }
 };
 
+// The count's source, as the product's history shows it: "webhook:<id>", or for a count the
+// reconciliation sweep found, "reconciliation:<id>".
+std::string source_of(const std::string& id, const webhook_received& w) {
+  return (w.topic == "reconciliation" ? "reconciliation:" : "webhook:") + id;
+}
+
 }  // namespace
 
 caf::actor spawn_webhook_processor(caf::actor_system& system, entity_regions regions, std::chrono::milliseconds timeout) {
@@ -60,7 +66,7 @@ caf::actor spawn_webhook_processor(caf::actor_system& system, entity_regions reg
           for (auto& [id, w] : received) {
             const protocols::command_metadata meta{"", "webhook/" + id, "webhook/" + id};
             products.command(
-                w.sku, count_stock{w.available, w.updated_at, "webhook:" + id}, meta, std::nullopt,
+                w.sku, count_stock{w.available, w.updated_at, source_of(id, w)}, meta, std::nullopt,
                 [=, &applied, sku = w.sku, w = w](protocols::entity_reply<inventory_decider>& r) {
                   using protocols::entity_status;
                   if (r.status == entity_status::rejected || r.status == entity_status::faulted) {

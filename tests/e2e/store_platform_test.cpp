@@ -1,0 +1,214 @@
+// The node and the store platform (API.md, Store platform) from outside, against the sandbox's.
+// Price sync: every price reaches the platform in the order it was set, through 429s waited out
+// as Retry-After says and a node killed with -9 in the middle; a price the platform keeps failing
+// or refuses lands in the dead-letter office with an alert, and retrying it from there sends it.
+// Reconciliation: counts whose webhooks were dropped are found, on request and on schedule, once.
+#include "e2e/api_fixture.hpp"
+#include "e2e/sandbox_process.hpp"
+
+#include <optional>
+#include <set>
+
+using namespace commerce;
+using namespace commerce::test;
+
+namespace {
+
+std::string price_body(std::int64_t amount) {
+  return R"({"name":"Lamp","price":{"amount":)" + std::to_string(amount) + R"(,"currency":"EUR"}})";
+}
+
+struct platform_and_node {
+  sandbox_process platform;
+  scratch_database db;
+  std::map<std::string, std::string> env;
+  std::optional<node_process> node;
+
+  // The platform sends its webhooks to the node's port, chosen before either starts.
+  explicit platform_and_node(std::vector<std::string> platform_args = {}, std::map<std::string, std::string> extra = {},
+                             std::uint16_t node_port = free_port())
+      : platform(300, with_webhooks_to(node_port, std::move(platform_args))) {
+    env = on(db, {{"COMMERCED_STORE_URL", platform.url()},
+                  {"COMMERCED_HTTP_PORT", std::to_string(node_port)},
+                  {"COMMERCED_WEBHOOKS_SECRET", "sandbox-webhook-secret"},
+                  {"COMMERCED_PAYMENT_URL", "http://127.0.0.1:9"},
+                  {"COMMERCED_MESSAGING_URL", "http://127.0.0.1:9"}});
+    for (auto& [key, value] : extra) env[key] = value;
+    node.emplace(env);
+  }
+  http_reply call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http_connection(node->port()).request(method, target, body, admin);
+  }
+  http_reply at_platform(const std::string& method, const std::string& target, const std::string& body = "") {
+    return http_call(platform.port, method, target, body);
+  }
+  // The prices the platform was given for `sku`, oldest first (none: never given one).
+  std::vector<std::int64_t> platform_prices(const std::string& sku) {
+    const auto r = at_platform("GET", "/admin/api/variants/" + sku);
+    std::vector<std::int64_t> out;
+    if (r.status != 200) return out;
+    const auto variant = json(r);
+    for (const auto& p : variant.at("variant").at("price_history").as_array()) out.push_back(p.at("amount").as_int64());
+    return out;
+  }
+  boost::json::value faults() { return json(at_platform("GET", "/admin/api/sandbox/faults")); }
+  std::int64_t on_hand(const std::string& sku) { return json(call("GET", "/v1/products/" + sku)).at("inventory").at("on_hand").as_int64(); }
+  // A sweep run now, once finished.
+  boost::json::value reconciled() {
+    const auto started = call("POST", "/admin/reconcile");
+    REQUIRE(started.status == 202);
+    const auto id = std::string(json(started).at("id").as_string());
+    boost::json::value sweep;
+    REQUIRE(eventually([&] {
+      sweep = json(call("GET", "/admin/reconcile/" + id));
+      return sweep.at("status") == "finished";
+    }));
+    return sweep;
+  }
+
+ private:
+  static std::vector<std::string> with_webhooks_to(std::uint16_t port, std::vector<std::string> args) {
+    args.insert(args.end(), {"--webhook-url", "http://127.0.0.1:" + std::to_string(port)});
+    return args;
+  }
+};
+
+// Whether `sent` is `set` with some left out (a price superseded before it could be sent) and
+// some repeated (sent again after a restart: setting a price is idempotent), in the same order,
+// ending with the last.
+bool in_order_ending_at_last(const std::vector<std::int64_t>& sent, const std::vector<std::int64_t>& set) {
+  std::size_t at = 0;  // just past the last price matched
+  for (const auto price : sent) {
+    if (at > 0 && set[at - 1] == price) continue;  // the same again
+    while (at < set.size() && set[at] != price) ++at;
+    if (at == set.size()) return false;
+    ++at;
+  }
+  return !sent.empty() && sent.back() == set.back();
+}
+
+}  // namespace
+
+TEST_CASE("every price reaches the store platform in order, through 429s and a node killed with -9",
+          "[e2e][pricing][sync]") {
+  // A small bucket (5 calls, 2 a second) so that the node runs into the platform's limit at once.
+  platform_and_node s({"--bucket-size", "5", "--bucket-leak", "2"});
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"throttle_ms":1500})").status == 200);
+  const std::vector<std::string> skus{"A", "B", "C", "D"};
+  std::map<std::string, std::vector<std::int64_t>> set;
+  auto set_prices = [&](int from, int to) {
+    for (int round = from; round < to; ++round)
+      for (std::size_t i = 0; i < skus.size(); ++i) {
+        const std::int64_t amount = 1000 + 100 * round + static_cast<std::int64_t>(i);
+        REQUIRE(s.call("PUT", "/v1/products/" + skus[i], price_body(amount)).status / 100 == 2);
+        set[skus[i]].push_back(amount);
+      }
+  };
+  set_prices(0, 6);
+  // Killed while the sync is still working through them (the platform lets 2 a second through).
+  REQUIRE(eventually([&] { return !s.platform_prices("A").empty(); }));
+  REQUIRE(s.platform_prices("D").size() < set["D"].size());
+  CHECK(s.faults().at("early_calls") == 0);  // every wait as long as Retry-After said
+  s.node.reset();  // SIGKILL
+  s.node.emplace(s.env);
+  set_prices(6, 9);
+  for (const auto& sku : skus) {
+    INFO(sku);
+    REQUIRE(eventually([&] { const auto p = s.platform_prices(sku); return !p.empty() && p.back() == set[sku].back(); }, 60));
+    CHECK(in_order_ending_at_last(s.platform_prices(sku), set[sku]));
+  }
+  const auto faults = s.faults();
+  CHECK(faults.at("throttled_answers").as_int64() > 0);
+  // The restarted node does not know the wait asked of the one killed: its first calls (the price
+  // sync's and the start-up sweep's, before any answer) may come early; after that, none.
+  CHECK(faults.at("early_calls").as_int64() <= 2);
+  CHECK(metric(s.call("GET", "/metrics").body, "commerce_price_sync_throttled_total") > 0);
+  CHECK(json(s.call("GET", "/admin/dead-letters")).at("items").as_array().empty());
+}
+
+TEST_CASE("a price the platform keeps failing or refuses is parked with an alert, and retrying it sends it",
+          "[e2e][pricing][sync][faults]") {
+  platform_and_node s({}, {{"COMMERCED_PRICING_SYNC_MAX_ATTEMPTS", "3"}});
+  // Unavailable (503) for longer than the budget of 3 attempts; refused (422) for good.
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"fail_next":3,"refuse_skus":["NO"]})").status == 200);
+  REQUIRE(s.call("PUT", "/v1/products/DOWN", price_body(700)).status == 201);
+  REQUIRE(s.call("PUT", "/v1/products/NO", price_body(800)).status == 201);
+  REQUIRE(s.call("PUT", "/v1/products/FINE", price_body(900)).status == 201);
+
+  boost::json::array letters;
+  REQUIRE(eventually([&] {
+    letters = json(s.call("GET", "/admin/dead-letters")).at("items").as_array();
+    return letters.size() == 2;
+  }));
+  for (const auto& letter : letters) CHECK(letter.at("target") == "subscription/price_sync");
+  // The ones behind them went on.
+  REQUIRE(eventually([&] { return s.platform_prices("FINE") == std::vector<std::int64_t>{900}; }));
+  CHECK(s.platform_prices("DOWN").empty());
+  CHECK(s.platform_prices("NO").empty());
+  std::set<std::string> alerted;
+  CHECK(eventually([&] {  // the alerts' list is a read model: it may lag a moment
+    alerted.clear();
+    const auto alerts = json(s.call("GET", "/admin/alerts?status=open"));
+    for (const auto& a : alerts.at("items").as_array())
+      if (a.at("topic") == "price_sync_failed") alerted.insert(std::string(a.at("subject").as_string()));
+    return alerted == std::set<std::string>{"product/DOWN", "product/NO"};
+  }));
+  CHECK(metric(s.call("GET", "/metrics").body, R"(commerce_price_sync_total{outcome="parked"})") == 2);
+
+  // The platform is well again: each retry from the dead-letter office sends its price.
+  REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"refuse_skus":[]})").status == 200);
+  for (const auto& letter : letters)
+    CHECK(s.call("POST", "/admin/dead-letters/" + std::to_string(letter.at("id").as_int64()) + "/retry").status == 200);
+  CHECK(s.platform_prices("DOWN") == std::vector<std::int64_t>{700});
+  CHECK(s.platform_prices("NO") == std::vector<std::int64_t>{800});
+}
+
+TEST_CASE("counts whose webhooks were dropped are found by reconciliation, once, on request and on schedule",
+          "[e2e][pricing][reconciliation]") {
+  platform_and_node s({}, {{"COMMERCED_PRICING_RECONCILE_INTERVAL", "2s"}});
+  for (const auto& sku : {"A", "B", "C"}) REQUIRE(s.call("PUT", "/v1/products/" + std::string(sku), price_body(1000)).status == 201);
+  REQUIRE(s.call("POST", "/v1/products/A/stock", R"({"delta":5,"reason":"delivery"})").status == 200);
+  // A webhook that arrives is applied as ever; then the platform drops them.
+  REQUIRE(s.at_platform("POST", "/admin/api/inventory_levels/set", R"({"sku":"B","available":3})").status == 200);
+  REQUIRE(eventually([&] { return s.on_hand("B") == 3; }));
+  REQUIRE(s.at_platform("POST", "/admin/api/webhooks/drop", R"({"drop":true})").status == 200);
+  REQUIRE(s.at_platform("POST", "/admin/api/inventory_levels/set", R"({"sku":"A","available":10})").status == 200);
+  REQUIRE(s.at_platform("POST", "/admin/api/inventory_levels/set", R"({"sku":"C","available":7})").status == 200);
+
+  const auto sweep = s.reconciled();
+  INFO(boost::json::serialize(sweep));
+  CHECK(sweep.at("reason") == "operator");
+  CHECK(sweep.at("checked") == 3);
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> found;
+  for (const auto& d : sweep.at("differences").as_array())
+    found[std::string(d.at("sku").as_string())] = {d.at("was").as_int64(), d.at("now").as_int64()};
+  CHECK(found == std::map<std::string, std::pair<std::int64_t, std::int64_t>>{{"A", {5, 10}}, {"C", {0, 7}}});
+  REQUIRE(eventually([&] { return s.on_hand("A") == 10 && s.on_hand("C") == 7; }));
+  CHECK(s.on_hand("B") == 3);
+  // Applied as a webhook, once, however many sweeps found it (the schedule's run every 2 s, and
+  // one may have run alongside the operator's): the product's history names the sweep as the
+  // count's source.
+  auto counted_by_sweeps = [&](const std::string& sku) {
+    int n = 0;
+    const auto history = json(s.call("GET", "/v1/products/" + sku + "/events"));
+    for (const auto& e : history.as_array())
+      n += e.at("type") == "StockCounted" &&
+           std::string(e.at("data").at("source").as_string()).rfind("reconciliation:reconcile-", 0) == 0;
+    return n;
+  };
+  s.reconciled();
+  CHECK(counted_by_sweeps("A") == 1);
+  CHECK(counted_by_sweeps("B") == 0);
+  CHECK(counted_by_sweeps("C") == 1);
+  CHECK(metric(s.call("GET", "/metrics").body, "commerce_reconciliation_differences_total") >= 2);
+  // The schedule alone finds the next one.
+  REQUIRE(s.at_platform("POST", "/admin/api/inventory_levels/set", R"({"sku":"C","available":2})").status == 200);
+  CHECK(eventually([&] { return s.on_hand("C") == 2; }, 10));
+  CHECK(counted_by_sweeps("C") == 2);
+}
+
+TEST_CASE("without a store platform a reconciliation is refused, not left waiting", "[e2e][pricing][reconciliation]") {
+  api_node n;
+  check_problem(n.as_admin("POST", "/admin/reconcile"), 503, "unavailable");
+  CHECK(n.call("POST", "/admin/reconcile").status == 401);
+}
