@@ -88,7 +88,7 @@ result decide_observe(const campaign_state& s, const observe_inventory& c, const
   const auto it = s.held.find(c.sku);
   const bool held = it != s.held.end() && it->second;  // never seen: on the quiet side
   if (it != s.held.end() && held == now_holds) return result::nothing();
-  return campaign_crossing{c.sku, c.available, now_holds && !held, c.version, ctx.now};
+  return campaign_crossing{c.sku, c.available, now_holds && !held, c.version, ctx.now, c.reason};
 }
 
 }  // namespace
@@ -106,7 +106,7 @@ decision<campaign_event> campaign_decider::decide(const state& s, const command&
             // Recorded while rolling back too (a firing that raced the rollback): the rollback
             // then restores it before it can finish. After the end it is too late to undo here.
             if (s.status == campaign_status::rolled_back) return result::nothing();
-            return campaign_price_recorded{x.sku, x.old_price, x.new_price, x.reference, ctx.now};
+            return campaign_price_recorded{x.sku, x.old_price, x.new_price, x.reference, ctx.now, x.reason};
           },
           [&](const request_rollback&) -> result {
             if (s.status == campaign_status::rolling_back || s.status == campaign_status::rolled_back)
@@ -155,7 +155,7 @@ campaign_state campaign_decider::evolve(state s, const event& e) {
                    if (x.old_price == x.new_price) return;
                    s.prior_prices.emplace(x.sku, x.old_price);  // the first change's only
                    s.last_set[x.sku] = x.new_price;
-                   s.audit.push_back({x.at, x.sku, x.old_price, x.new_price, "trigger"});
+                   s.audit.push_back({x.at, x.sku, x.old_price, x.new_price, x.reason});
                  },
                  [&](const campaign_rollback_recorded& x) {
                    s.audit.push_back({x.at, x.sku, x.old_price, x.new_price, x.skipped ? "rollback_skipped" : "rollback"});

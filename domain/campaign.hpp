@@ -14,6 +14,7 @@
 #include "domain/time.hpp"
 
 #include <boost/describe/class.hpp>
+#include <boost/json/object.hpp>
 #include <boost/describe/enum.hpp>
 
 #include <map>
@@ -44,7 +45,7 @@ struct campaign_trigger {
 };
 BOOST_DESCRIBE_STRUCT(campaign_trigger, (), (direction, threshold))
 
-// An audit entry (API.md's reasons: trigger, rollback, rollback_skipped).
+// An audit entry (API.md's reasons: trigger, reconciliation, rollback, rollback_skipped).
 struct campaign_audit_entry {
   timestamp at;
   std::string sku;
@@ -95,15 +96,17 @@ struct set_campaign_status {
 };
 // A SKU's available stock right after its product's event `version`: fires the campaign when it
 // crosses the line. A version at or before the last observed changes nothing (a redelivery).
+// `reason`: what the firing is audited as — "trigger", or "reconciliation" when that event is a
+// count the reconciliation sweep found.
 struct observe_inventory {
   static constexpr std::string_view type_name = "ObserveInventory";
-  std::string sku; std::int64_t available = 0; std::int64_t version = 0;
+  std::string sku; std::int64_t available = 0; std::int64_t version = 0; std::string reason = "trigger";
 };
 // The product took the campaign's change `reference` for `sku`; the same reference again
 // changes nothing. Recorded in a rollback too, so that the rollback restores it.
 struct record_campaign_price {
   static constexpr std::string_view type_name = "RecordCampaignPrice";
-  std::string sku; money old_price; money new_price; std::string reference;
+  std::string sku; money old_price; money new_price; std::string reference; std::string reason = "trigger";
 };
 struct request_rollback { static constexpr std::string_view type_name = "RequestRollback"; };
 // One SKU rolled back (restored) or left alone (skipped: its price changed since).
@@ -114,8 +117,8 @@ struct record_rollback {
 struct finish_rollback { static constexpr std::string_view type_name = "FinishRollback"; };
 BOOST_DESCRIBE_STRUCT(create_campaign, (), (name, skus, category, trigger, rule, priority, ends_at))
 BOOST_DESCRIBE_STRUCT(set_campaign_status, (), (status))
-BOOST_DESCRIBE_STRUCT(observe_inventory, (), (sku, available, version))
-BOOST_DESCRIBE_STRUCT(record_campaign_price, (), (sku, old_price, new_price, reference))
+BOOST_DESCRIBE_STRUCT(observe_inventory, (), (sku, available, version, reason))
+BOOST_DESCRIBE_STRUCT(record_campaign_price, (), (sku, old_price, new_price, reference, reason))
 BOOST_DESCRIBE_STRUCT(request_rollback, (), ())
 BOOST_DESCRIBE_STRUCT(record_rollback, (), (sku, old_price, new_price, skipped))
 BOOST_DESCRIBE_STRUCT(finish_rollback, (), ())
@@ -136,15 +139,23 @@ struct campaign_status_changed {
   campaign_status from = campaign_status::draft; campaign_status to = campaign_status::active; timestamp at;
 };
 // The SKU moved to the other side of the line; `fired` when it is now on the trigger's side.
+// Schema 2 added `reason` (schema 1: every firing was a "trigger").
 struct campaign_crossing {
   static constexpr std::string_view type_name = "CampaignCrossing";
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
   std::string sku; std::int64_t available = 0; bool fired = false; std::int64_t version = 0; timestamp at;
+  std::string reason;
+  static void upcast(boost::json::object& data, int from_version) {
+    if (from_version < 2) data["reason"] = "trigger";
+  }
 };
 struct campaign_price_recorded {
   static constexpr std::string_view type_name = "CampaignPriceRecorded";
-  static constexpr int schema_version = 1;
-  std::string sku; money old_price; money new_price; std::string reference; timestamp at;
+  static constexpr int schema_version = 2;
+  std::string sku; money old_price; money new_price; std::string reference; timestamp at; std::string reason;
+  static void upcast(boost::json::object& data, int from_version) {
+    if (from_version < 2) data["reason"] = "trigger";
+  }
 };
 struct campaign_rollback_recorded {
   static constexpr std::string_view type_name = "CampaignRollbackRecorded";
@@ -153,8 +164,8 @@ struct campaign_rollback_recorded {
 };
 BOOST_DESCRIBE_STRUCT(campaign_created, (), (name, skus, category, trigger, rule, priority, ends_at, at))
 BOOST_DESCRIBE_STRUCT(campaign_status_changed, (), (from, to, at))
-BOOST_DESCRIBE_STRUCT(campaign_crossing, (), (sku, available, fired, version, at))
-BOOST_DESCRIBE_STRUCT(campaign_price_recorded, (), (sku, old_price, new_price, reference, at))
+BOOST_DESCRIBE_STRUCT(campaign_crossing, (), (sku, available, fired, version, at, reason))
+BOOST_DESCRIBE_STRUCT(campaign_price_recorded, (), (sku, old_price, new_price, reference, at, reason))
 BOOST_DESCRIBE_STRUCT(campaign_rollback_recorded, (), (sku, old_price, new_price, skipped, at))
 using campaign_event = std::variant<campaign_created, campaign_status_changed, campaign_crossing,
                                     campaign_price_recorded, campaign_rollback_recorded>;

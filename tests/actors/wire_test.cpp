@@ -11,6 +11,7 @@
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
 #include "domain/pricing_job.hpp"
+#include "domain/reconciliation.hpp"
 #include "domain/webhook.hpp"
 #include "protocols/cluster.hpp"
 #include "protocols/dead_letters.hpp"
@@ -19,6 +20,7 @@
 #include "protocols/kind_messages.hpp"
 #include "protocols/order_effects.hpp"
 #include "protocols/payment.hpp"
+#include "protocols/store_platform.hpp"
 #include "protocols/search.hpp"
 #include "protocols/subscription.hpp"
 #include "supervision/supervisor.hpp"
@@ -129,6 +131,10 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   round_trip(refund_request{"ord-1/refund/2", "ch_1", std::nullopt});
   round_trip(payment_outcome{payment_status::unavailable, "", "timeout", "no answer", true, 1000, 3});
   round_trip(breaker_report{"payment", "half_open", 1200});
+  // The store platform.
+  round_trip(price_update{"MUG", 1599, "EUR"});
+  round_trip(store_answer{store_status::throttled, 2000, "the store platform answered 429"});
+  round_trip(levels_answer{{store_status::ok, 0, ""}, {{"MUG", 7, 1'800'000'000'000}, {"LAMP", 0, 1'800'000'000'001}}});
   // Order effects.
   order_effects effects;
   effects.pick = pick_list{"ord-1", "cust-1", {{"city", "Oslo"}}, {{"MUG", 2, {1299, "EUR"}, {2598, "EUR"}}}};
@@ -185,8 +191,14 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   campaign_sample.prior_prices["MUG"] = {1299, "EUR"};
   campaign_sample.last_set["MUG"] = {1599, "EUR"};
   campaign_sample.audit.push_back({at, "MUG", {1299, "EUR"}, {1599, "EUR"}, "trigger"});
-  kind<campaign_decider>(observe_inventory{"MUG", 7, 12}, campaign_sample,
-                         campaign_event{campaign_crossing{"MUG", 7, true, 12, at}});
+  kind<campaign_decider>(observe_inventory{"MUG", 7, 12, "reconciliation"}, campaign_sample,
+                         campaign_event{campaign_crossing{"MUG", 7, true, 12, at, "reconciliation"}});
+
+  const auto sweep_event_sample = reconciliation_event{sweep_requested{sweep_reason::operator_request, at}};
+  auto sweep_sample = after<reconciliation_decider>("rec-1", sweep_event_sample);
+  sweep_sample.differences.push_back({"MUG", 5, 10, at});
+  kind<reconciliation_decider>(record_sweep_page{0, "MUG", 1, {{"MUG", 5, 10, at}}}, sweep_sample,
+                               reconciliation_event{sweep_page_recorded{0, "MUG", 1, {{"MUG", 5, 10, at}}, at}});
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;

@@ -59,7 +59,7 @@ struct cluster {
       for (const auto& n : view.at("nodes").as_array())
         if (n.at("status") == "up") up.insert(std::string(n.at("id").as_string()));
       const auto& owners = view.at("shards").at("owners").as_object();
-      if (up.size() != expected || owners.size() != view.at("shards").at("count").as_int64()) return false;
+      if (up.size() != expected || static_cast<std::int64_t>(owners.size()) != view.at("shards").at("count").as_int64()) return false;
       for (const auto& [shard, owner] : owners)  // null while a shard moves
         if (!owner.is_string() || !up.count(std::string(owner.as_string()))) return false;
       const auto text = boost::json::serialize(owners);

@@ -75,6 +75,7 @@ TEST_CASE("a pricing job over 23 SKUs runs in 5 batches with a result and an aud
   CHECK(json(n.call("GET", "/v1/products/P7")).at("price").at("amount") == 899);
   CHECK(price_changes(n.c, "P7", id) == 1);
   CHECK(metric(n.call("GET", "/metrics").body, "commerce_pricing_job_batches_total") == 5);
+  CHECK(metric(n.call("GET", "/metrics").body, R"(commerce_price_changes_total{cause="job"})") == 23);
 
   // The audit, paginated: every change once.
   std::set<std::string> audited;

@@ -27,7 +27,7 @@ struct sandbox_process {
 
   explicit sandbox_process(int slow = 300, std::vector<std::string> extra = {}) : slow_ms(slow), extra_args(std::move(extra)) {
     static int instances = 0;
-    data = "/tmp/payment-sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(++instances) + ".jsonl";
+    data = "/tmp/sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(++instances) + ".jsonl";
     start();
   }
   ~sandbox_process() {
@@ -39,7 +39,7 @@ struct sandbox_process {
     process.reset();
     std::vector<std::string> args{"--port", std::to_string(port), "--data", data, "--slow-ms", std::to_string(slow_ms)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    process.emplace(required_env("COMMERCE_TEST_PAYMENT_SANDBOX"), std::move(args), "payment sandbox listening");
+    process.emplace(required_env("COMMERCE_TEST_SANDBOX"), std::move(args), "sandbox listening");
     port = process->port();
   }
   void stop() { process.reset(); }

@@ -212,3 +212,26 @@ TEST_CASE("without a store platform a reconciliation is refused, not left waitin
   check_problem(n.as_admin("POST", "/admin/reconcile"), 503, "unavailable");
   CHECK(n.call("POST", "/admin/reconcile").status == 401);
 }
+
+TEST_CASE("a campaign fired by a count reconciliation found audits it as reconciliation", "[e2e][pricing][reconciliation]") {
+  platform_and_node s;
+  REQUIRE(s.call("PUT", "/v1/products/R", price_body(1000)).status == 201);
+  REQUIRE(s.call("POST", "/v1/products/R/stock", R"({"delta":10,"reason":"delivery"})").status == 200);
+  const auto created = s.call("POST", "/v1/campaigns", R"({"name":"Scarce","skus":["R"],"trigger":{"inventory_below":5},)"
+                                                       R"("rule":{"type":"percent","percent":20}})");
+  REQUIRE(created.status == 201);
+  const auto id = std::string(json(created).at("id").as_string());
+  REQUIRE(s.call("PATCH", "/v1/campaigns/" + id, R"({"status":"active"})").status == 200);
+  // The platform counts 2 and says nothing: only the sweep finds it.
+  REQUIRE(s.at_platform("POST", "/admin/api/inventory_levels/set", R"({"sku":"R","available":2,"silent":true})").status == 200);
+  s.reconciled();
+  boost::json::value audit;
+  REQUIRE(eventually([&] {
+    audit = json(s.call("GET", "/v1/campaigns/" + id + "/audit"));
+    return !audit.at("items").as_array().empty();
+  }));
+  const auto& entry = audit.at("items").at(0);
+  CHECK(entry.at("reason") == "reconciliation");
+  CHECK(entry.at("new_price").at("amount") == 1200);
+  CHECK(json(s.call("GET", "/v1/products/R")).at("price").at("amount") == 1200);
+}

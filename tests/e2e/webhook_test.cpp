@@ -86,6 +86,9 @@ TEST_CASE("a webhook without the right signature is refused and changes nothing"
   REQUIRE(r.status == 200);
   CHECK(json(r).at("duplicate") == false);
   CHECK(n.on_hand_becomes("MUG", 3));
+  const auto metrics = n.call("GET", "/metrics").body;
+  CHECK(metric(metrics, R"(commerce_webhooks_total{outcome="refused"})") == 6);
+  CHECK(metric(metrics, R"(commerce_webhooks_total{outcome="recorded"})") == 1);
 }
 
 TEST_CASE("the same webhook 20 times at once is taken once", "[e2e][webhooks]") {
@@ -111,6 +114,7 @@ TEST_CASE("the same webhook 20 times at once is taken once", "[e2e][webhooks]") 
   CHECK(n.events_of("MUG", "StockCounted") == 1);
   // Later repeats too.
   CHECK(json(n.deliver("wh-same", body)).at("duplicate") == true);
+  CHECK(metric(n.call("GET", "/metrics").body, R"(commerce_webhooks_total{outcome="duplicate"})") == 20);
 }
 
 TEST_CASE("a count older than the last applied is ignored; one below the reservations keeps them and alerts",

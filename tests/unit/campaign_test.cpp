@@ -88,10 +88,12 @@ TEST_CASE("a campaign keeps the price before its first change of each SKU, and r
   require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}, "cmp-1/3"});
   CHECK(run<campaign_decider>(s, record_campaign_price{"MUG", {1000, "EUR"}, {1200, "EUR"}, "cmp-1/3"}).events().empty());
   require_accepted<campaign_decider>(s, record_campaign_price{"MUG", {1200, "EUR"}, {1440, "EUR"}, "cmp-1/5"});
-  require_accepted<campaign_decider>(s, record_campaign_price{"LAMP", {500, "EUR"}, {600, "EUR"}, "cmp-1/6"});
+  require_accepted<campaign_decider>(s, record_campaign_price{"LAMP", {500, "EUR"}, {600, "EUR"}, "cmp-1/6", "reconciliation"});
   CHECK(s.prior_prices.at("MUG") == money{1000, "EUR"});  // the first change's
   CHECK(s.last_set.at("MUG") == money{1440, "EUR"});
-  CHECK(s.audit.size() == 3);
+  REQUIRE(s.audit.size() == 3);
+  CHECK(s.audit[0].reason == "trigger");
+  CHECK(s.audit[2].reason == "reconciliation");  // fired by a count the sweep found
 
   require_accepted<campaign_decider>(s, request_rollback{});
   CHECK(s.status == campaign_status::rolling_back);

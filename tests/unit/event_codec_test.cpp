@@ -98,7 +98,9 @@ void check_round_trips(const std::vector<Variant>& samples) {
     covered.insert(e.index());
     const auto encoded = encode_event(e);
     INFO(encoded.type << " " << boost::json::serialize(encoded.data));
-    CHECK(encoded.schema_version == (encoded.type == "CheckoutBegun" ? 2 : 1));  // 2: the token left it
+    // 2: the token left CheckoutBegun; the campaign's firings gained their audit reason.
+    const std::set<std::string> second_schema{"CheckoutBegun", "CampaignCrossing", "CampaignPriceRecorded"};
+    CHECK(encoded.schema_version == (second_schema.count(encoded.type) ? 2 : 1));
     // Through text, as the journal stores it.
     const auto reparsed = boost::json::parse(boost::json::serialize(encoded.data));
     const auto decoded = decode_event<Variant>(encoded.type, encoded.schema_version, reparsed);
@@ -124,8 +126,8 @@ TEST_CASE("every campaign event round-trips through JSON", "[codec]") {
   check_round_trips(std::vector<campaign_event>{
       campaign_created{"Low stock", {}, "mugs", {trigger_direction::above, 100}, sample_rule(), -3, std::nullopt, at},
       campaign_status_changed{campaign_status::active, campaign_status::rolling_back, at},
-      campaign_crossing{"MUG", 7, true, 12, at},
-      campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3", at},
+      campaign_crossing{"MUG", 7, true, 12, at, "reconciliation"},
+      campaign_price_recorded{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3", at, "trigger"},
       campaign_rollback_recorded{"MUG", {1799, "USD"}, {1999, "USD"}, false, at}});
 }
 TEST_CASE("every reconciliation event round-trips through JSON", "[codec]") {
@@ -199,8 +201,8 @@ TEST_CASE("every command round-trips through JSON for the dead-letter office", "
       restore_price{{1999, "USD"}, {1799, "USD"}, "cmp_1/rollback"}});
   check_command_round_trips(std::vector<campaign_command>{
       create_campaign{"Low stock", {"MUG"}, "", {trigger_direction::below, 10}, sample_rule(), 5, at},
-      set_campaign_status{campaign_status::paused}, observe_inventory{"MUG", 7, 12},
-      record_campaign_price{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3"}, request_rollback{},
+      set_campaign_status{campaign_status::paused}, observe_inventory{"MUG", 7, 12, "reconciliation"},
+      record_campaign_price{"MUG", {1999, "USD"}, {1799, "USD"}, "cmp_1/3", "reconciliation"}, request_rollback{},
       record_rollback{"MUG", {1799, "USD"}, {1999, "USD"}, true}, finish_rollback{}});
   check_command_round_trips(std::vector<pricing_job_command>{
       create_pricing_job{"Winter", sample_rule(), {"MUG", "LAMP"}, true},
@@ -232,4 +234,17 @@ TEST_CASE("a CheckoutBegun of schema 1, which held the card token, still reads; 
   const auto written = encode_event(read);
   CHECK(written.schema_version == 2);
   CHECK(boost::json::serialize(written.data).find("tok_ok") == std::string::npos);
+}
+
+TEST_CASE("a campaign's firing of schema 1 reads as a trigger", "[codec]") {
+  const auto crossing = decode_event<campaign_event>(
+      "CampaignCrossing", 1,
+      boost::json::parse(R"({"sku":"MUG","available":3,"fired":true,"version":9,"at":"2026-12-01T10:00:00.000Z"})"));
+  CHECK(std::get<campaign_crossing>(crossing).reason == "trigger");
+  const auto recorded = decode_event<campaign_event>(
+      "CampaignPriceRecorded", 1,
+      boost::json::parse(R"({"sku":"MUG","old_price":{"amount":900,"currency":"EUR"},)"
+                         R"("new_price":{"amount":1080,"currency":"EUR"},"reference":"cmp_1/4","at":"2026-12-01T10:00:00.000Z"})"));
+  CHECK(std::get<campaign_price_recorded>(recorded).reason == "trigger");
+  CHECK(encode_event(recorded).schema_version == 2);
 }

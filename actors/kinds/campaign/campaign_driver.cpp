@@ -1,6 +1,7 @@
 #include "actors/kinds/campaign/campaign_driver.hpp"
 
 #include "actors/entity_client.hpp"
+#include "actors/kinds/product/price_changes.hpp"
 #include "domain/campaign.hpp"
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
@@ -108,6 +109,16 @@ struct driver {
     std::int64_t version;
     std::int64_t position;
   };
+  // The available stock right after a product's event, and what a firing on it is audited as.
+  struct observation {
+    std::int64_t version;
+    std::int64_t available;
+    std::string reason;
+  };
+  static std::string reason_of(const inventory_event& event) {
+    const auto* counted = std::get_if<stock_counted>(&event);
+    return counted && counted->source.rfind("reconciliation:", 0) == 0 ? "reconciliation" : "trigger";
+  }
 
   // `then(position of its last activation, 0 if none)`.
   void with_activation(const countdown_ptr& c, const std::string& id, std::function<void(std::int64_t)> then) const {
@@ -142,16 +153,16 @@ struct driver {
                           sku, std::int64_t{1}, false)
                 .then(
                     [=](protocols::recovered_stream& stream) {
-                      std::vector<std::pair<std::int64_t, std::int64_t>> available;  // (version, available) after each change
+                      std::vector<observation> available;  // after each change
                       try {
                         auto state = inventory_decider::initial(sku);
                         auto wanted = changes.begin();
                         for (const auto& e : stream.events) {
-                          state = inventory_decider::evolve(std::move(state), decode_event<inventory_event>(
-                                                                                  e.event_type, e.schema_version,
-                                                                                  boost::json::parse(e.data)));
+                          const auto event = decode_event<inventory_event>(e.event_type, e.schema_version,
+                                                                           boost::json::parse(e.data));
+                          state = inventory_decider::evolve(std::move(state), event);
                           if (wanted != changes.end() && e.version == wanted->version) {
-                            available.emplace_back(e.version, state.available());
+                            available.push_back({e.version, state.available(), reason_of(event)});
                             ++wanted;
                           }
                         }
@@ -162,7 +173,7 @@ struct driver {
                       c->add(covering.size());
                       for (const auto& id : covering)
                         with_activation(c, id, [=](std::int64_t since) {
-                          std::vector<std::pair<std::int64_t, std::int64_t>> seen;  // after its activation
+                          std::vector<observation> seen;  // after its activation
                           for (std::size_t i = 0; i < changes.size(); ++i)
                             if (changes[i].position > since) seen.push_back(available[i]);
                           observe_in_order(c, id, sku, std::move(seen), 0);
@@ -176,10 +187,11 @@ struct driver {
   }
 
   void observe_in_order(const countdown_ptr& c, const std::string& id, const std::string& sku,
-                        std::vector<std::pair<std::int64_t, std::int64_t>> available, std::size_t next) const {
+                        std::vector<observation> available, std::size_t next) const {
     if (next == available.size()) return c->step();
+    const auto& o = available[next];
     campaigns().command(
-        id, observe_inventory{sku, available[next].second, available[next].first}, meta(id), std::nullopt,
+        id, observe_inventory{sku, o.available, o.version, o.reason}, meta(id), std::nullopt,
         [=](campaign_reply& r) {
           if (r.status != entity_status::accepted) return c->step(false);
           observe_in_order(c, id, sku, available, next + 1);
@@ -191,7 +203,8 @@ struct driver {
   // campaign that outranks it (higher priority; on a tie, the smaller id) covers the SKU and
   // holds on it too. Whether another holds is read from that campaign itself, not the read
   // model, which may not show a crossing of the same moment yet.
-  void fire(const countdown_ptr& c, const std::string& id, const std::string& sku, std::int64_t version) const {
+  void fire(const countdown_ptr& c, const std::string& id, const std::string& sku, std::int64_t version,
+            const std::string& reason) const {
     products().read(
         sku,
         [=](product_reply& p) {
@@ -206,7 +219,9 @@ struct driver {
               if (e.id != id && e.state.covers(sku, category) &&
                   (e.state.priority > fired->state.priority || (e.state.priority == fired->state.priority && e.id < id)))
                 rivals.push_back(e.id);
-            auto apply = [=, rule = fired->state.rule] { apply_rule_of(c, id, sku, rule, id + "/" + std::to_string(version)); };
+            auto apply = [=, rule = fired->state.rule] {
+              apply_rule_of(c, id, sku, rule, id + "/" + std::to_string(version), reason);
+            };
             if (rivals.empty()) return apply();
             auto left = std::make_shared<std::size_t>(rivals.size());
             auto outranked = std::make_shared<bool>(false);
@@ -233,13 +248,14 @@ struct driver {
   }
 
   void apply_rule_of(const countdown_ptr& c, const std::string& id, const std::string& sku, const price_rule& rule,
-                     const std::string& reference) const {
+                     const std::string& reference, const std::string& reason) const {
     products().command(
         sku, apply_price_rule{rule, price_cause::campaign, reference}, meta(id), std::nullopt,
         [=](product_reply& p) {
           if (p.status == entity_status::rejected || p.status == entity_status::faulted)
             return c->step();  // e.g. another currency, or parked: nothing to do
           if (p.status != entity_status::accepted) return c->step(false);
+          count_price_changes(p.events);
           std::optional<std::pair<money, money>> change;
           for (const auto& ev : p.events)
             if (const auto* x = std::get_if<price_changed>(&ev)) change = {{x->old_price, x->new_price}};
@@ -247,7 +263,7 @@ struct driver {
             if (!change && done.reference == reference) change = {{done.old_price, done.new_price}};
           if (!change) return c->step();  // the rule left the price as it was
           campaigns().command(
-              id, record_campaign_price{sku, change->first, change->second, reference}, meta(id), std::nullopt,
+              id, record_campaign_price{sku, change->first, change->second, reference, reason}, meta(id), std::nullopt,
               [c](campaign_reply& r) { c->step(r.status == entity_status::accepted); },
               [c](caf::error&) { c->step(false); });
         },
@@ -278,6 +294,7 @@ struct driver {
             products().command(
                 sku, restore_price{prior, expected, reference}, meta(id), std::nullopt,
                 [=](product_reply& p) {
+                  count_price_changes(p.events);
                   if (p.status == entity_status::faulted) {  // parked: left as it is, and said so
                     return campaigns().command(
                         id, record_rollback{sku, expected, expected, true}, meta(id), std::nullopt,
@@ -327,7 +344,7 @@ caf::actor spawn_campaign_driver(caf::actor_system& system, entity_regions regio
         [self, d](protocols::deliver_atom, const std::vector<protocols::stored_event>& events) -> caf::result<caf::unit_t> {
           std::map<std::string, std::vector<driver::product_change>> skus;  // by SKU
           std::set<std::string> rolling_back;
-          std::vector<std::tuple<std::string, std::string, std::int64_t>> fired;  // campaign, sku, version
+          std::vector<std::tuple<std::string, std::string, std::int64_t, std::string>> fired;  // campaign, sku, version, reason
           for (const auto& e : events) {
             if (e.stream_type == inventory_decider::stream_type) {
               if (e.event_type != "PriceChanged" && e.event_type != "ProductUpdated")
@@ -342,7 +359,7 @@ caf::actor spawn_campaign_driver(caf::actor_system& system, entity_regions regio
               return protocols::permanent_failure("campaign " + e.stream_id + ": " + ex.what());
             }
             if (const auto* x = std::get_if<campaign_crossing>(&decoded); x && x->fired)
-              fired.emplace_back(e.stream_id, x->sku, e.version);
+              fired.emplace_back(e.stream_id, x->sku, e.version, x->reason);
             if (std::holds_alternative<campaign_price_recorded>(decoded))
               rolling_back.insert(e.stream_id);  // a change that raced a rollback is rolled back too (if it is one)
             if (const auto* x = std::get_if<campaign_status_changed>(&decoded)) {
@@ -357,7 +374,7 @@ caf::actor spawn_campaign_driver(caf::actor_system& system, entity_regions regio
           auto run = [=] {
             c->add(skus.size() + fired.size() + rolling_back.size());
             for (const auto& [sku, changes] : skus) d->observe(c, sku, changes);
-            for (const auto& [id, sku, version] : fired) d->fire(c, id, sku, version);
+            for (const auto& [id, sku, version, reason] : fired) d->fire(c, id, sku, version, reason);
             for (const auto& id : rolling_back) d->roll_back(c, id);
             c->step();  // the caller's own
           };

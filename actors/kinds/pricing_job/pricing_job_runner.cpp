@@ -1,6 +1,7 @@
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 
 #include "actors/entity_client.hpp"
+#include "actors/kinds/product/price_changes.hpp"
 #include "common/metrics.hpp"
 #include "domain/inventory.hpp"
 #include "domain/pricing_job.hpp"
@@ -87,7 +88,10 @@ void run_batch(caf::event_based_actor* self, const entity_regions& regions, std:
     else
       products.command(
           sku, apply_price_rule{run->job.rule, price_cause::job, run->job.id}, meta, std::nullopt,
-          [=](protocols::entity_reply<inventory_decider>& r) { settle(result_of(sku, run->job.id, r, now())); },
+          [=](protocols::entity_reply<inventory_decider>& r) {
+            count_price_changes(r.events);
+            settle(result_of(sku, run->job.id, r, now()));
+          },
           [=](caf::error&) { settle(std::nullopt); });
   }
 }

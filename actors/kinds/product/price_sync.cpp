@@ -59,7 +59,6 @@ struct sync_state {
   price_sync_options options;
   std::map<std::string, money> last_sent;          // by SKU, since this start
   std::map<std::int64_t, int> failed_attempts;     // by event position: unavailable answers so far
-  std::int64_t counted_through = 0;                // the last position counted in price changes
   std::mt19937_64 random{std::random_device{}()};
   metrics::counter* sent = nullptr;
   metrics::counter* superseded = nullptr;
@@ -69,24 +68,15 @@ struct sync_state {
 };
 using sync_actor = caf::stateful_actor<sync_state>;
 
-std::vector<price_to_sync> prices_in(sync_actor* self, const std::vector<protocols::stored_event>& events) {
+std::vector<price_to_sync> prices_in(const std::vector<protocols::stored_event>& events) {
   std::vector<price_to_sync> out;
   for (const auto& e : events) {
     if (e.stream_type != inventory_decider::stream_type) continue;
-    const bool counted = e.position <= self->state.counted_through;
-    self->state.counted_through = std::max(self->state.counted_through, e.position);
     const auto event = decode_event<inventory_event>(e.event_type, e.schema_version, boost::json::parse(e.data));
     std::optional<money> price;
     if (const auto* created = std::get_if<product_created>(&event)) price = created->price;
     else if (const auto* updated = std::get_if<product_updated>(&event)) price = updated->price;
-    else if (const auto* changed = std::get_if<price_changed>(&event)) {
-      price = changed->new_price;
-      if (!counted)
-        metrics::registry::global()
-            .get_counter("commerce_price_changes_total", "Price changes by jobs, campaigns and rollbacks, by cause",
-                         {{"cause", std::string(to_string(changed->cause))}})
-            .add();
-    }
+    else if (const auto* changed = std::get_if<price_changed>(&event)) price = changed->new_price;
     if (price) out.push_back({e.stream_id, *price, e.version, e.position});
   }
   return out;
@@ -217,7 +207,7 @@ caf::behavior price_sync(sync_actor* self, entity_regions regions, service<proto
       [self](protocols::deliver_atom, const std::vector<protocols::stored_event>& events) -> caf::result<caf::unit_t> {
         auto run = std::make_shared<detail::sync_run>();
         try {
-          run->changes = prices_in(self, events);
+          run->changes = prices_in(events);
         } catch (const std::exception& e) {
           return protocols::permanent_failure(std::string("unreadable product event: ") + e.what());
         }

@@ -21,7 +21,6 @@
 //
 //   commerce_price_sync_total{outcome="sent|superseded|parked"}
 //   commerce_price_sync_throttled_total                  429s waited out
-//   commerce_price_changes_total{cause="job|campaign|rollback"}
 // The queue's depth is the feed's commerce_subscription_lag_events{subscription="price_sync"}.
 #pragma once
 

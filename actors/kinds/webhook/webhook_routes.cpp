@@ -5,6 +5,7 @@
 // once durable — a repeat answers 200 with "duplicate": true and changes nothing. The count is
 // applied afterwards (webhook_processor).
 #include "actors/gateway_call.hpp"
+#include "common/metrics.hpp"
 #include "common/secure.hpp"
 #include "domain/webhook.hpp"
 
@@ -13,22 +14,35 @@ namespace {
 
 using namespace domain;
 
+// commerce_webhooks_total{outcome}: recorded, duplicate (taken before) or refused (signature,
+// headers or body), looked up once.
+metrics::counter& webhooks(const char* outcome) {
+  return metrics::registry::global().get_counter("commerce_webhooks_total",
+                                                 "Store platform webhooks received, by outcome", {{"outcome", outcome}});
+}
+
+void refuse(const call_ptr& call, http_response answer) {
+  static auto& refused = webhooks("refused");
+  refused.add();
+  call->respond(std::move(answer));
+}
+
 void receive_inventory_level(const call_ptr& call) {
   const auto& secret = call->options().webhook_secret;
   const auto& signature = call->request.header("x-shopify-hmac-sha256");
   if (secret.empty())
     return call->respond(unavailable("webhooks.secret is not configured: no webhook can be verified"));
   if (signature.empty() || !secure::same_secret(signature, secure::hmac_sha256_base64(secret, call->request.body)))
-    return call->respond(problem(401, "invalid_signature", "Unauthorized",
+    return refuse(call, problem(401, "invalid_signature", "Unauthorized",
                                  "X-Shopify-Hmac-Sha256 is missing or is not the body's HMAC-SHA256 with the shared secret"));
   const auto& id = call->request.header("x-shopify-webhook-id");
   if (!valid_webhook_id(id))
-    return call->respond(rejection_response(
+    return refuse(call, rejection_response(
         invalid_field("X-Shopify-Webhook-Id", "must be 1-128 characters of A-Z a-z 0-9 . _ : -")));
   auto topic = call->request.header("x-shopify-topic");
   if (topic.empty()) topic = "inventory_levels/update";
   if (topic != "inventory_levels/update")
-    return call->respond(rejection_response(invalid_field("X-Shopify-Topic", "must be inventory_levels/update here")));
+    return refuse(call, rejection_response(invalid_field("X-Shopify-Topic", "must be inventory_levels/update here")));
 
   body_reader body(call->request.body, {"sku", "available", "updated_at", "inventory_item_id", "location_id"});
   receive_webhook command;
@@ -36,12 +50,15 @@ void receive_inventory_level(const call_ptr& call) {
   command.sku = body.text("sku", 64);
   command.available = body.integer("available", 0, max_quantity);
   const auto updated_at = body.text("updated_at", 64);
-  if (body.error()) return call->respond(*body.error());
+  if (body.error()) return refuse(call, *body.error());
   const auto at = parse_iso8601(updated_at);
-  if (!at) return call->respond(rejection_response(invalid_field("updated_at", "must be an ISO-8601 time")));
+  if (!at) return refuse(call, rejection_response(invalid_field("updated_at", "must be an ISO-8601 time")));
   command.updated_at = *at;
   command_entity<webhook_decider>(call, id, std::move(command), std::nullopt,
                                   [call](protocols::entity_reply<webhook_decider>& reply) {
+                                    static auto& recorded = webhooks("recorded");
+                                    static auto& duplicate = webhooks("duplicate");
+                                    (reply.events.empty() ? duplicate : recorded).add();
                                     call->respond(json_response(
                                         200, boost::json::object{{"id", reply.state.id},
                                                                  {"duplicate", reply.events.empty()},

@@ -1,4 +1,4 @@
-#include "apps/payment_sandbox/sandbox_server.hpp"
+#include "apps/sandbox/sandbox_server.hpp"
 
 #include "common/problem.hpp"
 

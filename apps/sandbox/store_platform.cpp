@@ -1,4 +1,4 @@
-#include "apps/payment_sandbox/store_platform.hpp"
+#include "apps/sandbox/store_platform.hpp"
 
 #include "adapters/http/client.hpp"
 #include "common/log.hpp"

@@ -1,16 +1,16 @@
-// payment_sandbox: the sandbox of the node's outside providers as a program of its own, so the
+// sandbox: the sandbox of the node's outside providers as a program of its own, so the
 // node reaches them over HTTP exactly as it would real ones: payments and messages
 // (sandbox_server.cpp) and the store platform (store_platform.cpp).
 //
-//   payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] [--webhook-secret S]
-//                   [--bucket-size N] [--bucket-leak PER_SECOND]
+//   sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] [--webhook-secret S]
+//         [--bucket-size N] [--bucket-leak PER_SECOND]
 //
-// Defaults: port 8099 on 127.0.0.1, data in ./payment-sandbox.jsonl, tok_slow 3000 ms, no
+// Defaults: port 8099 on 127.0.0.1, data in ./sandbox.jsonl, tok_slow 3000 ms, no
 // webhook target, the secret of config/commerced.conf's [webhooks], Shopify's bucket (40, 2/s). Logs one
-// JSON line "payment sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
+// JSON line "sandbox listening" with the port (0 picks a free one); stops on SIGINT/SIGTERM.
 #include "adapters/http/server.hpp"
-#include "apps/payment_sandbox/sandbox_server.hpp"
-#include "apps/payment_sandbox/store_platform.hpp"
+#include "apps/sandbox/sandbox_server.hpp"
+#include "apps/sandbox/store_platform.hpp"
 #include "common/log.hpp"
 #include "common/stop_signals.hpp"
 
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   using namespace commerce;
   adapters::http::server_options options;
   options.port = 8099;
-  std::string data = "payment-sandbox.jsonl";
+  std::string data = "sandbox.jsonl";
   long slow_ms = 3000;
   std::string webhook_url, webhook_secret = "sandbox-webhook-secret";
   adapters::sandbox::bucket_options bucket;
@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
     else if (flag == "--bucket-size") bucket.size = std::stod(value);
     else if (flag == "--bucket-leak") bucket.leak_per_second = std::stod(value);
     else
-      return std::fprintf(stderr, "usage: payment_sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] "
+      return std::fprintf(stderr, "usage: sandbox [--port N] [--data FILE] [--slow-ms N] [--webhook-url URL] "
                                   "[--webhook-secret S]\n"
-                                  "                       [--bucket-size N] [--bucket-leak PER_SECOND]\n"),
+                                  "               [--bucket-size N] [--bucket-leak PER_SECOND]\n"),
              2;
   }
   const stop_signals stop;  // before any thread starts
@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
       if (!platform.handle(request, respond)) sandbox.handle(std::move(request), std::move(respond));
     });
     http.start();
-    log::info("payment sandbox listening", {{"port", http.port()}, {"data", data}});
+    log::info("sandbox listening", {{"port", http.port()}, {"data", data}});
     stop.wait();
     http.stop();
   } catch (const std::exception& e) {
-    log::error("payment sandbox failed", {{"error", e.what()}});
+    log::error("sandbox failed", {{"error", e.what()}});
     return 1;
   }
   return 0;

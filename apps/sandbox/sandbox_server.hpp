@@ -1,6 +1,6 @@
 // The sandbox payment provider (API.md, "Sandbox payment provider"): a stand-in with Stripe-like
 // semantics that the node reaches only over HTTP, as it would a real provider. Plain C++ behind
-// the project's HTTP server; apps/payment_sandbox runs it as a program of its own.
+// the project's HTTP server; apps/sandbox runs it as a program of its own.
 //
 //   POST /v1/charges  {"amount", "currency", "source": token, "description"?}   Idempotency-Key
 //        tok_ok 200 charge · tok_declined 402 card_declined (never retried)
