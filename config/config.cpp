@@ -188,6 +188,7 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
            bad_value(k, s, "empty or an http:// URL such as http://127.0.0.1:8099");
          c.store.url = s.value;
        }},
+      {"alerts.notify", [](node_config& c, auto&, auto& s) { c.alerts_notify = s.value; }},
       {"store.access_token", [](node_config& c, auto&, auto& s) { c.store.access_token = s.value; }},
       {"store.attempt_timeout", [](node_config& c, auto& k, auto& s) {
          c.store.attempt_timeout = to_duration<ms>(k, s);

@@ -136,6 +136,7 @@ struct node_config {
   std::string webhooks_secret;  // the store platform's webhook signing key (empty: webhooks refused)
   store_config store;
   pricing_config pricing;
+  std::string alerts_notify;  // the merchant's address for alerts (empty: alerts are not sent)
   live_config live;
   cluster_config cluster;
   journal_config journal;

@@ -3,6 +3,7 @@
 #include "actors/gateway.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "actors/kinds/order/order_handlers.hpp"
+#include "actors/kinds/alert/alert_notifier.hpp"
 #include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 #include "actors/kinds/product/price_sync.hpp"
@@ -83,6 +84,7 @@ constexpr const char* search_name = "product_search";
 constexpr const char* live_hub_name = "live_hub";
 constexpr const char* order_effects_name = "order_effects_store";
 constexpr const char* order_handlers_name = "order_handlers";
+constexpr const char* alert_notifier_name = "alert_notifier";
 constexpr const char* webhook_processor_name = "webhook_processor";
 constexpr const char* pricing_job_runner_name = "pricing_job_runner";
 constexpr const char* campaign_driver_name = "campaign_driver";
@@ -242,8 +244,9 @@ supervisor_spec read_models(const node_services& on) {
 }
 
 // The order event handlers behind their subscription, which keeps a checkpoint (their effects
-// are durable), and the relay that sends the notifications they leave in the outbox. Each one
-// depends on the one before it, so one restart takes the later ones along.
+// are durable), the alerts' notifier likewise, and the relay that sends the notifications they
+// leave in the outbox. Each one depends on the one before it, so one restart takes the later
+// ones along.
 supervisor_spec event_handlers(const config::node_config& config, const node_services& on) {
   auto spec = group("event_handlers", restart_strategy::rest_for_one);
   const auto conninfo = config.postgres.conninfo();
@@ -258,6 +261,14 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
   feed_options.name = order_handlers_name;
   feed_options.active = on.singleton();
   spec.children.push_back(feed(on, order_handlers_name, feed_options));
+  if (!config.alerts_notify.empty()) {
+    spec.children.push_back(worker(on.directory, alert_notifier_name, [on, to = config.alerts_notify](caf::actor_system& system) {
+      auto outbox = on.directory->get<protocols::order_effects_store_actor>(order_effects_name);
+      return actors::spawn_alert_notifier(system, outbox, to, 30s);
+    }));
+    feed_options.name = alert_notifier_name;
+    spec.children.push_back(feed(on, alert_notifier_name, feed_options));
+  }
   adapters::messaging::outbox_relay_options relay_options;
   const auto provider = adapters::http::parse_http_url(config.messaging.url);
   if (!provider) throw std::invalid_argument("messaging.url is not an http://host:port URL: " + config.messaging.url);
@@ -416,6 +427,8 @@ child_spec gateway(const config::node_config& config, std::string version, const
     services.read_model_feeds.push_back(on.named<caf::actor>(feed_name(view)));  // /readyz waits for these
   }
   services.subscriptions[order_handlers_name] = on.named<caf::actor>(feed_name(order_handlers_name));
+  if (!config.alerts_notify.empty())
+    services.subscriptions[alert_notifier_name] = on.named<caf::actor>(feed_name(alert_notifier_name));
   services.subscriptions[webhook_processor_name] = on.named<caf::actor>(feed_name(webhook_processor_name));
   services.subscriptions[pricing_job_runner_name] = on.named<caf::actor>(feed_name(pricing_job_runner_name));
   services.subscriptions[campaign_driver_name] = on.named<caf::actor>(feed_name(campaign_driver_name));

@@ -257,7 +257,8 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
                                             "gateway", "event_handlers", "pricing", "search", "streams"});
   std::vector<std::string> handlers;
   for (const auto& c : root.at("children").at(7).at("children").as_array()) handlers.emplace_back(c.at("id").as_string());
-  CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed", "outbox_relay"});
+  CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed",
+                                            "alert_notifier", "alert_notifier_feed", "outbox_relay"});
   std::vector<std::string> kinds;
   for (const auto& c : root.at("children").at(2).at("children").as_array()) kinds.emplace_back(c.at("id").as_string());
   CHECK(kinds == std::vector<std::string>{"alert", "product", "cart", "order", "checkout", "webhook", "pricing_job", "campaign",

@@ -32,7 +32,7 @@ struct platform_and_node {
                   {"COMMERCED_HTTP_PORT", std::to_string(node_port)},
                   {"COMMERCED_WEBHOOKS_SECRET", "sandbox-webhook-secret"},
                   {"COMMERCED_PAYMENT_URL", "http://127.0.0.1:9"},
-                  {"COMMERCED_MESSAGING_URL", "http://127.0.0.1:9"}});
+                  {"COMMERCED_MESSAGING_URL", platform.url()}});
     for (auto& [key, value] : extra) env[key] = value;
     node.emplace(env);
   }
@@ -128,7 +128,7 @@ TEST_CASE("every price reaches the store platform in order, through 429s and a n
 
 TEST_CASE("a price the platform keeps failing or refuses is parked with an alert, and retrying it sends it",
           "[e2e][pricing][sync][faults]") {
-  platform_and_node s({}, {{"COMMERCED_PRICING_SYNC_MAX_ATTEMPTS", "3"}});
+  platform_and_node s({}, {{"COMMERCED_PRICING_SYNC_MAX_ATTEMPTS", "3"}, {"COMMERCED_ALERTS_NOTIFY", "shop@example.com"}});
   // Unavailable (503) for longer than the budget of 3 attempts; refused (422) for good.
   REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"fail_next":3,"refuse_skus":["NO"]})").status == 200);
   REQUIRE(s.call("PUT", "/v1/products/DOWN", price_body(700)).status == 201);
@@ -154,6 +154,15 @@ TEST_CASE("a price the platform keeps failing or refuses is parked with an alert
     return alerted == std::set<std::string>{"product/DOWN", "product/NO"};
   }));
   CHECK(metric(s.call("GET", "/metrics").body, R"(commerce_price_sync_total{outcome="parked"})") == 2);
+  // The merchant hears of each alert once, through the messaging provider.
+  std::multiset<std::string> told;
+  CHECK(eventually([&] {
+    told.clear();
+    for (const auto& m : s.platform.messages())
+      if (m.at("template") == "merchant_alert" && m.at("to") == "shop@example.com")
+        told.insert(std::string(m.at("data").at("subject").as_string()));
+    return told == std::multiset<std::string>{"product/DOWN", "product/NO"};
+  }));
 
   // The platform is well again: each retry from the dead-letter office sends its price.
   REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"refuse_skus":[]})").status == 200);
