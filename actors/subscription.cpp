@@ -194,6 +194,24 @@ void refresh_status(subscription_actor* self) {
           });
 }
 
+// A first start with start_at_head: from the journal's head as it is now, stored as the
+// checkpoint as soon as the subscription is idle.
+void start_at_head(subscription_actor* self) {
+  auto& st = self->state;
+  self->request(st.services.reader.get(), st.options.timeout, protocols::head_atom::value, protocols::checkpoint{})
+      .then(
+          [self](protocols::journal_head& h) {
+            auto& st = self->state;
+            st.at = h.head;
+            st.saved = {};
+            st.loaded = true;
+            st.failures = 0;
+            st.gauges.position->set(h.head.position);
+            self->send(self, poll_atom::value);
+          },
+          [self](caf::error& e) { retry_later(self, "read the journal's head", e); });
+}
+
 // An operator's retry of a parked event: the stored event back out of its letter.
 protocols::stored_event unparked(const protocols::dead_letter& letter) {
   const auto p = boost::json::parse(letter.payload).as_object();
@@ -245,6 +263,7 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
               .then(
                   [self](protocols::checkpoint& at) {
                     auto& st = self->state;
+                    if (at.position == 0 && st.options.start_at_head) return start_at_head(self);
                     st.at = st.saved = at;
                     st.loaded = true;
                     st.failures = 0;

@@ -46,6 +46,10 @@ struct subscription_options {
   // false for a handler that keeps nothing durable (an in-memory read model): it starts from
   // the beginning of the journal every time, and no checkpoint is stored.
   bool keep_checkpoint = true;
+  // With no checkpoint stored yet, begin at the journal's head instead of its start: for a
+  // handler that tells people of what happens from now on (the alerts' notifier), which must
+  // not replay the history of a journal it joins late.
+  bool start_at_head = false;
   // 0: the checkpoint is stored after every batch. More: at most this often, for a handler that
   // takes an event delivered again as done (the Redis publisher), which saves a durable write
   // per batch at the cost of delivering up to this much again after a crash. The checkpoint

@@ -194,9 +194,9 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.store.attempt_timeout = to_duration<ms>(k, s);
          if (c.store.attempt_timeout.count() == 0) bad_value(k, s, "at least 1ms");
        }},
-      {"pricing.sync_max_attempts", [](node_config& c, auto& k, auto& s) {
-         c.pricing.sync_max_attempts = static_cast<int>(to_unsigned(k, s, 1000));
-         if (c.pricing.sync_max_attempts == 0) bad_value(k, s, "at least 1");
+      {"pricing.sync_give_up_after", [](node_config& c, auto& k, auto& s) {
+         c.pricing.sync_give_up_after = to_duration<ms>(k, s);
+         if (c.pricing.sync_give_up_after.count() == 0) bad_value(k, s, "at least 1ms");
        }},
       {"pricing.reconcile_interval", [](node_config& c, auto& k, auto& s) {
          c.pricing.reconcile_interval = to_duration<ms>(k, s);

@@ -115,7 +115,7 @@ struct store_config {
 };
 
 struct pricing_config {
-  int sync_max_attempts = 0;  // per price change, for an unavailable platform, then a dead letter
+  std::chrono::milliseconds sync_give_up_after{};  // per price change, for an unavailable platform, then a dead letter
   std::chrono::milliseconds reconcile_interval{};
 };
 

@@ -101,12 +101,18 @@ struct set_campaign_status {
 struct observe_inventory {
   static constexpr std::string_view type_name = "ObserveInventory";
   std::string sku; std::int64_t available = 0; std::int64_t version = 0; std::string reason = "trigger";
+  // Commands are decoded as of schema 1 (a parked one may come from an older build): `reason`
+  // came with schema 2.
+  static constexpr int schema_version = 2;
+  static void upcast(boost::json::object& data, int) { data.emplace("reason", "trigger"); }
 };
 // The product took the campaign's change `reference` for `sku`; the same reference again
 // changes nothing. Recorded in a rollback too, so that the rollback restores it.
 struct record_campaign_price {
   static constexpr std::string_view type_name = "RecordCampaignPrice";
   std::string sku; money old_price; money new_price; std::string reference; std::string reason = "trigger";
+  static constexpr int schema_version = 2;  // as observe_inventory
+  static void upcast(boost::json::object& data, int) { data.emplace("reason", "trigger"); }
 };
 struct request_rollback { static constexpr std::string_view type_name = "RequestRollback"; };
 // One SKU rolled back (restored) or left alone (skipped: its price changed since).
@@ -145,17 +151,13 @@ struct campaign_crossing {
   static constexpr int schema_version = 2;
   std::string sku; std::int64_t available = 0; bool fired = false; std::int64_t version = 0; timestamp at;
   std::string reason;
-  static void upcast(boost::json::object& data, int from_version) {
-    if (from_version < 2) data["reason"] = "trigger";
-  }
+  static void upcast(boost::json::object& data, int) { data.emplace("reason", "trigger"); }
 };
 struct campaign_price_recorded {
   static constexpr std::string_view type_name = "CampaignPriceRecorded";
   static constexpr int schema_version = 2;
   std::string sku; money old_price; money new_price; std::string reference; timestamp at; std::string reason;
-  static void upcast(boost::json::object& data, int from_version) {
-    if (from_version < 2) data["reason"] = "trigger";
-  }
+  static void upcast(boost::json::object& data, int) { data.emplace("reason", "trigger"); }
 };
 struct campaign_rollback_recorded {
   static constexpr std::string_view type_name = "CampaignRollbackRecorded";

@@ -18,6 +18,11 @@
 
 namespace commerce::domain {
 
+// A count the reconciliation sweep found is recorded as a webhook of this topic, and applied
+// with a source that starts with reconciliation_source_prefix (domain/reconciliation.hpp).
+inline constexpr std::string_view reconciliation_topic = "reconciliation";
+inline constexpr std::string_view reconciliation_source_prefix = "reconciliation:";
+
 // 1–128 characters of [A-Za-z0-9._:-], as the platform's delivery ids are.
 bool valid_webhook_id(std::string_view id);
 

@@ -22,13 +22,22 @@ std::optional<std::chrono::milliseconds> retry_delay(const retry_policy& policy,
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty() || value.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  // Whole seconds, or with a fraction as Shopify sends them ("2.0"), rounded up to a millisecond.
+  const auto dot = value.find('.');
+  const auto whole = value.substr(0, dot);
+  const auto fraction = dot == std::string_view::npos ? std::string_view() : value.substr(dot + 1);
+  if (whole.empty() || whole.find_first_not_of("0123456789") != std::string_view::npos ||
+      (dot != std::string_view::npos && (fraction.empty() || fraction.find_first_not_of("0123456789") != std::string_view::npos)))
+    return std::nullopt;
   unsigned long long seconds = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  const auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
   const auto cap = static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::seconds>(max_retry_after).count());
-  if (error == std::errc::result_out_of_range || (error == std::errc() && seconds > cap)) return max_retry_after;
-  if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
-  return std::chrono::seconds(seconds);
+  if (error == std::errc::result_out_of_range || (error == std::errc() && seconds >= cap)) return max_retry_after;
+  if (error != std::errc() || end != whole.data() + whole.size()) return std::nullopt;
+  long long millis = 0;  // the fraction's first three digits, plus one if any digit after them is not 0
+  for (std::size_t i = 0; i < 3; ++i) millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  if (fraction.size() > 3 && fraction.find_first_not_of('0', 3) != std::string_view::npos) ++millis;
+  return std::min<std::chrono::milliseconds>(max_retry_after, std::chrono::seconds(seconds) + std::chrono::milliseconds(millis));
 }
 
 }  // namespace commerce::supervision

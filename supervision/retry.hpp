@@ -37,9 +37,9 @@ std::optional<std::chrono::milliseconds> retry_delay(const retry_policy& policy,
 // mistake or on purpose) would otherwise park a checkout or a relay for hours.
 inline constexpr std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
 
-// A Retry-After header value in delta-seconds ("120"), capped at max_retry_after (so "120" and
-// "99999999999999999999" both mean 60 s); nullopt for anything else (HTTP-dates are not
-// honoured yet: the backoff applies instead).
+// A Retry-After header value in delta-seconds ("120", or "2.0" as Shopify writes it, rounded up
+// to a millisecond), capped at max_retry_after (so "120" and "99999999999999999999" both mean
+// 60 s); nullopt for anything else (HTTP-dates are not honoured yet: the backoff applies instead).
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 
 }  // namespace commerce::supervision

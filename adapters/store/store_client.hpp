@@ -7,7 +7,8 @@
 // Every call carries the node's X-Shopify-Access-Token, by which the platform meters it (a leaky
 // bucket, answered 429 + Retry-After when full). That bucket is shared by all the node's callers
 // (the price sync, the reconciliation sweep), so the client sends their calls one at a time and,
-// after a 429, holds every call until Retry-After has passed, not just the one refused. The answer is classified — ok, throttled,
+// after a 429, answers every call `throttled` until Retry-After has passed, not just the one
+// refused. An inventory level it cannot read is logged and left out. The answer is classified — ok, throttled,
 // unavailable (timeout, no connection, 5xx, 408), refused (other 4xx) — and counted in
 //   commerce_store_calls_total{call="set_price|levels", outcome="ok|throttled|unavailable|refused"}
 #pragma once

@@ -267,6 +267,7 @@ supervisor_spec event_handlers(const config::node_config& config, const node_ser
       return actors::spawn_alert_notifier(system, outbox, to, 30s);
     }));
     feed_options.name = alert_notifier_name;
+    feed_options.start_at_head = true;  // a merchant is told of alerts from now on, not of every past one
     spec.children.push_back(feed(on, alert_notifier_name, feed_options));
   }
   adapters::messaging::outbox_relay_options relay_options;
@@ -311,7 +312,7 @@ supervisor_spec pricing(const config::node_config& config, const node_services& 
       return adapters::store::spawn_store_client(system, store);
     }));
     actors::price_sync_options sync;
-    sync.max_attempts = config.pricing.sync_max_attempts;
+    sync.give_up_after = config.pricing.sync_give_up_after;
     // Small deliveries: at the platform's 2 calls a second, 16 prices are sent well within a
     // delivery's patience.
     add_driver(spec, on, price_sync_name, [=](caf::actor_system& system) {

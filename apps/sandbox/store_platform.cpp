@@ -76,10 +76,11 @@ struct store_platform::impl {
   bucket_options bucket_limits;
   std::map<std::string, leaky_bucket> buckets;  // by access token
   // Faults for tests (POST /admin/api/sandbox/faults): every metered call answers 429 until
-  // `throttled_until`; the next `failures` price updates answer 503; prices of `refused` SKUs 422.
+  // `throttled_until`; the next `failures` price updates, and every one of a `failing` SKU, answer
+  // 503; prices of `refused` SKUs 422.
   std::chrono::steady_clock::time_point throttled_until{};
   std::int64_t failures = 0;
-  std::set<std::string> refused;
+  std::set<std::string> failing, refused;
   std::int64_t throttled_answers = 0;  // 429s answered, by the bucket or the fault
   // A client honours Retry-After when it calls again no sooner: calls that came earlier (by more
   // than 50 ms of slack) are counted, by token.
@@ -187,8 +188,8 @@ struct store_platform::impl {
     const auto* currency = price && price->is_object() ? price->as_object().if_contains("currency") : nullptr;
     if (!amount || !amount->is_int64() || amount->as_int64() < 1 || !currency || !currency->is_string())
       return platform_error(422, "price ({\"amount\": minor units of at least 1, \"currency\"}) is required");
-    if (failures > 0) {
-      --failures;
+    if (failures > 0 || failing.count(sku)) {
+      if (failures > 0) --failures;
       return platform_error(503, "the platform is unavailable (sandbox fault)");
     }
     if (refused.count(sku)) return platform_error(422, "this variant's price cannot be changed (sandbox fault)");
@@ -209,21 +210,23 @@ struct store_platform::impl {
     if (const auto* ms = body.if_contains("throttle_ms"); ms && ms->is_int64())
       throttled_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms->as_int64());
     if (const auto* n = body.if_contains("fail_next"); n && n->is_int64()) failures = n->as_int64();
-    if (const auto* skus = body.if_contains("refuse_skus"); skus && skus->is_array()) {
-      refused.clear();
-      for (const auto& sku : skus->as_array())
-        if (sku.is_string()) refused.insert(std::string(sku.as_string()));
+    for (auto [field, skus] : {std::pair{"fail_skus", &failing}, std::pair{"refuse_skus", &refused}}) {
+      const auto* list = body.if_contains(field);
+      if (!list || !list->is_array()) continue;
+      skus->clear();
+      for (const auto& sku : list->as_array())
+        if (sku.is_string()) skus->insert(std::string(sku.as_string()));
     }
     return faults();
   }
 
   http_response faults() {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(throttled_until - std::chrono::steady_clock::now());
-    json::array skus;
-    for (const auto& sku : refused) skus.emplace_back(sku);
+    auto list = [](const std::set<std::string>& skus) { return json::array(skus.begin(), skus.end()); };
     return json_response(200, json::object{{"throttle_ms", std::max<std::int64_t>(0, left.count())},
                                            {"fail_next", failures},
-                                           {"refuse_skus", std::move(skus)},
+                                           {"fail_skus", list(failing)},
+                                           {"refuse_skus", list(refused)},
                                            {"throttled_answers", throttled_answers},
                                            {"early_calls", early_calls}});
   }

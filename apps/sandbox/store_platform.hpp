@@ -8,8 +8,9 @@
 //   POST /admin/api/webhooks/drop {"drop": bool}  while true, webhooks are recorded as dropped, not sent
 //   PUT  /admin/api/variants/{sku} {"price"}      a variant's price (the node's price sync)
 //   GET  /admin/api/variants/{sku}                {"variant": {"sku", "price", "updated_at", "price_history"}}
-//   POST /admin/api/sandbox/faults {"throttle_ms"?, "fail_next"?, "refuse_skus"?}   misbehave, for tests:
-//        429 to every metered call for a while, 503 to the next n price updates, 422 to some SKUs
+//   POST /admin/api/sandbox/faults {"throttle_ms"?, "fail_next"?, "fail_skus"?, "refuse_skus"?}
+//        misbehave, for tests: 429 to every metered call for a while, 503 to the next n price
+//        updates and to those of some SKUs, 422 to those of others
 //   GET  /admin/api/sandbox/faults                the faults left, the 429s answered, and the calls
 //        that came back sooner than their Retry-After said (early_calls)
 //

@@ -59,8 +59,9 @@ struct fixture : test::actor_system_fixture {
   protocols::dead_letter_office_actor office = system->spawn(test::memory_office);
   caf::actor running;
 
-  void subscribe() {
+  void subscribe(bool start_at_head = false) {
     actors::subscription_options options;
+    options.start_at_head = start_at_head;
     options.name = "projector";
     options.batch = 7;
     options.poll_interval = std::chrono::milliseconds(5);
@@ -91,11 +92,13 @@ struct fixture : test::actor_system_fixture {
   // A restart that must not redeliver: the checkpoint is stored after a delivery, so wait for it
   // to cover `position`, then for the old subscription to be gone before a new one starts.
   void stop_after_checkpoint(std::int64_t position) {
-    for (int i = 0; i < 500; ++i) {
+    bool stored = false;
+    for (int i = 0; i < 500 && !stored; ++i) {
       const auto at = store->load_checkpoint("projector");
-      if (at && at->position >= position) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stored = at && at->position >= position;
+      if (!stored) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    REQUIRE(stored);
     unsubscribe();
     caf::scoped_actor self{*system};
     self->wait_for(running);
@@ -281,4 +284,20 @@ TEST_CASE_METHOD(fixture, "a poison event is skipped only after the office confi
   CHECK(letters[0].message_type == "a-3");
   CHECK(letters[0].attempts > 1);  // parking was tried again
   caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "a subscription started at the head skips the history, then delivers what comes and keeps its place",
+                 "[subscription]") {
+  append("old", 5);
+  subscribe(true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(seen->size() == 0);
+  append("new", 2);
+  REQUIRE(wait_for(2));
+  CHECK(seen->types == std::vector<std::string>{"new-1", "new-2"});
+  stop_after_checkpoint(7);
+  append("later", 1);
+  subscribe(true);  // a checkpoint is stored now: it goes on from there
+  REQUIRE(wait_for(3));
+  CHECK(seen->types.back() == "later-1");
 }

@@ -247,4 +247,12 @@ TEST_CASE("a campaign's firing of schema 1 reads as a trigger", "[codec]") {
                          R"("new_price":{"amount":1080,"currency":"EUR"},"reference":"cmp_1/4","at":"2026-12-01T10:00:00.000Z"})"));
   CHECK(std::get<campaign_price_recorded>(recorded).reason == "trigger");
   CHECK(encode_event(recorded).schema_version == 2);
+  // A command parked by an older build (no reason) is delivered again as a trigger's; a new one
+  // keeps its reason.
+  const auto old_command = decode_command<campaign_command>(
+      "ObserveInventory", boost::json::parse(R"({"sku":"MUG","available":3,"version":9})"));
+  CHECK(std::get<observe_inventory>(old_command).reason == "trigger");
+  const auto new_command = decode_command<campaign_command>(
+      "ObserveInventory", boost::json::parse(R"({"sku":"MUG","available":3,"version":9,"reason":"reconciliation"})"));
+  CHECK(std::get<observe_inventory>(new_command).reason == "reconciliation");
 }

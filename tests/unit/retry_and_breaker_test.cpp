@@ -40,7 +40,13 @@ TEST_CASE("Retry-After is read in delta-seconds", "[retry]") {
   CHECK(parse_retry_after(" 0 ") == 0s);
   CHECK_FALSE(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"));
   CHECK_FALSE(parse_retry_after("-1"));
-  CHECK_FALSE(parse_retry_after("1.5"));
+  CHECK(parse_retry_after("1.5") == 1500ms);  // Shopify writes "2.0"
+  CHECK(parse_retry_after("2.0") == 2s);
+  CHECK(parse_retry_after("0.0001") == 1ms);  // rounded up, never down to "now"
+  CHECK(parse_retry_after("59.9999") == 60s);
+  CHECK_FALSE(parse_retry_after("1."));
+  CHECK_FALSE(parse_retry_after(".5"));
+  CHECK_FALSE(parse_retry_after("1.5.0"));
   CHECK_FALSE(parse_retry_after(""));
 }
 

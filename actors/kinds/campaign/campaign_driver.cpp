@@ -5,6 +5,7 @@
 #include "domain/campaign.hpp"
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
+#include "domain/webhook.hpp"
 #include "protocols/journal.hpp"
 #include "protocols/read_model.hpp"
 #include "protocols/subscription.hpp"
@@ -117,7 +118,7 @@ struct driver {
   };
   static std::string reason_of(const inventory_event& event) {
     const auto* counted = std::get_if<stock_counted>(&event);
-    return counted && counted->source.rfind("reconciliation:", 0) == 0 ? "reconciliation" : "trigger";
+    return counted && counted->source.rfind(reconciliation_source_prefix, 0) == 0 ? "reconciliation" : "trigger";
   }
 
   // `then(position of its last activation, 0 if none)`.

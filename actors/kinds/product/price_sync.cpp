@@ -7,7 +7,7 @@
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "protocols/subscription.hpp"
-#include "supervision/backoff.hpp"
+#include "actors/store_calls.hpp"
 
 #include <caf/all.hpp>
 
@@ -27,12 +27,12 @@ struct price_to_sync {
   std::int64_t position = 0;
 };
 
-// One delivery being worked through, change by change.
+// One delivery being worked through, change by change, until its deadline.
 struct sync_run {
   std::vector<price_to_sync> changes;
   std::size_t next = 0;
   caf::response_promise promise;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline;
 };
 using sync_run_ptr = std::shared_ptr<sync_run>;
 
@@ -50,15 +50,19 @@ using detail::sync_run_ptr;
 using protocols::store_status;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 
-// Unavailable platform: 0.5 s doubling to 30 s, ±20 % so that nodes and SKUs do not retry in step.
-const supervision::backoff_policy backoff{std::chrono::milliseconds(500), std::chrono::seconds(30), 2.0, 0.2, {}};
+// A change the platform has not answered for: since when, and how many times so far.
+struct failing {
+  std::chrono::steady_clock::time_point since;
+  int attempts = 0;
+};
 
 struct sync_state {
   entity_regions regions;
   service<protocols::store_platform_actor> store;
   price_sync_options options;
-  std::map<std::string, money> last_sent;          // by SKU, since this start
-  std::map<std::int64_t, int> failed_attempts;     // by event position: unavailable answers so far
+  std::map<std::string, money> last_sent;    // by SKU: confirmed by the platform, since this start
+  std::map<std::int64_t, failing> failures;  // by event position
+  sync_run_ptr current;                      // the delivery being worked on; an older one stops
   std::mt19937_64 random{std::random_device{}()};
   metrics::counter* sent = nullptr;
   metrics::counter* superseded = nullptr;
@@ -89,22 +93,28 @@ void finish(const sync_run_ptr& run, caf::error failure = {}) {
   else run->promise.deliver(caf::unit);
 }
 
+caf::error transient(const std::string& why) { return caf::make_error(caf::sec::runtime_error, "price sync: " + why); }
+
+bool gave_up_on(const sync_state& st, std::int64_t position) {
+  const auto it = st.failures.find(position);
+  return it != st.failures.end() && std::chrono::steady_clock::now() - it->second.since >= st.options.give_up_after;
+}
+
 void done_with_change(sync_actor* self, const sync_run_ptr& run) {
   ++run->next;
   step(self, run);
 }
 
-// Waits `wait` and sends the change again, or, past the delivery's patience, lets the whole
-// delivery be tried again later.
+// Waits `wait` and sends the change again, or, past the delivery's deadline, lets the whole
+// delivery come again later.
 void send_again_after(sync_actor* self, const sync_run_ptr& run, std::chrono::milliseconds wait, const std::string& why) {
-  if (std::chrono::steady_clock::now() - run->started + wait > self->state.options.patience)
-    return finish(run, caf::make_error(caf::sec::runtime_error, "price sync waiting: " + why));
-  self->delayed_send(self, wait, send_atom::value, run);
+  if (const auto w = store_calls::wait_before(run->deadline, wait)) return self->delayed_send(self, *w, send_atom::value, run);
+  finish(run, transient("waiting: " + why));
 }
 
 // The change failed for good: parked (by the subscription) with an alert raised first. In a
 // delivery of several, the subscription splits it and delivers this change alone, which then
-// gives up at once (its attempts are kept) and raises the alert.
+// gives up at once (its failure is kept) and raises the alert.
 void give_up(sync_actor* self, const sync_run_ptr& run, const std::string& why) {
   const auto& c = run->changes[run->next];
   const auto failure = protocols::permanent_failure("price " + c.sku + " v" + std::to_string(c.version) + ": " + why);
@@ -115,13 +125,15 @@ void give_up(sync_actor* self, const sync_run_ptr& run, const std::string& why) 
   alerts.command(
       id,
       raise_alert{"price_sync_failed", "product/" + c.sku,
-                  "the store platform did not take the price " + std::to_string(c.price.amount) + " " + c.price.currency + " of " + c.sku + " (" + why +
-                      "); it is in the dead-letter office, where retrying sends it again"},
+                  "the store platform has not confirmed the price " + std::to_string(c.price.amount) + " " +
+                      c.price.currency + " of " + c.sku + " (" + why +
+                      "), so it may or may not show it; the change is in the dead-letter office, where retrying sends "
+                      "it again"},
       meta, std::nullopt,
       [self, run, failure, position = c.position](protocols::entity_reply<alert_decider>& reply) {
         if (reply.status != protocols::entity_status::accepted)
           return finish(run, caf::make_error(caf::sec::runtime_error, "price sync alert not raised"));
-        self->state.failed_attempts.erase(position);  // a retry from the dead-letter office starts afresh
+        self->state.failures.erase(position);  // a retry from the dead-letter office starts afresh
         self->state.parked->add();
         finish(run, failure);
       },
@@ -130,21 +142,25 @@ void give_up(sync_actor* self, const sync_run_ptr& run, const std::string& why) 
 
 void answered(sync_actor* self, const sync_run_ptr& run, const protocols::store_answer& answer) {
   auto& st = self->state;
+  if (run != st.current) return finish(run, transient("a newer delivery took over"));
   const auto& c = run->changes[run->next];
   switch (answer.status) {
     case store_status::ok:
       st.last_sent[c.sku] = c.price;
-      st.failed_attempts.erase(c.position);
+      st.failures.erase(c.position);
       st.sent->add();
       return done_with_change(self, run);
-    case store_status::throttled:
+    case store_status::throttled:  // refused before it was applied: nothing else to forget
       st.throttled->add();
       return send_again_after(self, run, std::chrono::milliseconds(answer.retry_after_ms), answer.detail);
     case store_status::unavailable: {
-      const int attempts = ++st.failed_attempts[c.position];
-      if (attempts >= st.options.max_attempts)
-        return give_up(self, run, answer.detail + " (" + std::to_string(attempts) + " attempts)");
-      const auto wait = supervision::backoff_delay(backoff, attempts - 1,
+      // It may have been applied: whatever was confirmed last is no longer known to be shown.
+      st.last_sent.erase(c.sku);
+      auto& f = st.failures.try_emplace(c.position, failing{std::chrono::steady_clock::now(), 0}).first->second;
+      ++f.attempts;
+      if (gave_up_on(st, c.position))
+        return give_up(self, run, answer.detail + " (" + std::to_string(f.attempts) + " attempts)");
+      const auto wait = supervision::backoff_delay(store_calls::backoff, f.attempts - 1,
                                                    std::uniform_real_distribution<double>(0, 1)(st.random));
       return send_again_after(self, run, wait, answer.detail);
     }
@@ -166,12 +182,14 @@ void send(sync_actor* self, const sync_run_ptr& run) {
 void step(sync_actor* self, const sync_run_ptr& run) {
   auto& st = self->state;
   if (run->next == run->changes.size()) return finish(run);
+  if (run != st.current) return finish(run, transient("a newer delivery took over"));
+  if (std::chrono::steady_clock::now() >= run->deadline) return finish(run, transient("out of time for this delivery"));
   const auto& c = run->changes[run->next];
   if (const auto it = st.last_sent.find(c.sku); it != st.last_sent.end() && it->second == c.price)
     return done_with_change(self, run);
-  // Its budget was spent in a delivery of several: now delivered alone, to be parked.
-  if (const auto it = st.failed_attempts.find(c.position); it != st.failed_attempts.end() && it->second >= st.options.max_attempts)
-    return give_up(self, run, "no answer after " + std::to_string(it->second) + " attempts");
+  // Its time was spent in a delivery of several: now delivered alone, to be parked.
+  if (gave_up_on(st, c.position))
+    return give_up(self, run, "no answer for " + std::to_string(st.failures.at(c.position).attempts) + " attempts");
   const entity_client<inventory_decider> products{self, st.regions, st.options.timeout};
   products.read(
       c.sku,
@@ -206,6 +224,7 @@ caf::behavior price_sync(sync_actor* self, entity_regions regions, service<proto
   return {
       [self](protocols::deliver_atom, const std::vector<protocols::stored_event>& events) -> caf::result<caf::unit_t> {
         auto run = std::make_shared<detail::sync_run>();
+        run->deadline = std::chrono::steady_clock::now() + self->state.options.patience;
         try {
           run->changes = prices_in(events);
         } catch (const std::exception& e) {
@@ -213,6 +232,7 @@ caf::behavior price_sync(sync_actor* self, entity_regions regions, service<proto
         }
         if (run->changes.empty()) return caf::unit;
         run->promise = self->make_response_promise();
+        self->state.current = run;
         step(self, run);
         return run->promise;
       },

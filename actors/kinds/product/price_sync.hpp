@@ -9,15 +9,17 @@
 // old price back. A price already sent last for the SKU is not sent again.
 //
 // The saga rule with the platform: setting a price is idempotent, so a call that may have
-// reached the platform is simply made again until a definite answer.
+// reached the platform is simply made again until a definite answer — and until then the
+// platform's price is unknown (a later change back to the price confirmed before is sent again).
 // - 429: wait what Retry-After says and send again; as often as it takes (never a dead letter).
-// - unavailable (timeout, no connection, 5xx): back off with jitter (0.5 s doubling to 30 s) and
-//   send again, up to `max_attempts` per change; after that the change is parked in the
+// - unavailable (timeout, no connection, 5xx): back off with jitter (actors/store_calls.hpp) and
+//   send again, for up to `give_up_after` per change; then the change is parked in the
 //   dead-letter office (retrying it there sends it again) and an alert is raised
-//   (price-sync-<sku>-v<version>).
+//   (price-sync-<sku>-v<version>; raised again for the same change, it is the same alert).
 // - refused (another 4xx): parked and alerted at once.
-// A delivery never waits past `patience` (below the subscription's timeout): it then fails as
-// transient and is delivered again later; what was sent already is not sent twice.
+// A delivery stops at `patience` (below the subscription's timeout, with one call's `timeout`
+// to spare): it then fails as transient and is delivered again later; what the platform
+// confirmed already is not sent twice. A delivery that a newer one replaced stops at its next step.
 //
 //   commerce_price_sync_total{outcome="sent|superseded|parked"}
 //   commerce_price_sync_throttled_total                  429s waited out
@@ -35,9 +37,9 @@
 namespace commerce::actors {
 
 struct price_sync_options {
-  int max_attempts = 8;
-  std::chrono::milliseconds patience{20'000};
-  std::chrono::milliseconds timeout{10'000};  // of an entity read or a platform call
+  std::chrono::milliseconds give_up_after{10 * 60 * 1000};
+  std::chrono::milliseconds patience{15'000};
+  std::chrono::milliseconds timeout{5'000};  // of an entity read or a platform call
 };
 
 caf::actor spawn_price_sync(caf::actor_system& system, entity_regions regions,

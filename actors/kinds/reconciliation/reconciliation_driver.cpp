@@ -9,7 +9,7 @@
 #include "domain/webhook.hpp"
 #include "protocols/read_model.hpp"
 #include "protocols/subscription.hpp"
-#include "supervision/backoff.hpp"
+#include "actors/store_calls.hpp"
 
 #include <caf/all.hpp>
 
@@ -27,6 +27,7 @@ struct sweep_step {
   std::set<std::string> skus;  // the page's, from the catalog's read model
   std::vector<domain::sweep_difference> differences;
   int unavailable = 0;  // answers of an unavailable platform so far
+  std::chrono::steady_clock::time_point deadline;  // of waits for the platform (the delivery's patience)
   std::function<void(caf::error)> done;
 };
 using sweep_step_ptr = std::shared_ptr<sweep_step>;
@@ -45,8 +46,6 @@ using protocols::entity_status;
 using protocols::store_status;
 using levels_call_atom = caf::atom_constant<caf::atom("levelscall")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
-
-const supervision::backoff_policy backoff{std::chrono::milliseconds(500), std::chrono::seconds(30), 2.0, 0.2, {}};
 
 struct driver_state {
   entity_regions regions;
@@ -81,30 +80,49 @@ void record_page(driver_actor* self, const sweep_step_ptr& step) {
       [step](caf::error&) { step->done(not_done("sweep page unanswered")); });
 }
 
-// Each difference recorded as a webhook, then the page.
+// Each difference recorded as a webhook, then the page. A count the inbox refuses for good is
+// logged and left out of the page; one it did not answer fails the step, which comes again.
 void record_differences(driver_actor* self, const sweep_step_ptr& step) {
   if (step->differences.empty()) return record_page(self, step);
   const entity_client<webhook_decider> inbox{self, self->state.regions, self->state.options.timeout};
   auto waiting = std::make_shared<std::size_t>(step->differences.size());
   auto failed = std::make_shared<bool>(false);
-  auto settle = [self, step, waiting, failed](bool fine) {
-    *failed = *failed || !fine;
+  auto refused = std::make_shared<std::set<std::string>>();
+  auto settle = [self, step, waiting, failed, refused]() {
     if (--*waiting > 0) return;
     if (*failed) return step->done(not_done("a reconciliation count was not recorded"));
+    auto& found = step->differences;
+    found.erase(std::remove_if(found.begin(), found.end(), [&](const auto& d) { return refused->count(d.sku) > 0; }),
+                found.end());
     record_page(self, step);
   };
   for (const auto& d : step->differences) {
     const auto id = "reconcile-" + step->sweep.id + "-" + d.sku;
     inbox.command(
-        id, receive_webhook{"reconciliation", d.sku, d.now, d.counted_at}, meta_of(step->sweep.id), std::nullopt,
-        [settle](protocols::entity_reply<webhook_decider>& r) { settle(r.status == entity_status::accepted); },
-        [settle](caf::error&) { settle(false); });
+        id, receive_webhook{std::string(reconciliation_topic), d.sku, d.now, d.counted_at}, meta_of(step->sweep.id),
+        std::nullopt,
+        [settle, failed, refused, sku = d.sku](protocols::entity_reply<webhook_decider>& r) {
+          if (r.status == entity_status::rejected || r.status == entity_status::faulted) {
+            log::warn("reconciliation count refused", {{"sku", sku}, {"why", r.rejection ? r.rejection->detail : "entity_fault"}});
+            refused->insert(sku);
+          } else if (r.status != entity_status::accepted) {
+            *failed = true;
+          }
+          settle();
+        },
+        [settle, failed](caf::error&) {
+          *failed = true;
+          settle();
+        });
   }
 }
 
 // Each level against its product as it is now (the entity, not the read model, which may lag
 // a count applied a moment ago): a difference is a count newer than the last applied that
-// differs from on_hand.
+// differs from on_hand. The platform's count is taken within 0..10^9 (Shopify's goes below 0
+// when it oversells; on hand cannot). A page repeated after a crash does not list again what
+// its first run applied already (that count is no longer newer): the sweep's list may miss it,
+// the product does not.
 void compare(driver_actor* self, const sweep_step_ptr& step, const std::vector<protocols::stock_level>& levels) {
   std::vector<protocols::stock_level> known;
   for (const auto& level : levels)
@@ -119,9 +137,10 @@ void compare(driver_actor* self, const sweep_step_ptr& step, const std::vector<p
         [self, step, level, waiting, failed](protocols::entity_reply<inventory_decider>& r) {
           if (r.status != entity_status::accepted) *failed = true;
           const auto& p = r.state;
+          const auto count = std::clamp<std::int64_t>(level.available, 0, max_quantity);
           const bool newer = !p.counted_at || level.updated_at_ms > p.counted_at->ms_since_epoch;
-          if (!*failed && p.exists && newer && level.available != p.on_hand)
-            step->differences.push_back({level.sku, p.on_hand, level.available, {level.updated_at_ms}});
+          if (!*failed && p.exists && newer && count != p.on_hand)
+            step->differences.push_back({level.sku, p.on_hand, count, {level.updated_at_ms}});
           if (--*waiting > 0) return;
           if (*failed) return step->done(not_done("a product of the sweep's page was not read"));
           std::sort(step->differences.begin(), step->differences.end(),
@@ -135,28 +154,27 @@ void compare(driver_actor* self, const sweep_step_ptr& step, const std::vector<p
 }
 
 void wait_and_call_again(driver_actor* self, const sweep_step_ptr& step, std::chrono::milliseconds wait,
-                         const std::string& why, std::chrono::steady_clock::time_point started) {
-  if (std::chrono::steady_clock::now() - started + wait > self->state.options.patience)
-    return step->done(not_done("reconciliation waiting: " + why));
-  self->delayed_send(self, wait, levels_call_atom::value, step, started.time_since_epoch().count());
+                         const std::string& why) {
+  if (const auto w = store_calls::wait_before(step->deadline, wait)) return self->delayed_send(self, *w, levels_call_atom::value, step);
+  step->done(not_done("reconciliation waiting: " + why));
 }
 
-void call_levels(driver_actor* self, const sweep_step_ptr& step, std::chrono::steady_clock::time_point started) {
+void call_levels(driver_actor* self, const sweep_step_ptr& step) {
   self->request(self->state.store.get(), self->state.options.timeout, protocols::levels_atom::value,
                 std::vector<std::string>(step->skus.begin(), step->skus.end()))
       .then(
-          [self, step, started](protocols::levels_answer& answer) {
+          [self, step](protocols::levels_answer& answer) {
             auto& st = self->state;
             switch (answer.answer.status) {
               case store_status::ok: return compare(self, step, answer.levels);
               case store_status::throttled:
                 return wait_and_call_again(self, step, std::chrono::milliseconds(answer.answer.retry_after_ms),
-                                           answer.answer.detail, started);
+                                           answer.answer.detail);
               case store_status::unavailable:
                 return wait_and_call_again(self, step,
-                                           supervision::backoff_delay(backoff, step->unavailable++,
+                                           supervision::backoff_delay(store_calls::backoff, step->unavailable++,
                                                                       std::uniform_real_distribution<double>(0, 1)(st.random)),
-                                           answer.answer.detail, started);
+                                           answer.answer.detail);
               case store_status::refused:
                 return step->done(protocols::permanent_failure("the store platform refused the counts: " + answer.answer.detail));
             }
@@ -187,7 +205,7 @@ void next_page(driver_actor* self, const sweep_step_ptr& step) {
                   [step](caf::error&) { step->done(not_done("sweep finish unanswered")); });
             }
             for (const auto& item : page.items) step->skus.insert(item.id);
-            call_levels(self, step, std::chrono::steady_clock::now());
+            call_levels(self, step);
           },
           [step](caf::error&) { step->done(not_done("the catalog's read model did not answer")); });
 }
@@ -205,6 +223,7 @@ void step_sweeps(driver_actor* self, std::shared_ptr<std::vector<std::string>> i
         if (!r.state.exists || r.state.status == sweep_status::finished) return step_sweeps(self, ids, next + 1, promise);
         auto step = std::make_shared<detail::sweep_step>();
         step->sweep = std::move(r.state);
+        step->deadline = std::chrono::steady_clock::now() + self->state.options.patience;
         step->done = [self, ids, next, promise](caf::error failure) mutable {
           if (failure) return promise.deliver(std::move(failure));
           step_sweeps(self, ids, next + 1, promise);
@@ -252,9 +271,7 @@ caf::behavior reconciliation_driver(driver_actor* self, entity_regions regions, 
         step_sweeps(self, std::make_shared<std::vector<std::string>>(ids.begin(), ids.end()), 0, promise);
         return promise;
       },
-      [self](levels_call_atom, const sweep_step_ptr& step, std::chrono::steady_clock::rep started) {
-        call_levels(self, step, std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(started)));
-      },
+      [self](levels_call_atom, const sweep_step_ptr& step) { call_levels(self, step); },
       [self](schedule_atom) { request_scheduled(self); },
   };
 }

@@ -31,8 +31,11 @@ namespace commerce::actors {
 struct reconciliation_options {
   std::chrono::milliseconds interval{15 * 60 * 1000};
   std::function<bool()> active;  // requests scheduled sweeps only while this holds; none: always
-  std::chrono::milliseconds patience{20'000};
-  std::chrono::milliseconds timeout{10'000};
+  // A step waits for the platform at most this long (then it fails as transient and comes again).
+  // Its other calls take at most `timeout` each; a step that outlives the subscription's timeout
+  // anyway is done twice, harmlessly (every part of it is idempotent).
+  std::chrono::milliseconds patience{10'000};
+  std::chrono::milliseconds timeout{5'000};
 };
 
 caf::actor spawn_reconciliation_driver(caf::actor_system& system, entity_regions regions, kind_actors views,

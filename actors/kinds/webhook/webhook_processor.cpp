@@ -36,7 +36,7 @@ struct batch_in_progress {
 // The count's source, as the product's history shows it: "webhook:<id>", or for a count the
 // reconciliation sweep found, "reconciliation:<id>".
 std::string source_of(const std::string& id, const webhook_received& w) {
-  return (w.topic == "reconciliation" ? "reconciliation:" : "webhook:") + id;
+  return std::string(w.topic == reconciliation_topic ? reconciliation_source_prefix : "webhook:") + id;
 }
 
 }  // namespace
