@@ -108,7 +108,7 @@ namespace {
 // it differs nor on its length or the real token's.
 bool same_token(std::string_view given, std::string_view expected) { return secure::same_secret(given, expected); }
 
-std::optional<http_response> refuse_unauthorized(const gateway_call& call) {
+std::optional<http_response> refuse_unauthorized(const gateway_call& call, bool ingest) {
   const auto& header = call.request.header("authorization");
   const std::string bearer = "Bearer ";
   if (header.size() < bearer.size() || !std::equal(bearer.begin(), bearer.end(), header.begin(), [](char a, char b) {
@@ -118,7 +118,10 @@ std::optional<http_response> refuse_unauthorized(const gateway_call& call) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  if (!same_token(std::string_view(header).substr(bearer.size()), call.options().admin_token))
+  const auto given = std::string_view(header).substr(bearer.size());
+  const auto& ingest_token = call.options().ingest.token;
+  if (ingest && !ingest_token.empty() && same_token(given, ingest_token)) return std::nullopt;
+  if (!same_token(given, call.options().admin_token))
     return problem(403, "forbidden", "Forbidden", "the bearer token is not the admin token");
   return std::nullopt;
 }
@@ -281,7 +284,7 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   auto call = std::make_shared<gateway_call>(gateway_call{self, std::move(request), found.params, std::move(respond), served_by});
   const auto& handler = found.matched->handler;
   if (handler.admin)
-    if (auto refused = refuse_unauthorized(*call)) return call->respond(std::move(*refused));
+    if (auto refused = refuse_unauthorized(*call, handler.ingest)) return call->respond(std::move(*refused));
   // What the request would carry into the idempotency store and the journal is checked here,
   // before either sees it: PostgreSQL refuses U+0000 and ill-formed UTF-8, and one such value
   // would fail a whole group-commit batch.

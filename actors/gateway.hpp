@@ -6,6 +6,7 @@
 
 #include "actors/kinds/kind_module.hpp"
 #include "actors/live_events.hpp"
+#include "domain/identity.hpp"
 #include "common/http_message.hpp"
 #include "protocols/cluster.hpp"
 #include "protocols/idempotency.hpp"
@@ -23,6 +24,13 @@
 
 namespace commerce::actors {
 
+// How POST /v1/events reads identifiers and who may call it (config [cdp]).
+struct ingest_options {
+  domain::identity_rules rules;
+  std::string default_currency = "USD";
+  std::string token;  // accepted besides the admin token (empty: none)
+};
+
 struct gateway_options {
   std::string version;      // reported by /healthz
   std::string admin_token;  // Bearer token of catalog writes and /admin/*
@@ -32,6 +40,7 @@ struct gateway_options {
   std::string node_id;  // every answer's X-Served-By
   std::string webhook_secret;  // webhooks.secret: the store platform signs its webhooks with it
   bool store_platform = false;  // store.url is set: prices are pushed and counts reconciled
+  ingest_options ingest;
 };
 
 // The actors a gateway talks to. `supervision_root` is asked for /admin/actors. Without an

@@ -54,6 +54,7 @@ struct route_handler {
   // (request_checks.hpp, refuse_bad_json) before the handler runs. False for a route that
   // takes another type and checks it itself.
   bool json_body = true;
+  bool ingest = false;  // an admin route that also takes the ingestion token (cdp.ingest_token)
 };
 using gateway_routes = http_router<route_handler>;
 

@@ -189,6 +189,31 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          c.store.url = s.value;
        }},
       {"alerts.notify", [](node_config& c, auto&, auto& s) { c.alerts_notify = s.value; }},
+      {"cdp.default_region", [](node_config& c, auto& k, auto& s) {
+         if (s.value.size() != 2 || !std::isupper(static_cast<unsigned char>(s.value[0])) ||
+             !std::isupper(static_cast<unsigned char>(s.value[1])))
+           bad_value(k, s, "a country code of two capital letters such as US or DE");
+         c.cdp.default_region = s.value;
+       }},
+      {"cdp.default_currency", [](node_config& c, auto& k, auto& s) {
+         if (s.value.size() != 3 || !std::all_of(s.value.begin(), s.value.end(), [](char x) { return x >= 'A' && x <= 'Z'; }))
+           bad_value(k, s, "a currency code of three capital letters such as USD");
+         c.cdp.default_currency = s.value;
+       }},
+      {"cdp.blocked_identifiers", [](node_config& c, auto&, auto& s) {
+         c.cdp.blocked_identifiers.clear();
+         std::string item;
+         for (std::size_t i = 0; i <= s.value.size(); ++i) {
+           if (i == s.value.size() || s.value[i] == ',') {
+             const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
+             if (first != std::string::npos) c.cdp.blocked_identifiers.push_back(item.substr(first, last - first + 1));
+             item.clear();
+           } else {
+             item += s.value[i];
+           }
+         }
+       }},
+      {"cdp.ingest_token", [](node_config& c, auto&, auto& s) { c.cdp.ingest_token = s.value; }},
       {"store.access_token", [](node_config& c, auto&, auto& s) { c.store.access_token = s.value; }},
       {"store.attempt_timeout", [](node_config& c, auto& k, auto& s) {
          c.store.attempt_timeout = to_duration<ms>(k, s);

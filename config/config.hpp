@@ -119,6 +119,14 @@ struct pricing_config {
   std::chrono::milliseconds reconcile_interval{};
 };
 
+// The customer data platform (API.md): how identifiers are read and who may send events.
+struct cdp_config {
+  std::string default_region;  // ISO 3166 alpha-2, for national phone numbers
+  std::string default_currency;  // of a purchase event without one
+  std::vector<std::string> blocked_identifiers;  // besides the built-in blocklist
+  std::string ingest_token;  // POST /v1/events takes it besides the admin token (empty: admin only)
+};
+
 struct node_config {
   http_config http;
   std::string admin_token;
@@ -137,6 +145,7 @@ struct node_config {
   store_config store;
   pricing_config pricing;
   std::string alerts_notify;  // the merchant's address for alerts (empty: alerts are not sent)
+  cdp_config cdp;
   live_config live;
   cluster_config cluster;
   journal_config journal;

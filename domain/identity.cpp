@@ -103,6 +103,8 @@ std::optional<identifier_type> identifier_type_from(std::string_view name) {
   return std::nullopt;
 }
 
+std::string index_key(const identifier& id) { return std::string(to_string(id.type)) + ":" + id.value; }
+
 std::string_view to_string(event_source s) { return source_names[static_cast<int>(s)]; }
 std::optional<event_source> event_source_from(std::string_view name) {
   for (int i = 0; i < 5; ++i)

@@ -11,6 +11,8 @@
 
 #include "domain/time.hpp"
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstddef>
@@ -23,6 +25,7 @@
 namespace commerce::domain {
 
 enum class identifier_type { email, phone, whatsapp, loyalty_id, device_id, cookie_id, qr_id };
+BOOST_DESCRIBE_ENUM(identifier_type, email, phone, whatsapp, loyalty_id, device_id, cookie_id, qr_id)
 inline constexpr identifier_type all_identifier_types[] = {
     identifier_type::email,     identifier_type::phone,     identifier_type::whatsapp, identifier_type::loyalty_id,
     identifier_type::device_id, identifier_type::cookie_id, identifier_type::qr_id};
@@ -37,8 +40,14 @@ struct identifier {
   }
   friend bool operator==(const identifier& a, const identifier& b) { return a.type == b.type && a.value == b.value; }
 };
+BOOST_DESCRIBE_STRUCT(identifier, (), (type, value))
+
+// The identity index's key of a value (one entity per value, domain/identity_index.hpp):
+// "<type>:<value>", e.g. "email:ana@example.com".
+std::string index_key(const identifier& id);
 
 enum class event_source { shopify, whatsapp, pos, csv, api };
+BOOST_DESCRIBE_ENUM(event_source, shopify, whatsapp, pos, csv, api)
 std::string_view to_string(event_source s);
 std::optional<event_source> event_source_from(std::string_view name);
 

@@ -28,6 +28,7 @@ struct entity_kinds_options {
   domain::duration cart_reservation_ttl{std::chrono::minutes(10)};
   domain::duration checkout_resume_after{std::chrono::seconds(10)};
   domain::duration checkout_give_up_after{std::chrono::minutes(15)};
+  domain::duration merge_resume_after{std::chrono::seconds(5)};  // a profile merge's step that made no progress
 };
 
 struct kind_module {

@@ -409,6 +409,10 @@ child_spec gateway(const config::node_config& config, std::string version, const
   options.admin_token = config.admin_token;
   options.webhook_secret = config.webhooks_secret;
   options.store_platform = !config.store.url.empty();
+  options.ingest.rules.default_region = config.cdp.default_region;
+  for (const auto& value : config.cdp.blocked_identifiers) options.ingest.rules.block(value);
+  options.ingest.default_currency = config.cdp.default_currency;
+  options.ingest.token = config.cdp.ingest_token;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
   options.live = live_options_of(config);
   options.node_id = config.cluster.node_id;

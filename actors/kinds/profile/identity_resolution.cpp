@@ -1,0 +1,324 @@
+#include "actors/kinds/profile/identity_resolution.hpp"
+
+#include "actors/entity_client.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/secure.hpp"
+#include "domain/identity_index.hpp"
+#include "domain/merge_review.hpp"
+#include "domain/profile_merge.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+namespace commerce::actors {
+namespace {
+
+using namespace domain;
+using protocols::entity_status;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+constexpr std::size_t events_in_flight = 16;  // of one batch at a time
+constexpr int max_attempts = 12;
+constexpr std::size_t max_merge_hops = 16;  // merged_into followed at most this far
+
+struct resolver_state {
+  entity_regions regions;
+  std::chrono::milliseconds timeout{};
+  resolution_batch_ptr batch;
+  // The profile an event created in an earlier attempt: it holds the event, so later attempts
+  // count it among the candidates (and merge it) instead of attaching the event a second time.
+  std::vector<std::string> created;
+  caf::response_promise promise;
+  std::size_t next = 0, finished = 0;
+  std::minstd_rand jitter{std::random_device{}()};
+  metrics::counter* conflicts = nullptr;
+  static inline const char* name = "identity_resolver";
+};
+using resolver_actor = caf::stateful_actor<resolver_state>;
+
+// One attempt at one event: what it read, what it chose.
+struct attempt {
+  std::size_t index = 0;
+  int number = 0;
+  std::vector<std::string> holders;           // per identifier of the event ("": nobody)
+  std::map<std::string, std::string> active;  // holder → the active profile it became ("": gone)
+  std::map<std::string, profile_state> profiles;  // the active profiles found
+  bool busy = false;                          // one of them is held by a merge
+  std::string target;
+  match_kind match = match_kind::created;
+  std::vector<std::string> review;  // the candidates, strongest first, when it goes to review
+};
+using attempt_ptr = std::shared_ptr<attempt>;
+
+const incoming_event& event_of(resolver_actor* self, const attempt_ptr& a) { return self->state.batch->events[a->index]; }
+
+protocols::command_metadata meta_of(const incoming_event& e) { return {"", e.event.event_id, "event/" + e.event.event_id}; }
+
+template <class Decider>
+entity_client<Decider> client(resolver_actor* self) {
+  return {self, self->state.regions, self->state.timeout};
+}
+
+void start(resolver_actor* self, std::size_t index, int number);
+
+void finish(resolver_actor* self, std::size_t index, resolution r) {
+  auto& st = self->state;
+  st.batch->results[index] = std::move(r);
+  if (++st.finished == st.batch->events.size()) {
+    st.promise.deliver(st.batch);
+    return self->quit();
+  }
+  if (st.next < st.batch->events.size()) start(self, st.next++, 0);
+}
+
+// Resolves the event again after a short wait that grows with its attempts.
+void again(resolver_actor* self, const attempt_ptr& a, const char* why) {
+  auto& st = self->state;
+  st.conflicts->add();
+  if (a->number + 1 >= max_attempts) {
+    log::warn("identity resolution gave up", {{"event", event_of(self, a).event.event_id}, {"why", why}});
+    return finish(self, a->index, {"", match_kind::created, rejection{"unavailable", std::string("not resolved: ") + why, {}}});
+  }
+  const auto base_ms = std::min(500, 5 << std::min(a->number, 7));
+  const auto wait = std::chrono::milliseconds(base_ms / 2 + static_cast<int>(st.jitter() % static_cast<unsigned>(base_ms)));
+  self->delayed_send(self, wait, retry_atom::value, a->index, a->number + 1);
+}
+
+// Runs `each(k, finished)` for k in [0, n) at once, then `then()` once all finished.
+template <class Each, class Then>
+void for_each_index(std::size_t n, Each each, Then then) {
+  if (n == 0) return then();
+  auto left = std::make_shared<std::size_t>(n);
+  for (std::size_t k = 0; k < n; ++k)
+    each(k, [left, then]() mutable {
+      if (--*left == 0) then();
+    });
+}
+
+void choose(resolver_actor* self, const attempt_ptr& a);
+void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_first);
+
+// Follows `id`'s merged_into until an active profile; `done("")` when it does not exist.
+template <class Done>
+void follow(resolver_actor* self, const attempt_ptr& a, std::string id, std::size_t hops, Done done) {
+  client<profile_decider>(self).read(
+      id,
+      [self, a, hops, done](protocols::entity_reply<profile_decider>& r) mutable {
+        if (r.status != entity_status::accepted || !r.state.exists) return done(std::string());
+        if (r.state.status == profile_status::merged && hops < max_merge_hops)
+          return follow(self, a, r.state.merged_into, hops + 1, done);
+        if (r.state.status == profile_status::merged) return done(std::string());
+        if (!r.state.lock.empty()) a->busy = true;
+        auto id = r.state.id;
+        a->profiles[id] = std::move(r.state);
+        done(id);
+      },
+      [a, done](caf::error&) mutable {
+        a->busy = true;  // unknown: try again
+        done(std::string());
+      });
+}
+
+void start(resolver_actor* self, std::size_t index, int number) {
+  auto a = std::make_shared<attempt>();
+  a->index = index;
+  a->number = number;
+  const auto& ids = self->state.batch->events[index].identifiers;
+  a->holders.resize(ids.size());
+  auto failed = std::make_shared<bool>(false);
+  for_each_index(
+      ids.size(),
+      [self, a, failed, &ids](std::size_t k, auto finished) {
+        client<identity_index_decider>(self).read(
+            index_key(ids[k]),
+            [a, k, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
+              a->holders[k] = r.state.holder;
+              finished();
+            },
+            [failed, finished](caf::error&) mutable {
+              *failed = true;
+              finished();
+            });
+      },
+      [self, a, failed] {
+        if (*failed) return again(self, a, "the identity index did not answer");
+        std::vector<std::string> distinct;
+        if (const auto& created = self->state.created[a->index]; !created.empty()) distinct.push_back(created);
+        for (const auto& h : a->holders)
+          if (!h.empty() && std::find(distinct.begin(), distinct.end(), h) == distinct.end()) distinct.push_back(h);
+        for_each_index(
+            distinct.size(),
+            [self, a, distinct](std::size_t k, auto finished) {
+              follow(self, a, distinct[k], 0, [a, holder = distinct[k], finished](std::string active) mutable {
+                a->active[holder] = std::move(active);
+                finished();
+              });
+            },
+            [self, a] {
+              if (a->busy) return again(self, a, "a profile is being merged");
+              choose(self, a);
+            });
+      });
+}
+
+std::vector<merge_candidate> in_order(const attempt_ptr& a) {
+  std::vector<merge_candidate> candidates;
+  for (const auto& [id, p] : a->profiles) candidates.push_back({id, strength_of(p.identifiers), p.created_at});
+  return in_merge_order(std::move(candidates));
+}
+
+void choose(resolver_actor* self, const attempt_ptr& a) {
+  const auto& e = event_of(self, a);
+  a->match = match_for(a->profiles.size());
+  if (a->match == match_kind::created) {
+    a->target = "prof_" + secure::random_hex(12);
+    self->state.created[a->index] = a->target;
+    return claim_and_attach(self, a, true);
+  }
+  const auto ordered = in_order(a);
+  a->target = ordered.front().id;
+  if (a->match == match_kind::attached) return claim_and_attach(self, a, false);
+  std::vector<identifier> all = e.identifiers;
+  for (const auto& [id, p] : a->profiles) all.insert(all.end(), p.identifiers.begin(), p.identifiers.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  if (a->match == match_kind::merged && over_cap(all)) a->match = match_kind::review;
+  if (a->match == match_kind::review) {
+    for (const auto& c : ordered) a->review.push_back(c.id);
+    return claim_and_attach(self, a, false);
+  }
+  request_merge merge{a->target, {}, e.event.event_id};
+  for (std::size_t k = 1; k < ordered.size(); ++k) merge.absorbed.push_back(ordered[k].id);
+  const auto merge_id = "mrg_" + secure::random_hex(12);
+  client<profile_merge_decider>(self).command(
+      merge_id, std::move(merge), meta_of(e), std::nullopt,
+      [self, a, merge_id](protocols::entity_reply<profile_merge_decider>& r) {
+        if (r.status != entity_status::accepted) return again(self, a, "the merge was not taken");
+        client<profile_merge_decider>(self).watch(
+            merge_id,
+            [self, a](protocols::entity_reply<profile_merge_decider>& done) {
+              if (done.state.status != merge_status::merged) return again(self, a, "the merge was aborted");
+              metrics::registry::global()
+                  .get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "auto"}})
+                  .add();
+              // Every candidate is the base now, so a value still held by one of them (claimed but
+              // not yet listed when it was absorbed) is claimed for the base too.
+              for (auto& [holder, active] : a->active)
+                if (!active.empty()) active = a->target;
+              claim_and_attach(self, a, false);
+            },
+            [self, a](caf::error&) { again(self, a, "the merge did not finish in time"); });
+      },
+      [self, a](caf::error&) { again(self, a, "the merge was not taken"); });
+}
+
+void ask_for_review(resolver_actor* self, const attempt_ptr& a) {
+  const auto& e = event_of(self, a);
+  const auto reason = a->review.size() > max_auto_merge
+                          ? "matched " + std::to_string(a->review.size()) + " profiles"
+                          : std::string("a merge would hold more than ") + std::to_string(max_values_per_type) +
+                                " values of one type";
+  client<merge_review_decider>(self).command(
+      "rev_" + secure::random_hex(12), domain::open_review{a->review, e.event.event_id, reason}, meta_of(e), std::nullopt,
+      [self, a](protocols::entity_reply<merge_review_decider>& r) {
+        if (r.status != entity_status::accepted) log::warn("merge review not opened", {{"event", event_of(self, a).event.event_id}});
+        metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "review"}}).add();
+        finish(self, a->index, {a->target, match_kind::review, std::nullopt});
+      },
+      [self, a](caf::error&) { finish(self, a->index, {a->target, match_kind::review, std::nullopt}); });
+}
+
+void attach(resolver_actor* self, const attempt_ptr& a, std::vector<identifier> held) {
+  const auto& e = event_of(self, a);
+  client<profile_decider>(self).command(
+      a->target, attach_event{e.event, std::move(held)}, meta_of(e), std::nullopt,
+      [self, a](protocols::entity_reply<profile_decider>& r) {
+        if (r.status != entity_status::accepted) return again(self, a, "the profile changed meanwhile");
+        if (a->match == match_kind::review) return ask_for_review(self, a);
+        finish(self, a->index, {a->target, a->match, std::nullopt});
+      },
+      [self, a](caf::error&) { again(self, a, "the profile did not answer"); });
+}
+
+// Claims for the target every identifier it does not hold yet, then attaches the event with
+// them. In review, a value another active profile holds stays with it.
+void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_first) {
+  const auto& e = event_of(self, a);
+  if (create_first) {
+    // The profile exists before it claims anything, so whoever meets its claims can follow them.
+    return client<profile_decider>(self).command(
+        a->target, attach_event{e.event, {}}, meta_of(e), std::nullopt,
+        [self, a](protocols::entity_reply<profile_decider>& r) {
+          if (r.status != entity_status::accepted) return again(self, a, "the new profile was not created");
+          claim_and_attach(self, a, false);
+        },
+        [self, a](caf::error&) { again(self, a, "the new profile did not answer"); });
+  }
+  std::vector<std::size_t> to_claim;
+  std::vector<identifier> held;
+  for (std::size_t k = 0; k < e.identifiers.size(); ++k) {
+    const auto& holder = a->holders[k];
+    const auto it = a->active.find(holder);
+    const bool leads_to_target = holder.empty() || (it != a->active.end() && (it->second == a->target || it->second.empty()));
+    if (holder == a->target) held.push_back(e.identifiers[k]);
+    else if (leads_to_target) to_claim.push_back(k);
+  }
+  auto conflict = std::make_shared<bool>(false);
+  auto claimed = std::make_shared<std::vector<identifier>>(held);
+  for_each_index(
+      to_claim.size(),
+      [self, a, &e, to_claim, conflict, claimed](std::size_t n, auto finished) {
+        const auto k = to_claim[n];
+        const auto& id = e.identifiers[k];
+        client<identity_index_decider>(self).command(
+            index_key(id), claim_identifier{a->target, a->holders[k]}, meta_of(e), std::nullopt,
+            [conflict, claimed, id, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
+              if (r.status == entity_status::accepted) claimed->push_back(id);
+              else *conflict = true;
+              finished();
+            },
+            [conflict, finished](caf::error&) mutable {
+              *conflict = true;
+              finished();
+            });
+      },
+      [self, a, conflict, claimed] {
+        if (*conflict) return again(self, a, "an identifier was claimed meanwhile");
+        attach(self, a, std::move(*claimed));
+      });
+}
+
+caf::behavior resolver(resolver_actor* self, entity_regions regions, std::chrono::milliseconds timeout) {
+  self->state.regions = std::move(regions);
+  self->state.timeout = timeout;
+  self->state.conflicts = &metrics::registry::global().get_counter(
+      "commerce_cdp_index_conflicts_total", "Identity resolutions run again: a value claimed or a profile merged meanwhile");
+  return {
+      [self](resolution_batch_ptr batch) -> caf::result<resolution_batch_ptr> {
+        auto& st = self->state;
+        st.batch = std::move(batch);
+        st.batch->results.assign(st.batch->events.size(), resolution{});
+        st.created.assign(st.batch->events.size(), std::string());
+        if (st.batch->events.empty()) {
+          self->quit();
+          return st.batch;
+        }
+        st.promise = self->make_response_promise();
+        while (st.next < st.batch->events.size() && st.next < events_in_flight) start(self, st.next++, 0);
+        return st.promise;
+      },
+      [self](retry_atom, std::size_t index, int number) { start(self, index, number); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_resolver(caf::actor_system& system, entity_regions regions, std::chrono::milliseconds ask_timeout) {
+  return system.spawn(resolver, std::move(regions), ask_timeout);
+}
+
+}  // namespace commerce::actors

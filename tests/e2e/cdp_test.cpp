@@ -1,0 +1,281 @@
+// The customer data platform over HTTP (API.md, Customer data platform): events from several
+// sources resolved to profiles, merges automatic and reviewed, unmerge, CSV ingestion, and the
+// index's invariant under concurrent ingestion.
+#include "tests/e2e/api_fixture.hpp"
+
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace {
+
+using namespace commerce::test;
+
+struct cdp_node : api_node {
+  using api_node::api_node;
+  // The one result of a single event.
+  boost::json::value send(const std::string& body) {
+    const auto r = as_admin("POST", "/v1/events", body);
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    return json(r).at("results").at(0);
+  }
+  boost::json::value profile(const std::string& id) {
+    const auto r = as_admin("GET", "/v1/profiles/" + id);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    return json(r);
+  }
+  // The id of the active profile holding `type`=`value`, "" when none.
+  std::string holder(const std::string& type, const std::string& value) {
+    const auto r = as_admin("GET", "/v1/profiles?" + type + "=" + value);
+    if (r.status == 404) return "";
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    return std::string(json(r).at("id").as_string());
+  }
+  std::set<std::string> event_ids(const std::string& id) {
+    std::set<std::string> out;
+    const auto r = as_admin("GET", "/v1/profiles/" + id + "/events?limit=200");
+    REQUIRE(r.status == 200);
+    const auto page = json(r);
+    for (const auto& e : page.at("items").as_array()) out.insert(std::string(e.at("event_id").as_string()));
+    return out;
+  }
+};
+
+std::string str(const boost::json::value& v) { return std::string(v.as_string()); }
+
+}  // namespace
+
+TEST_CASE("three events from three sources end as one profile, and an unmerge brings the two back", "[e2e][cdp]") {
+  cdp_node n;
+  const auto first = n.send(R"({"source":"shopify","type":"order_created","event_id":"e1",)"
+                            R"("payload":{"customer":{"email":"  Ana@Example.COM ","phone":"(415) 555-0100"}}})");
+  CHECK(first.at("match") == "created");
+  const auto ana = str(first.at("profile_id"));
+  const auto second = n.send(R"({"source":"whatsapp","type":"message","event_id":"e2","payload":{"from":"+1 415 555 0100"}})");
+  CHECK(second.at("match") == "attached");
+  CHECK(str(second.at("profile_id")) == ana);
+  const auto third = n.send(R"({"source":"pos","type":"visit","event_id":"e3","payload":{"loyalty_id":"L-77"}})");
+  CHECK(third.at("match") == "created");
+  const auto member = str(third.at("profile_id"));
+  // One event that names both: the two are merged, the stronger (email + phone + whatsapp) the base.
+  const auto fourth = n.send(R"({"source":"api","type":"signup","event_id":"e4","payload":{"email":"ana@example.com","loyalty_id":"L-77"}})");
+  CHECK(fourth.at("match") == "merged");
+  CHECK(str(fourth.at("profile_id")) == ana);
+
+  const auto merged = n.profile(ana);
+  INFO(boost::json::serialize(merged));
+  CHECK(merged.at("status") == "active");
+  CHECK(merged.at("identifiers").at("email") == boost::json::array{"ana@example.com"});
+  CHECK(merged.at("identifiers").at("phone") == boost::json::array{"+14155550100"});
+  CHECK(merged.at("identifiers").at("whatsapp") == boost::json::array{"+14155550100"});
+  CHECK(merged.at("identifiers").at("loyalty_id") == boost::json::array{"L-77"});
+  CHECK(merged.at("merged_from") == boost::json::array{boost::json::value(member)});
+  CHECK(merged.at("strength") == 100);
+  const auto gone = n.profile(member);
+  CHECK(gone.at("status") == "merged");
+  CHECK(str(gone.at("merged_into")) == ana);
+  CHECK(n.holder("loyalty_id", "L-77") == ana);
+  CHECK(n.holder("phone", "%2B14155550100") == ana);
+  CHECK(n.event_ids(ana) == std::set<std::string>{"e1", "e2", "e3", "e4"});
+
+  const auto history = json(n.as_admin("GET", "/v1/profiles/" + ana + "/merges")).at("items");
+  REQUIRE(history.as_array().size() == 1);
+  const auto merge_id = str(history.at(0).at("merge_id"));
+  CHECK(history.at(0).at("role") == "base");
+  CHECK(str(history.at(0).at("absorbed").at(0).at("profile_id")) == member);
+
+  const auto undone = n.as_admin("POST", "/v1/profiles/" + ana + "/unmerge", R"({"merge_id":")" + merge_id + "\"}");
+  INFO(undone.body);
+  REQUIRE(undone.status == 200);
+  CHECK(json(undone).at("status") == "unmerged");
+  // Each side as it was; the event that caused the merge stays with the base, where it was attached.
+  const auto back = n.profile(member);
+  CHECK(back.at("status") == "active");
+  CHECK(back.at("identifiers") == boost::json::object{{"loyalty_id", boost::json::array{"L-77"}}});
+  const auto base = n.profile(ana);
+  CHECK(!base.at("identifiers").as_object().contains("loyalty_id"));
+  CHECK(base.at("merged_from").as_array().empty());
+  CHECK(n.holder("loyalty_id", "L-77") == member);
+  CHECK(n.holder("email", "ana@example.com") == ana);
+  CHECK(n.event_ids(member) == std::set<std::string>{"e3"});
+  CHECK(n.event_ids(ana) == std::set<std::string>{"e1", "e2", "e4"});
+  // Undone once: asking again changes nothing.
+  CHECK(n.as_admin("POST", "/v1/profiles/" + ana + "/unmerge", R"({"merge_id":")" + merge_id + "\"}").status == 200);
+  const auto metrics = n.call("GET", "/metrics").body;
+  CHECK(metric(metrics, R"(commerce_cdp_merges_total{kind="auto"})") == 1);
+  CHECK(metric(metrics, R"(commerce_cdp_merges_total{kind="unmerged"})") == 1);
+  CHECK(metric(metrics, R"(commerce_cdp_events_total{source="pos",result="created"})") == 1);
+}
+
+TEST_CASE("purchases add up across a merge, and junk identifiers glue nobody together", "[e2e][cdp]") {
+  cdp_node n(std::map<std::string, std::string>{{"COMMERCED_CDP_BLOCKED_IDENTIFIERS", "noreply@shop.example"}});
+  const auto a = n.send(R"({"source":"api","type":"purchase","payload":{"email":"a@x.io","total":1500,"currency":"EUR"}})");
+  const auto b = n.send(R"({"source":"api","type":"purchase","payload":{"phone":"+4915123456789","total":2500,"currency":"EUR"}})");
+  const auto both = n.send(R"({"source":"api","type":"visit","payload":{"email":"a@x.io","phone":"+4915123456789"}})");
+  CHECK(both.at("match") == "merged");
+  const auto merged = n.profile(str(both.at("profile_id")));
+  CHECK(merged.at("lifetime_value") == boost::json::object{{"amount", 4000}, {"currency", "EUR"}});
+  CHECK(merged.at("total_orders") == 2);
+  // Built-in and configured junk values are no identifiers: each event is a stranger.
+  for (const auto* junk : {"test@test.com", "noreply@shop.example"}) {
+    const auto one = n.send(std::string(R"({"source":"api","type":"visit","payload":{"email":")") + junk + "\"}}");
+    const auto two = n.send(std::string(R"({"source":"api","type":"visit","payload":{"email":")") + junk + "\"}}");
+    CHECK(one.at("match") == "created");
+    CHECK(two.at("match") == "created");
+    CHECK(one.at("profile_id") != two.at("profile_id"));
+  }
+  check_problem(n.as_admin("POST", "/v1/events", R"({"source":"fax","type":"x"})"), 422, "validation_failed");
+  check_problem(n.as_admin("POST", "/v1/events", R"({"events":[{"source":"api","type":"x"},{"source":"api"}]})"), 422,
+                "validation_failed");
+  CHECK(n.call("POST", "/v1/events", R"({"source":"api","type":"x"})").status == 401);
+  (void)a;
+  (void)b;
+}
+
+TEST_CASE("an event matching more than three profiles waits for a review, and approving it merges them", "[e2e][cdp]") {
+  cdp_node n;
+  const std::vector<std::pair<std::string, std::string>> held{
+      {"email", "x@y.io"}, {"phone", "+14155550199"}, {"loyalty_id", "L1"}, {"device_id", "d1"}};
+  std::set<std::string> ids;
+  for (const auto& [type, value] : held)
+    ids.insert(str(n.send(R"({"source":"api","type":"visit","payload":{")" + type + R"(":")" + value + "\"}}").at("profile_id")));
+  REQUIRE(ids.size() == 4);
+  const auto r = n.send(R"({"source":"api","type":"visit","event_id":"four",)"
+                        R"("payload":{"email":"x@y.io","phone":"+14155550199","loyalty_id":"L1","device_id":"d1"}})");
+  CHECK(r.at("match") == "review");
+  CHECK(ids.count(str(r.at("profile_id"))) == 1);
+  for (const auto& id : ids) CHECK(n.profile(id).at("status") == "active");  // nothing merged yet
+  boost::json::value pending;  // the list's read model follows the journal
+  REQUIRE(eventually([&] {
+    pending = json(n.as_admin("GET", "/v1/merge-reviews?status=pending"));
+    return pending.at("items").as_array().size() == 1;
+  }));
+  const auto review = pending.at("items").at(0);
+  CHECK(review.at("candidates").as_array().size() == 4);
+  CHECK(review.at("event_id") == "four");
+  const auto approved = n.as_admin("POST", "/v1/merge-reviews/" + str(review.at("id")) + "/approve");
+  INFO(approved.body);
+  REQUIRE(approved.status == 200);
+  CHECK(json(approved).at("status") == "approved");
+  const auto one = n.holder("email", "x@y.io");
+  CHECK(n.holder("phone", "%2B14155550199") == one);
+  CHECK(n.holder("loyalty_id", "L1") == one);
+  CHECK(n.holder("device_id", "d1") == one);
+  CHECK(n.profile(one).at("merged_from").as_array().size() == 3);
+  check_problem(n.as_admin("POST", "/v1/merge-reviews/" + str(review.at("id")) + "/reject"), 409, "invalid_transition");
+  CHECK(eventually([&] { return json(n.as_admin("GET", "/v1/merge-reviews?status=pending")).at("items").as_array().empty(); }));
+}
+
+TEST_CASE("CSV rows are taken one by one and a bad row is reported by its line", "[e2e][cdp]") {
+  cdp_node n;
+  const std::string csv =
+      "email,phone,type,total\n"
+      "ana@example.com,,purchase,1200\n"
+      "\"bo@example.com\",\"+49 151 2345678\",visit,\n"
+      "broken row\n"
+      "not-an-email,,visit,\n"
+      "ana@example.com,,purchase,oops\n";
+  const auto r = n.call("POST", "/v1/events/csv", csv, {{"Authorization", "Bearer test-admin-token"}, {"Content-Type", "text/csv"}});
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  const auto body = json(r);
+  CHECK(body.at("results").as_array().size() == 3);
+  std::set<std::int64_t> bad;
+  for (const auto& e : body.at("errors").as_array()) bad.insert(e.at("line").as_int64());
+  CHECK(bad == std::set<std::int64_t>{4, 6});
+  const auto ana = n.holder("email", "ana@example.com");
+  REQUIRE(!ana.empty());
+  CHECK(n.profile(ana).at("total_orders") == 1);
+  CHECK(!n.holder("phone", "%2B491512345678").empty());
+  check_problem(n.call("POST", "/v1/events/csv", "", {{"Authorization", "Bearer test-admin-token"}, {"Content-Type", "text/csv"}}),
+                422, "validation_failed");
+  CHECK(n.call("POST", "/v1/events/csv", csv, {{"Authorization", "Bearer test-admin-token"}, {"Content-Type", "text/plain"}}).status ==
+        415);
+}
+
+// 60 people, each with an email, a phone and a device; events name one or two of one person's
+// identifiers, sent from 100 threads at once. Whatever the interleaving, the profiles must be
+// the connected components of the identifiers the events linked, each value held by one active
+// profile, and each event attached to exactly one.
+TEST_CASE("concurrent events with overlapping identifiers end as their connected components", "[e2e][cdp]") {
+  cdp_node n;
+  constexpr int people = 60, threads = 100, per_thread = 5;
+  auto value = [](int person, int kind) {
+    return std::array<std::string, 3>{"email", "phone", "device_id"}[kind] + ":" +
+           (kind == 0 ? "p" + std::to_string(person) + "@x.io"
+                      : kind == 1 ? "+1415555" + std::to_string(1000 + person) : "dev" + std::to_string(person));
+  };
+  std::mutex m;
+  std::vector<std::vector<std::string>> sent;  // the identifiers of each event
+  std::vector<std::string> event_ids;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      http_connection c(n.node.port());
+      for (int i = 0; i < per_thread; ++i) {
+        const int person = rng() % people;
+        const int k1 = rng() % 3, k2 = rng() % 3;
+        std::vector<std::string> ids{value(person, k1)};
+        if (k2 != k1 && rng() % 2) ids.push_back(value(person, k2));
+        boost::json::object payload;
+        for (const auto& id : ids) {
+          const auto colon = id.find(':');
+          payload[id.substr(0, colon)] = id.substr(colon + 1);
+        }
+        const auto event_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const auto body = boost::json::serialize(
+            boost::json::object{{"source", "api"}, {"type", "visit"}, {"event_id", event_id}, {"payload", payload}});
+        const auto r = c.request("POST", "/v1/events", body, admin);
+        std::lock_guard<std::mutex> lock(m);
+        REQUIRE(r.status == 201);
+        REQUIRE(!json(r).at("results").at(0).as_object().contains("error"));
+        sent.push_back(ids);
+        event_ids.push_back(event_id);
+      }
+    });
+  for (auto& t : pool) t.join();
+
+  // The components of the identifier graph the events drew.
+  std::map<std::string, std::string> parent;
+  std::function<std::string(const std::string&)> root = [&](const std::string& x) {
+    if (!parent.count(x)) parent[x] = x;
+    return parent[x] == x ? x : parent[x] = root(parent[x]);
+  };
+  for (const auto& ids : sent)
+    for (const auto& id : ids) parent[root(id)] = root(ids.front());
+  std::map<std::string, std::set<std::string>> components;
+  for (const auto& [id, _] : parent) components[root(id)].insert(id);
+
+  std::map<std::string, std::string> profile_of_component;
+  std::set<std::string> profiles;
+  for (const auto& [r, values] : components) {
+    std::set<std::string> holders;
+    for (const auto& id : values) {
+      const auto colon = id.find(':');
+      auto v = id.substr(colon + 1);
+      if (v[0] == '+') v = "%2B" + v.substr(1);
+      holders.insert(n.holder(id.substr(0, colon), v));
+    }
+    INFO(r);
+    REQUIRE(holders.size() == 1);
+    REQUIRE(!holders.begin()->empty());
+    CHECK(profiles.insert(*holders.begin()).second);  // one profile per component
+    // It lists exactly its component's values.
+    const auto p = n.profile(*holders.begin());
+    std::set<std::string> listed;
+    for (const auto& [type, list] : p.at("identifiers").as_object())
+      for (const auto& v : list.as_array()) listed.insert(std::string(type) + ":" + str(v));
+    CHECK(listed == values);
+  }
+  std::multiset<std::string> attached;
+  for (const auto& p : profiles)
+    for (const auto& e : n.event_ids(p)) attached.insert(e);
+  CHECK(attached == std::multiset<std::string>(event_ids.begin(), event_ids.end()));
+}
