@@ -10,7 +10,11 @@
 #include "domain/checkout.hpp"
 #include "domain/inventory.hpp"
 #include "domain/order.hpp"
+#include "domain/identity_index.hpp"
+#include "domain/merge_review.hpp"
 #include "domain/pricing_job.hpp"
+#include "domain/profile.hpp"
+#include "domain/profile_merge.hpp"
 #include "domain/reconciliation.hpp"
 #include "domain/webhook.hpp"
 #include "protocols/cluster.hpp"
@@ -199,6 +203,30 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   sweep_sample.differences.push_back({"MUG", 5, 10, at});
   kind<reconciliation_decider>(record_sweep_page{0, "MUG", 1, {{"MUG", 5, 10, at}}}, sweep_sample,
                                reconciliation_event{sweep_page_recorded{0, "MUG", 1, {{"MUG", 5, 10, at}}, at}});
+
+  kind<identity_index_decider>(claim_identifier{"prof-2", "prof-1"},
+                               after<identity_index_decider>("email:a@x.io", identity_index_event{identifier_claimed{"prof-1", "", at}}),
+                               identity_index_event{identifier_claimed{"prof-2", "prof-1", at}});
+  const identifier email{identifier_type::email, "a@x.io"};
+  const customer_event purchase{"evt-1", event_source::shopify, "purchase", at, R"({"total":1200})", {1200, "EUR"}};
+  const merge_part part{"prof-2", {email}, {1200, "EUR"}, 1, {"evt-1"}, at, at, {{"evt-1", event_source::pos, "visit", at}}};
+  auto profile_sample = after<profile_decider>("prof-1", profile_event{profile_created{at}});
+  profile_sample = profile_decider::evolve(profile_sample, event_attached{purchase, {email}, at});
+  profile_sample = profile_decider::evolve(profile_sample, parts_taken_in{"mrg-1", {part}, at});
+  profile_sample = profile_decider::evolve(profile_sample, profile_locked{"mrg-2", at});
+  profile_sample.merged_into = "prof-9";
+  kind<profile_decider>(take_in_parts{"mrg-1", {part}}, profile_sample, profile_event{parts_taken_in{"mrg-1", {part}, at}});
+  auto merge_sample = after<profile_merge_decider>("mrg-1", profile_merge_event{merge_requested{"prof-1", {"prof-2"}, "evt-1", at}});
+  merge_sample = profile_merge_decider::evolve(merge_sample, merge_profile_locked{"prof-1", at});
+  merge_sample = profile_merge_decider::evolve(merge_sample, merge_profile_locked{"prof-2", at});
+  merge_sample = profile_merge_decider::evolve(merge_sample, merge_part_absorbed{part, at});
+  merge_sample.refusal = "profile prof-3: merged";
+  merge_sample.merged_at = merge_sample.unmerged_at = at;
+  kind<profile_merge_decider>(record_part_absorbed{part}, merge_sample, profile_merge_event{merge_part_absorbed{part, at}});
+  auto review_sample = after<merge_review_decider>("rev-1", merge_review_event{review_opened{{"prof-1", "prof-2"}, "evt-1", "matched 4 profiles", at}});
+  review_sample = merge_review_decider::evolve(review_sample, review_approved{"mrg-1", at});
+  kind<merge_review_decider>(open_review{{"prof-1", "prof-2"}, "evt-1", "matched 4 profiles"}, review_sample,
+                             merge_review_event{review_approved{"mrg-1", at}});
 
   // Every registered message type of ours was sampled above.
   std::set<std::string> registered;
