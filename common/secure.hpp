@@ -17,6 +17,10 @@ std::string random_hex(std::size_t bytes);
 // either length: their SHA-256 digests are compared with CRYPTO_memcmp.
 bool same_secret(std::string_view a, std::string_view b);
 
+// SHA-256 of `data` as lower-case hex (64 characters): a stable name derived from another,
+// such as the profile an event creates (the same event, sent again, names the same profile).
+std::string sha256_hex(std::string_view data);
+
 // base64(HMAC-SHA256(key, data)): how the store platform signs a webhook's raw body
 // (X-Shopify-Hmac-Sha256). Compare a received signature with same_secret.
 std::string hmac_sha256_base64(std::string_view key, std::string_view data);

@@ -14,24 +14,27 @@ namespace {
 
 using namespace commerce::test;
 
-struct cdp_node : api_node {
-  using api_node::api_node;
+// The calls these tests make, on whichever node runs now.
+struct cdp_calls {
+  virtual ~cdp_calls() = default;
+  virtual std::uint16_t port() = 0;
+  http_reply get(const std::string& target) { return http_call(port(), "GET", target, "", admin); }
   // The one result of a single event.
   boost::json::value send(const std::string& body) {
-    const auto r = as_admin("POST", "/v1/events", body);
+    const auto r = http_call(port(), "POST", "/v1/events", body, admin);
     INFO(r.body);
     REQUIRE(r.status == 201);
     return json(r).at("results").at(0);
   }
   boost::json::value profile(const std::string& id) {
-    const auto r = as_admin("GET", "/v1/profiles/" + id);
+    const auto r = get("/v1/profiles/" + id);
     INFO(r.body);
     REQUIRE(r.status == 200);
     return json(r);
   }
   // The id of the active profile holding `type`=`value`, "" when none.
   std::string holder(const std::string& type, const std::string& value) {
-    const auto r = as_admin("GET", "/v1/profiles?" + type + "=" + value);
+    const auto r = get("/v1/profiles?" + type + "=" + value);
     if (r.status == 404) return "";
     INFO(r.body);
     REQUIRE(r.status == 200);
@@ -39,12 +42,17 @@ struct cdp_node : api_node {
   }
   std::set<std::string> event_ids(const std::string& id) {
     std::set<std::string> out;
-    const auto r = as_admin("GET", "/v1/profiles/" + id + "/events?limit=200");
+    const auto r = get("/v1/profiles/" + id + "/events?limit=200");
     REQUIRE(r.status == 200);
     const auto page = json(r);
     for (const auto& e : page.at("items").as_array()) out.insert(std::string(e.at("event_id").as_string()));
     return out;
   }
+};
+
+struct cdp_node : api_node, cdp_calls {
+  using api_node::api_node;
+  std::uint16_t port() override { return node.port(); }
 };
 
 std::string str(const boost::json::value& v) { return std::string(v.as_string()); }
@@ -199,61 +207,62 @@ TEST_CASE("CSV rows are taken one by one and a bad row is reported by its line",
         415);
 }
 
-// 60 people, each with an email, a phone and a device; events name one or two of one person's
-// identifiers, sent from 100 threads at once. Whatever the interleaving, the profiles must be
-// the connected components of the identifiers the events linked, each value held by one active
-// profile, and each event attached to exactly one.
-TEST_CASE("concurrent events with overlapping identifiers end as their connected components", "[e2e][cdp]") {
-  cdp_node n;
-  constexpr int people = 60, threads = 100, per_thread = 5;
-  auto value = [](int person, int kind) {
-    return std::array<std::string, 3>{"email", "phone", "device_id"}[kind] + ":" +
-           (kind == 0 ? "p" + std::to_string(person) + "@x.io"
-                      : kind == 1 ? "+1415555" + std::to_string(1000 + person) : "dev" + std::to_string(person));
-  };
-  std::mutex m;
-  std::vector<std::vector<std::string>> sent;  // the identifiers of each event
-  std::vector<std::string> event_ids;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      std::mt19937 rng(t);
-      http_connection c(n.node.port());
-      for (int i = 0; i < per_thread; ++i) {
-        const int person = rng() % people;
-        const int k1 = rng() % 3, k2 = rng() % 3;
-        std::vector<std::string> ids{value(person, k1)};
-        if (k2 != k1 && rng() % 2) ids.push_back(value(person, k2));
-        boost::json::object payload;
-        for (const auto& id : ids) {
-          const auto colon = id.find(':');
-          payload[id.substr(0, colon)] = id.substr(colon + 1);
-        }
-        const auto event_id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        const auto body = boost::json::serialize(
-            boost::json::object{{"source", "api"}, {"type", "visit"}, {"event_id", event_id}, {"payload", payload}});
-        const auto r = c.request("POST", "/v1/events", body, admin);
-        std::lock_guard<std::mutex> lock(m);
-        REQUIRE(r.status == 201);
-        REQUIRE(!json(r).at("results").at(0).as_object().contains("error"));
-        sent.push_back(ids);
-        event_ids.push_back(event_id);
-      }
-    });
-  for (auto& t : pool) t.join();
+// A population for concurrent ingestion: people with an email, a phone and a device each; an
+// event names one or two of one person's identifiers ("type:value").
+struct population {
+  int people;
+  static std::string value(int person, int kind) {
+    if (kind == 0) return "email:p" + std::to_string(person) + "@x.io";
+    if (kind == 1) return "phone:+1415555" + std::to_string(1000 + person);
+    return "device_id:dev" + std::to_string(person);
+  }
+  std::vector<std::string> draw(std::mt19937& rng) const {
+    const int person = rng() % people;
+    const int k1 = rng() % 3, k2 = rng() % 3;
+    std::vector<std::string> ids{value(person, k1)};
+    if (k2 != k1 && rng() % 2) ids.push_back(value(person, k2));
+    return ids;
+  }
+};
 
-  // The components of the identifier graph the events drew.
+struct sent_event {
+  std::string id;
+  std::vector<std::string> identifiers;
+};
+
+std::string event_body(const sent_event& e) {
+  boost::json::object payload;
+  for (const auto& id : e.identifiers) {
+    const auto colon = id.find(':');
+    payload[id.substr(0, colon)] = id.substr(colon + 1);
+  }
+  return boost::json::serialize(boost::json::object{{"source", "api"}, {"type", "visit"}, {"event_id", e.id}, {"payload", payload}});
+}
+
+// Whether the node took the event: 201 with a profile for it.
+bool taken(std::uint16_t port, const sent_event& e) {
+  try {
+    const auto r = http_call(port, "POST", "/v1/events", event_body(e), admin);
+    return r.status == 201 && !json(r).at("results").at(0).as_object().contains("error");
+  } catch (const std::exception&) {
+    return false;  // the node went away
+  }
+}
+
+// The profiles must be the connected components of the identifiers the events linked: each
+// value held by one active profile that lists exactly its component's values, and each event
+// attached to exactly one of them.
+void check_components(cdp_calls& n, const std::vector<sent_event>& events) {
   std::map<std::string, std::string> parent;
   std::function<std::string(const std::string&)> root = [&](const std::string& x) {
     if (!parent.count(x)) parent[x] = x;
     return parent[x] == x ? x : parent[x] = root(parent[x]);
   };
-  for (const auto& ids : sent)
-    for (const auto& id : ids) parent[root(id)] = root(ids.front());
+  for (const auto& e : events)
+    for (const auto& id : e.identifiers) parent[root(id)] = root(e.identifiers.front());
   std::map<std::string, std::set<std::string>> components;
   for (const auto& [id, _] : parent) components[root(id)].insert(id);
 
-  std::map<std::string, std::string> profile_of_component;
   std::set<std::string> profiles;
   for (const auto& [r, values] : components) {
     std::set<std::string> holders;
@@ -267,15 +276,81 @@ TEST_CASE("concurrent events with overlapping identifiers end as their connected
     REQUIRE(holders.size() == 1);
     REQUIRE(!holders.begin()->empty());
     CHECK(profiles.insert(*holders.begin()).second);  // one profile per component
-    // It lists exactly its component's values.
     const auto p = n.profile(*holders.begin());
     std::set<std::string> listed;
     for (const auto& [type, list] : p.at("identifiers").as_object())
       for (const auto& v : list.as_array()) listed.insert(std::string(type) + ":" + str(v));
     CHECK(listed == values);
   }
-  std::multiset<std::string> attached;
+  std::multiset<std::string> attached, expected;
   for (const auto& p : profiles)
     for (const auto& e : n.event_ids(p)) attached.insert(e);
-  CHECK(attached == std::multiset<std::string>(event_ids.begin(), event_ids.end()));
+  for (const auto& e : events) expected.insert(e.id);
+  CHECK(attached == expected);
+}
+
+// Sends `per_thread` events of `people` from each of `threads` threads at once; returns the
+// events, each marked taken or not.
+std::vector<std::pair<sent_event, bool>> send_concurrently(std::uint16_t port, int threads, int per_thread, int people) {
+  std::mutex m;
+  std::vector<std::pair<sent_event, bool>> out;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      const population everyone{people};
+      for (int i = 0; i < per_thread; ++i) {
+        sent_event e{"t" + std::to_string(t) + "-" + std::to_string(i), everyone.draw(rng)};
+        const bool ok = taken(port, e);
+        std::lock_guard<std::mutex> lock(m);
+        out.emplace_back(std::move(e), ok);
+      }
+    });
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+TEST_CASE("concurrent events with overlapping identifiers end as their connected components", "[e2e][cdp]") {
+  cdp_node n;
+  const auto sent = send_concurrently(n.node.port(), 100, 5, 60);
+  std::vector<sent_event> events;
+  for (const auto& [e, ok] : sent) {
+    INFO(e.id);
+    CHECK(ok);
+    events.push_back(e);
+  }
+  check_components(n, events);
+}
+
+TEST_CASE("a node killed with -9 mid-merge: every merge finishes or is undone, and resent events land once", "[e2e][cdp]") {
+  scratch_database db;
+  const auto env = on(db, {{"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}});
+  std::optional<node_process> node(std::in_place, env);
+  const auto port = node->port();
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    node.reset();  // SIGKILL, with merges and claims in flight
+  });
+  auto sent = send_concurrently(port, 40, 40, 30);  // more than fits in 400 ms
+  killer.join();
+  node.emplace(env);
+  std::size_t resent = 0;
+  std::vector<sent_event> events;
+  for (auto& [e, ok] : sent) {
+    // A client resends what got no answer, with the same event_id.
+    if (!ok) {
+      ++resent;
+      INFO(e.id);
+      REQUIRE(taken(node->port(), e));
+    }
+    events.push_back(e);
+  }
+  CHECK(resent > 0);
+  CHECK(resent < sent.size());
+  struct restarted : cdp_calls {
+    std::optional<node_process>& node;
+    explicit restarted(std::optional<node_process>& node) : node(node) {}
+    std::uint16_t port() override { return node->port(); }
+  } calls(node);
+  check_components(calls, events);
 }

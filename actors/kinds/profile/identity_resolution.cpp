@@ -22,16 +22,15 @@ using protocols::entity_status;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 constexpr std::size_t events_in_flight = 16;  // of one batch at a time
-constexpr int max_attempts = 12;
+// With waits growing to 500 ms, about 15 s: long enough to wait out a merge that a crashed node
+// left held until its saga resumes elsewhere (profile_merge's resume deadline).
+constexpr int max_attempts = 40;
 constexpr std::size_t max_merge_hops = 16;  // merged_into followed at most this far
 
 struct resolver_state {
   entity_regions regions;
   std::chrono::milliseconds timeout{};
   resolution_batch_ptr batch;
-  // The profile an event created in an earlier attempt: it holds the event, so later attempts
-  // count it among the candidates (and merge it) instead of attaching the event a second time.
-  std::vector<std::string> created;
   caf::response_promise promise;
   std::size_t next = 0, finished = 0;
   std::minstd_rand jitter{std::random_device{}()};
@@ -55,6 +54,8 @@ struct attempt {
 using attempt_ptr = std::shared_ptr<attempt>;
 
 const incoming_event& event_of(resolver_actor* self, const attempt_ptr& a) { return self->state.batch->events[a->index]; }
+
+std::string created_by(const incoming_event& e) { return "prof_" + secure::sha256_hex(e.event.event_id).substr(0, 24); }
 
 protocols::command_metadata meta_of(const incoming_event& e) { return {"", e.event.event_id, "event/" + e.event.event_id}; }
 
@@ -146,8 +147,10 @@ void start(resolver_actor* self, std::size_t index, int number) {
       },
       [self, a, failed] {
         if (*failed) return again(self, a, "the identity index did not answer");
-        std::vector<std::string> distinct;
-        if (const auto& created = self->state.created[a->index]; !created.empty()) distinct.push_back(created);
+        // The profile this event creates is named after it: if an earlier attempt (or an earlier
+        // send of the same event, before a crash) created it, it holds the event, so it counts
+        // among the candidates and is merged, never left beside them with the event twice.
+        std::vector<std::string> distinct{created_by(event_of(self, a))};
         for (const auto& h : a->holders)
           if (!h.empty() && std::find(distinct.begin(), distinct.end(), h) == distinct.end()) distinct.push_back(h);
         for_each_index(
@@ -175,8 +178,7 @@ void choose(resolver_actor* self, const attempt_ptr& a) {
   const auto& e = event_of(self, a);
   a->match = match_for(a->profiles.size());
   if (a->match == match_kind::created) {
-    a->target = "prof_" + secure::random_hex(12);
-    self->state.created[a->index] = a->target;
+    a->target = created_by(e);
     return claim_and_attach(self, a, true);
   }
   const auto ordered = in_order(a);
@@ -302,7 +304,6 @@ caf::behavior resolver(resolver_actor* self, entity_regions regions, std::chrono
         auto& st = self->state;
         st.batch = std::move(batch);
         st.batch->results.assign(st.batch->events.size(), resolution{});
-        st.created.assign(st.batch->events.size(), std::string());
         if (st.batch->events.empty()) {
           self->quit();
           return st.batch;
