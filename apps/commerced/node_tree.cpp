@@ -6,6 +6,7 @@
 #include "actors/kinds/alert/alert_notifier.hpp"
 #include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
+#include "actors/kinds/profile/commerce_feed.hpp"
 #include "actors/kinds/product/price_sync.hpp"
 #include "actors/kinds/reconciliation/reconciliation_driver.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
@@ -91,6 +92,7 @@ constexpr const char* campaign_driver_name = "campaign_driver";
 constexpr const char* store_client_name = "store_platform";
 constexpr const char* price_sync_name = "price_sync";
 constexpr const char* reconciliation_driver_name = "reconciliation_driver";
+constexpr const char* commerce_feed_name = "commerce_feed";
 std::string reader_name(std::size_t i) { return "journal_reader_" + std::to_string(i + 1); }
 // The subscription feeding an actor is registered as "<actor>_feed".
 std::string feed_name(const std::string& fed) { return fed + "_feed"; }
@@ -133,6 +135,14 @@ struct node_services {
 
 // The storage side's actors are independent of one another: each restarts alone, and its users
 // find the new one by name.
+// How identifiers are read (config [cdp]): by POST /v1/events and by the commerce feed alike.
+domain::identity_rules identity_rules_of(const config::node_config& config) {
+  domain::identity_rules rules;
+  rules.default_region = config.cdp.default_region;
+  for (const auto& value : config.cdp.blocked_identifiers) rules.block(value);
+  return rules;
+}
+
 supervisor_spec storage(const config::node_config& config, const node_services& on) {
   auto spec = group("storage", restart_strategy::one_for_one);
   const auto conninfo = config.postgres.conninfo();
@@ -340,6 +350,16 @@ supervisor_spec pricing(const config::node_config& config, const node_services& 
   return spec;
 }
 
+// The customer data platform's own source: carts, checkouts and paid orders as customer events.
+supervisor_spec customers(const config::node_config& config, const node_services& on) {
+  auto spec = group("customers", restart_strategy::one_for_one);
+  const auto rules = identity_rules_of(config);
+  add_driver(spec, on, commerce_feed_name, [=](caf::actor_system& system) {
+    return actors::spawn_commerce_feed(system, on.regions(), rules, 5s);
+  });
+  return spec;
+}
+
 adapters::redis::redis_options redis_of(const config::node_config& config) {
   return {config.redis.host, config.redis.port, config.redis.connect_timeout, config.redis.command_timeout};
 }
@@ -409,8 +429,7 @@ child_spec gateway(const config::node_config& config, std::string version, const
   options.admin_token = config.admin_token;
   options.webhook_secret = config.webhooks_secret;
   options.store_platform = !config.store.url.empty();
-  options.ingest.rules.default_region = config.cdp.default_region;
-  for (const auto& value : config.cdp.blocked_identifiers) options.ingest.rules.block(value);
+  options.ingest.rules = identity_rules_of(config);
   options.ingest.default_currency = config.cdp.default_currency;
   options.ingest.token = config.cdp.ingest_token;
   options.cart_reservation_ttl = config.cart_reservation_ttl;
@@ -504,6 +523,7 @@ caf::actor spawn_node_tree(caf::actor_system& system, const config::node_config&
   root.children.push_back(gateway(config, std::move(version), on));
   root.children.push_back(supervisor_child(event_handlers(config, on)));
   root.children.push_back(supervisor_child(pricing(config, on)));
+  root.children.push_back(supervisor_child(customers(config, on)));
   root.children.push_back(supervisor_child(search(config, on)));
   if (!config.redis.host.empty()) root.children.push_back(supervisor_child(streams(config, on)));
   auto tree = supervision::spawn_supervisor(system, std::move(root));

@@ -2,6 +2,7 @@
 // sources resolved to profiles, merges automatic and reviewed, unmerge, CSV ingestion, and the
 // index's invariant under concurrent ingestion.
 #include "tests/e2e/api_fixture.hpp"
+#include "tests/e2e/shop_fixture.hpp"
 
 #include <map>
 #include <mutex>
@@ -178,6 +179,25 @@ TEST_CASE("an event matching more than three profiles waits for a review, and ap
   CHECK(n.profile(one).at("merged_from").as_array().size() == 3);
   check_problem(n.as_admin("POST", "/v1/merge-reviews/" + str(review.at("id")) + "/reject"), 409, "invalid_transition");
   CHECK(eventually([&] { return json(n.as_admin("GET", "/v1/merge-reviews?status=pending")).at("items").as_array().empty(); }));
+}
+
+TEST_CASE("a checkout with an email shows up on a profile without anyone calling /v1/events", "[e2e][cdp]") {
+  shop s;
+  s.n.product("mug", 10);
+  const auto cart = s.cart_with("mug", 2);
+  REQUIRE(s.checkout(cart, "tok_ok").status == 201);
+  boost::json::value profile;
+  REQUIRE(eventually([&] {
+    const auto r = s.n.as_admin("GET", "/v1/profiles?email=ann@example.com");
+    if (r.status != 200) return false;
+    profile = json(r);
+    return profile.at("total_orders") == 1;
+  }));
+  INFO(boost::json::serialize(profile));
+  CHECK(profile.at("lifetime_value") == boost::json::object{{"amount", 2400}, {"currency", "EUR"}});
+  std::set<std::string> types;
+  for (const auto& e : profile.at("recent_events").as_array()) types.insert(std::string(e.at("type").as_string()));
+  CHECK(types == std::set<std::string>{"checkout_started", "purchase"});
 }
 
 TEST_CASE("CSV rows are taken one by one and a bad row is reported by its line", "[e2e][cdp]") {
