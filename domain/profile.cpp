@@ -86,7 +86,7 @@ decision<profile_event> profile_decider::decide(const state& s, const command& c
               if (added.empty()) return result::nothing();
               out.push_back(identifiers_added{std::move(added), ctx.now});
             } else {
-              out.push_back(event_attached{a.event, std::move(added), ctx.now});
+              out.push_back(event_attached{a.event, a.identifiers, ctx.now});
             }
             return out;
           },

@@ -147,7 +147,7 @@ struct event_attached {
   static constexpr std::string_view type_name = "EventAttached";
   static constexpr int schema_version = 1;
   customer_event event;
-  std::vector<identifier> identifiers;  // new to the profile
+  std::vector<identifier> identifiers;  // the event's, in normal form, that the profile holds
   timestamp at;
 };
 struct identifiers_added {

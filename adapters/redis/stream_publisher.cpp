@@ -48,18 +48,36 @@ struct publisher_state {
 
 using publisher_actor = protocols::stream_publisher_actor::stateful_pointer<publisher_state>;
 
-std::vector<std::string> eval_of(const stream_publisher_options& options, const std::vector<stored_event>& events) {
-  std::vector<std::string> args{"EVAL", publish_script, std::to_string(events.size())};
-  args.reserve(3 + events.size() * 8 + 1);
-  for (const auto& e : events) args.push_back(options.prefix + e.stream_type);
-  args.push_back(std::to_string(options.stream_maxlen));
+// One XADD of the script: an event into one stream, with the data that stream holds.
+struct entry {
+  std::string stream;
+  const stored_event* event;
+  std::string data;
+};
+
+std::vector<entry> entries_of(const stream_publisher_options& options, const std::vector<stored_event>& events) {
+  std::vector<entry> out;
   for (const auto& e : events) {
+    out.push_back({options.prefix + e.stream_type, &e, e.data});
+    for (const auto& route : options.routes)
+      if (route.event_type == e.event_type) out.push_back({route.stream, &e, route.view(e)});
+  }
+  return out;
+}
+
+std::vector<std::string> eval_of(const stream_publisher_options& options, const std::vector<entry>& entries) {
+  std::vector<std::string> args{"EVAL", publish_script, std::to_string(entries.size())};
+  args.reserve(3 + entries.size() * 8 + 1);
+  for (const auto& x : entries) args.push_back(x.stream);
+  args.push_back(std::to_string(options.stream_maxlen));
+  for (const auto& x : entries) {
+    const auto& e = *x.event;
     args.push_back(entry_id(e));
     args.push_back(std::to_string(e.position));
     args.push_back(e.stream_id);
     args.push_back(std::to_string(e.version));
     args.push_back(e.event_type);
-    args.push_back(e.data);
+    args.push_back(x.data);
     args.push_back(domain::to_iso8601({e.recorded_at_ms}));
   }
   return args;
@@ -68,7 +86,8 @@ std::vector<std::string> eval_of(const stream_publisher_options& options, const 
 caf::result<void> publish(publisher_actor self, const std::vector<stored_event>& events) {
   auto& st = self->state;
   try {
-    const auto reply = st.redis->command(eval_of(st.options, events));
+    const auto entries = entries_of(st.options, events);
+    const auto reply = st.redis->command(eval_of(st.options, entries));
     if (reply.is_error() || reply.elements.size() != 4) {
       st.errors->add();
       return caf::make_error(caf::sec::runtime_error, "Redis refused the batch: " + reply.text);
@@ -78,8 +97,9 @@ caf::result<void> publish(publisher_actor self, const std::vector<stored_event>&
     if (const auto refused = reply.elements[2].integer; refused > 0) {
       // Not skipped: the batch comes again until Redis takes it (the lag shows meanwhile).
       st.errors->add();
-      const auto& e = events[static_cast<std::size_t>(refused - 1)];
-      log::warn("event not published to Redis", {{"stream", st.options.prefix + e.stream_type}, {"id", entry_id(e)},
+      const auto& x = entries[static_cast<std::size_t>(refused - 1)];
+      const auto& e = *x.event;
+      log::warn("event not published to Redis", {{"stream", x.stream}, {"id", entry_id(e)},
                                                   {"error", reply.elements[3].text}});
       return caf::make_error(caf::sec::runtime_error, "Redis refused " + entry_id(e) + ": " + reply.elements[3].text);
     }

@@ -1,7 +1,8 @@
 // The journal's publisher to Redis Streams (protocols/streams.hpp): a detached actor (hiredis
 // blocks) behind a checkpointed journal subscription. Each event goes to the stream
 // `<prefix><stream type>` (commerce.cart, commerce.order, ...) with the fields position,
-// stream_id, version, type, data and at, approximately trimmed to `stream_maxlen`.
+// stream_id, version, type, data and at, approximately trimmed to `stream_maxlen`, and to the
+// streams of its `routes` (with their view of the data) under the same entry id.
 //
 // Exactly once, in journal order, also across a crash between XADD and the checkpoint: an
 // event's entry id is `<transaction id>-<position>`, the journal's own delivery order
@@ -31,6 +32,7 @@ struct stream_publisher_options {
   redis_options redis;
   std::uint64_t stream_maxlen = 1'000'000;
   std::string prefix = "commerce.";
+  std::vector<protocols::stream_route> routes;  // the streams some events also go to
 };
 
 protocols::stream_publisher_actor spawn_stream_publisher(caf::actor_system& system, stream_publisher_options options);

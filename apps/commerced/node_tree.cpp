@@ -7,6 +7,7 @@
 #include "actors/kinds/campaign/campaign_driver.hpp"
 #include "actors/kinds/pricing_job/pricing_job_runner.hpp"
 #include "actors/kinds/profile/commerce_feed.hpp"
+#include "actors/kinds/profile/customer_streams.hpp"
 #include "actors/kinds/product/price_sync.hpp"
 #include "actors/kinds/reconciliation/reconciliation_driver.hpp"
 #include "actors/kinds/webhook/webhook_processor.hpp"
@@ -371,6 +372,7 @@ supervisor_spec streams(const config::node_config& config, const node_services& 
   adapters::redis::stream_publisher_options options;
   options.redis = redis_of(config);
   options.stream_maxlen = config.redis.stream_maxlen;
+  options.routes = actors::customer_stream_routes();
   spec.children.push_back(worker(on.directory, streams_name, [=](caf::actor_system& system) {
     return adapters::redis::spawn_stream_publisher(system, options);
   }));

@@ -254,7 +254,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   std::vector<std::string> children;
   for (const auto& c : root.at("children").as_array()) children.emplace_back(c.at("id").as_string());
   CHECK(children == std::vector<std::string>{"storage", "payments", "entities", "read_models", "timer_service", "live_hub",
-                                            "gateway", "event_handlers", "pricing", "search", "streams"});
+                                            "gateway", "event_handlers", "pricing", "customers", "search", "streams"});
   std::vector<std::string> handlers;
   for (const auto& c : root.at("children").at(7).at("children").as_array()) handlers.emplace_back(c.at("id").as_string());
   CHECK(handlers == std::vector<std::string>{"order_effects_store", "order_handlers", "order_handlers_feed",
@@ -262,7 +262,8 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   std::vector<std::string> kinds;
   for (const auto& c : root.at("children").at(2).at("children").as_array()) kinds.emplace_back(c.at("id").as_string());
   CHECK(kinds == std::vector<std::string>{"alert", "product", "cart", "order", "checkout", "webhook", "pricing_job", "campaign",
-                                                "reconciliation"});
+                                                "reconciliation", "identity", "profile", "profile_merge",
+                                                "merge_review"});
   std::vector<std::string> pricing;
   for (const auto& c : root.at("children").at(8).at("children").as_array()) pricing.emplace_back(c.at("id").as_string());
   CHECK(pricing == std::vector<std::string>{"webhook_processor", "webhook_processor_feed", "pricing_job_runner",

@@ -3,6 +3,9 @@
 // index's invariant under concurrent ingestion.
 #include "tests/e2e/api_fixture.hpp"
 #include "tests/e2e/shop_fixture.hpp"
+#include "support/redis_process.hpp"
+
+#include "adapters/postgres/connection.hpp"
 
 #include <map>
 #include <mutex>
@@ -198,6 +201,56 @@ TEST_CASE("a checkout with an email shows up on a profile without anyone calling
   std::set<std::string> types;
   for (const auto& e : profile.at("recent_events").as_array()) types.insert(std::string(e.at("type").as_string()));
   CHECK(types == std::set<std::string>{"checkout_started", "purchase"});
+}
+
+TEST_CASE("customer events reach events.raw, events.normalized and profiles.merge_requests once each", "[e2e][cdp][redis]") {
+  scratch_database db;
+  redis_process redis;
+  struct with_redis : cdp_calls {
+    node_process node;
+    explicit with_redis(std::map<std::string, std::string> env) : node(env) {}
+    std::uint16_t port() override { return node.port(); }
+  } n(on(db, {{"COMMERCED_REDIS_PORT", std::to_string(redis.port())}, {"COMMERCED_PAYMENT_URL", "http://127.0.0.1:9"},
+              {"COMMERCED_MESSAGING_URL", "http://127.0.0.1:9"}}));
+  n.send(R"({"source":"shopify","type":"visit","event_id":"r1","payload":{"customer":{"email":"Ana@X.io"}}})");
+  n.send(R"({"source":"pos","type":"visit","event_id":"r2","payload":{"loyalty_id":"L9"}})");
+  const auto merged = n.send(R"({"source":"api","type":"purchase","event_id":"r3",)"
+                             R"("payload":{"email":"ana@x.io","loyalty_id":"L9","total":700,"currency":"EUR"}})");
+  REQUIRE(merged.at("match") == "merged");
+  commerce::adapters::postgres::connection sql(db.conninfo());
+  auto journal = [&](const std::string& type) {
+    const auto list = sql.query_value("SELECT coalesce(string_agg(position::text, ',' ORDER BY transaction_id, position), '') "
+                                      "FROM events WHERE event_type = '" + type + "'");
+    std::vector<std::string> out;
+    for (std::size_t from = 0; from < list.size();) {
+      auto comma = list.find(',', from);
+      if (comma == std::string::npos) comma = list.size();
+      out.push_back(list.substr(from, comma - from));
+      from = comma + 1;
+    }
+    return out;
+  };
+  const auto attached = journal("EventAttached");
+  REQUIRE(attached.size() == 3);
+  CHECK(eventually([&] { return redis.positions("events.raw") == attached; }));
+  CHECK(redis.positions("events.normalized") == attached);
+  CHECK(redis.positions("profiles.merge_requests") == journal("MergeRequested"));
+  // The last normalized entry: the purchase, on the merged profile, with both identifiers.
+  const auto entries = redis.command({"XRANGE", "events.normalized", "-", "+"});
+  REQUIRE(entries.elements.size() == 3);
+  const auto& fields = entries.elements.back().elements.at(1).elements;
+  std::map<std::string, std::string> by_name;
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) by_name[fields[i].text] = fields[i + 1].text;
+  const auto data = boost::json::parse(by_name.at("data"));
+  INFO(by_name.at("data"));
+  CHECK(data.at("event_id") == "r3");
+  CHECK(data.at("profile_id") == merged.at("profile_id"));
+  CHECK(data.at("identifiers").as_array().size() == 2);
+  CHECK(data.at("total").at("amount") == 700);
+  const auto raw = redis.command({"XRANGE", "events.raw", "-", "+"});
+  const auto& first = raw.elements.front().elements.at(1).elements;
+  for (std::size_t i = 0; i + 1 < first.size(); i += 2)
+    if (first[i].text == "data") CHECK(boost::json::parse(first[i + 1].text).at("payload").at("customer").at("email") == "Ana@X.io");
 }
 
 TEST_CASE("CSV rows are taken one by one and a bad row is reported by its line", "[e2e][cdp]") {
