@@ -73,6 +73,7 @@ std::variant<parsed_event, rejection> read_event(const boost::json::value& v, co
     if (!id->is_string()) return invalid_field(prefix + "event_id", "must be a string");
     e.event_id = std::string(id->as_string());
     if (auto why = check_event_id(e.event_id, prefix + "event_id")) return *why;
+    out.id_given = true;
   } else {
     e.event_id = how.new_id();
   }

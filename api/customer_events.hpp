@@ -37,6 +37,7 @@ struct event_reading {
 struct parsed_event {
   domain::customer_event event;
   std::vector<domain::identifier> identifiers;
+  bool id_given = false;  // the sender named it: it may be a resend
 };
 
 // The events of a POST /v1/events body, or the rejection naming the first bad field

@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <map>
+#include <functional>
 #include <random>
+#include <utility>
 
 namespace commerce::actors {
 namespace {
@@ -21,7 +23,10 @@ using namespace domain;
 using protocols::entity_status;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-constexpr std::size_t events_in_flight = 16;  // of one batch at a time
+// Events of a batch that share an identifier are resolved one after another, in the batch's
+// order (racing each other they would only make profiles to merge again); up to this many such
+// groups at a time.
+constexpr std::size_t groups_in_flight = 64;
 // With waits growing to 500 ms, about 15 s: long enough to wait out a merge that a crashed node
 // left held until its saga resumes elsewhere (profile_merge's resume deadline).
 constexpr int max_attempts = 40;
@@ -32,7 +37,9 @@ struct resolver_state {
   std::chrono::milliseconds timeout{};
   resolution_batch_ptr batch;
   caf::response_promise promise;
-  std::size_t next = 0, finished = 0;
+  std::vector<std::size_t> heads;       // the first event of each group, in batch order
+  std::vector<std::size_t> after;       // per event: the next of its group (npos: the last)
+  std::size_t next_group = 0, finished = 0;
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter* conflicts = nullptr;
   static inline const char* name = "identity_resolver";
@@ -73,7 +80,32 @@ void finish(resolver_actor* self, std::size_t index, resolution r) {
     st.promise.deliver(st.batch);
     return self->quit();
   }
-  if (st.next < st.batch->events.size()) start(self, st.next++, 0);
+  if (st.after[index] != std::string::npos) start(self, st.after[index], 0);
+  else if (st.next_group < st.heads.size()) start(self, st.heads[st.next_group++], 0);
+}
+
+// Splits the batch into groups of events linked by shared identifiers (union-find).
+void group(resolver_state& st) {
+  const auto& events = st.batch->events;
+  std::vector<std::size_t> parent(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) parent[i] = i;
+  const std::function<std::size_t(std::size_t)> root = [&](std::size_t i) {
+    return parent[i] == i ? i : parent[i] = root(parent[i]);
+  };
+  std::map<std::string, std::size_t> first_with;
+  for (std::size_t i = 0; i < events.size(); ++i)
+    for (const auto& id : events[i].identifiers) {
+      const auto [at, fresh] = first_with.emplace(index_key(id), i);
+      if (!fresh) parent[root(i)] = root(at->second);
+    }
+  st.after.assign(events.size(), std::string::npos);
+  std::map<std::size_t, std::size_t> last_of;  // group root → its last event so far
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto r = root(i);
+    const auto [at, fresh] = last_of.emplace(r, i);
+    if (fresh) st.heads.push_back(i);
+    else st.after[std::exchange(at->second, i)] = i;
+  }
 }
 
 // Resolves the event again after a short wait that grows with its attempts.
@@ -149,8 +181,10 @@ void start(resolver_actor* self, std::size_t index, int number) {
         if (*failed) return again(self, a, "the identity index did not answer");
         // The profile this event creates is named after it: if an earlier attempt (or an earlier
         // send of the same event, before a crash) created it, it holds the event, so it counts
-        // among the candidates and is merged, never left beside them with the event twice.
-        std::vector<std::string> distinct{created_by(event_of(self, a))};
+        // among the candidates and is merged, never left beside them with the event twice. (An
+        // event whose id was made for it here, on its first attempt, cannot have made one yet.)
+        std::vector<std::string> distinct;
+        if (event_of(self, a).maybe_resent || a->number > 0) distinct.push_back(created_by(event_of(self, a)));
         for (const auto& h : a->holders)
           if (!h.empty() && std::find(distinct.begin(), distinct.end(), h) == distinct.end()) distinct.push_back(h);
         for_each_index(
@@ -309,7 +343,8 @@ caf::behavior resolver(resolver_actor* self, entity_regions regions, std::chrono
           return st.batch;
         }
         st.promise = self->make_response_promise();
-        while (st.next < st.batch->events.size() && st.next < events_in_flight) start(self, st.next++, 0);
+        group(st);
+        while (st.next_group < st.heads.size() && st.next_group < groups_in_flight) start(self, st.heads[st.next_group++], 0);
         return st.promise;
       },
       [self](retry_atom, std::size_t index, int number) { start(self, index, number); },

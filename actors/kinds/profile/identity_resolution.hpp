@@ -32,6 +32,8 @@ namespace commerce::actors {
 struct incoming_event {
   domain::customer_event event;
   std::vector<domain::identifier> identifiers;
+  // Its id was given (not made here), so an earlier send may have created its profile.
+  bool maybe_resent = true;
 };
 
 struct resolution {

@@ -76,7 +76,7 @@ api::event_reading reading_of(const call_ptr& call) {
 // Resolves `events` and answers 201 with a result per event (and `extra` fields, the CSV's errors).
 void resolve_and_answer(const call_ptr& call, std::vector<api::parsed_event> events, boost::json::object extra = {}) {
   auto batch = std::make_shared<resolution_batch>();
-  for (auto& e : events) batch->events.push_back({std::move(e.event), std::move(e.identifiers)});
+  for (auto& e : events) batch->events.push_back({std::move(e.event), std::move(e.identifiers), e.id_given});
   const auto resolver = spawn_resolver(call->self->system(), call->services().regions, std::chrono::seconds(5));
   // A batch of 1,000 waits for its merges: generous, and each event's own attempts are bounded.
   call->self->request(resolver, std::chrono::minutes(5), batch)
