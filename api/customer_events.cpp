@@ -1,6 +1,7 @@
 #include "api/customer_events.hpp"
 
 #include "api/request_checks.hpp"
+#include "common/secure.hpp"
 #include "domain/money.hpp"
 
 #include <boost/json.hpp>
@@ -166,6 +167,7 @@ std::variant<csv_events, rejection> read_events_csv(std::string_view body, const
   line += crossed;
   csv_events out;
   std::set<std::string> ids;
+  const auto file = "csv-" + secure::sha256_hex(body).substr(0, 16) + "-";
   std::vector<std::string> fields;
   std::size_t rows = 0;
   while (at < body.size()) {
@@ -187,7 +189,7 @@ std::variant<csv_events, rejection> read_events_csv(std::string_view body, const
                                           std::to_string(header.size())});
       continue;
     }
-    boost::json::object event{{"source", "csv"}, {"type", "csv_row"}};
+    boost::json::object event{{"source", "csv"}, {"type", "csv_row"}, {"event_id", file + std::to_string(row_line)}};
     boost::json::object payload;
     for (std::size_t i = 0; i < header.size(); ++i) {
       auto value = trim(fields[i]);

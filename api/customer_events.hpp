@@ -6,7 +6,9 @@
 // event_id one is made (evt_<hex>); giving one makes a resend attach once. A purchase's
 // payload.total (minor units) and payload.currency (else the default) add to the lifetime value.
 // CSV columns: event_id, type (default csv_row), occurred_at, total and currency are read as
-// such; every other column is a payload field (so a column named email is an identifier).
+// such; every other column is a payload field (so a column named email is an identifier). A row
+// without an event_id gets csv-<digest of the file>-<line>, so the same file sent again attaches
+// nothing twice.
 #pragma once
 
 #include "domain/identity.hpp"
@@ -25,7 +27,7 @@
 namespace commerce::api {
 
 inline constexpr std::size_t max_events_per_batch = 1000;
-inline constexpr std::size_t max_csv_rows = 100000;
+inline constexpr std::size_t max_csv_rows = 10000;  // resolved within one request
 
 struct event_reading {
   domain::identity_rules rules;

@@ -118,10 +118,19 @@ decision<profile_event> profile_decider::decide(const state& s, const command& c
             return parts_given_back{g.merge_id, ctx.now};
           },
           [&](const restore_profile& r) -> result {
-            if (s.status == profile_status::active) return result::nothing();
             const auto* record = record_of(s, r.merge_id);
-            if (!record || record->as_base || record->undone) return not_found("merge " + r.merge_id + " of profile " + s.id);
+            if (!record || record->as_base) return not_found("merge " + r.merge_id + " of profile " + s.id);
+            // Restored already (and perhaps merged elsewhere since): a step run again changes nothing.
+            if (record->undone) return result::nothing();
             return profile_restored{r.merge_id, ctx.now};
+          },
+          [&](const retire_profile& r) -> result {
+            if (!s.exists) return not_found("profile " + s.id);
+            if (s.status == profile_status::merged && s.merged_into == r.into) return result::nothing();
+            if (auto why = not_available(s)) return *why;
+            if (!s.identifiers.empty())
+              return invalid_transition("profile " + s.id, "holding identifiers", "retired");
+            return profile_retired{r.into, ctx.now};
           },
       },
       c);
@@ -154,9 +163,10 @@ profile_state profile_decider::evolve(state s, const event& e) {
                    s.status = profile_status::merged;
                    s.merged_into = a.base;
                    s.lock.clear();
-                   s.merges.push_back({a.merge_id, false, a.base, {}, a.at, false, {}});
+                   s.merges.push_back({a.merge_id, false, a.base, {}, {}, a.at, false, {}});
                  },
                  [&](const parts_taken_in& t) {
+                   const auto held = part_of(s);
                    for (const auto& part : t.parts) {
                      add(s.identifiers, part.identifiers);
                      add_money(s.lifetime_value, part.lifetime_value, 1);
@@ -168,7 +178,7 @@ profile_state profile_decider::evolve(state s, const event& e) {
                      s.recent_events.insert(s.recent_events.end(), part.recent_events.begin(), part.recent_events.end());
                    }
                    keep_recent(s.recent_events);
-                   s.merges.push_back({t.merge_id, true, s.id, t.parts, t.at, false, {}});
+                   s.merges.push_back({t.merge_id, true, s.id, t.parts, held, t.at, false, {}});
                  },
                  [&](const parts_given_back& g) {
                    for (auto& record : s.merges) {
@@ -192,8 +202,17 @@ profile_state profile_decider::evolve(state s, const event& e) {
                                     recent.end());
                        s.merged_from.erase(std::remove(s.merged_from.begin(), s.merged_from.end(), part.id),
                                            s.merged_from.end());
+                       // The times a part set go back to what the base had, unless changed since.
+                       if (s.first_seen == part.first_seen) s.first_seen = record.held.first_seen;
+                       if (s.last_seen == part.last_seen) s.last_seen = record.held.last_seen;
                      }
+                     // A currency only the parts brought goes with them.
+                     if (s.lifetime_value.amount == 0 && record.held.lifetime_value.currency.empty()) s.lifetime_value = {};
                    }
+                 },
+                 [&](const profile_retired& r) {
+                   s.status = profile_status::merged;
+                   s.merged_into = r.into;
                  },
                  [&](const profile_restored& r) {
                    s.status = profile_status::active;

@@ -74,11 +74,12 @@ struct merge_record {
   bool as_base = true;
   std::string base;               // as_base: this profile
   std::vector<merge_part> parts;  // as_base: what each absorbed profile brought
+  merge_part held;                // as_base: what this profile held as the parts came in
   timestamp at;
   bool undone = false;
   timestamp undone_at;
 };
-BOOST_DESCRIBE_STRUCT(merge_record, (), (merge_id, as_base, base, parts, at, undone, undone_at))
+BOOST_DESCRIBE_STRUCT(merge_record, (), (merge_id, as_base, base, parts, held, at, undone, undone_at))
 
 inline constexpr std::size_t recent_events_kept = 10;
 
@@ -126,6 +127,10 @@ struct take_in_parts {
 };
 struct give_back_parts { static constexpr std::string_view type_name = "GiveBackParts"; std::string merge_id; };
 struct restore_profile { static constexpr std::string_view type_name = "RestoreProfile"; std::string merge_id; };
+// A profile an event created that won no identifier (others claimed them first) steps aside for
+// the profile the event resolved to, so the event is on one active profile only. Refused once
+// it holds an identifier (then it is merged like any other).
+struct retire_profile { static constexpr std::string_view type_name = "RetireProfile"; std::string into; };
 BOOST_DESCRIBE_STRUCT(attach_event, (), (event, identifiers))
 BOOST_DESCRIBE_STRUCT(lock_profile, (), (merge_id))
 BOOST_DESCRIBE_STRUCT(unlock_profile, (), (merge_id))
@@ -133,8 +138,9 @@ BOOST_DESCRIBE_STRUCT(absorb_profile, (), (merge_id, base))
 BOOST_DESCRIBE_STRUCT(take_in_parts, (), (merge_id, parts))
 BOOST_DESCRIBE_STRUCT(give_back_parts, (), (merge_id))
 BOOST_DESCRIBE_STRUCT(restore_profile, (), (merge_id))
+BOOST_DESCRIBE_STRUCT(retire_profile, (), (into))
 using profile_command = std::variant<attach_event, lock_profile, unlock_profile, absorb_profile, take_in_parts,
-                                     give_back_parts, restore_profile>;
+                                     give_back_parts, restore_profile, retire_profile>;
 
 // --- events -----------------------------------------------------------------------------------
 
@@ -194,7 +200,14 @@ struct profile_restored {
   std::string merge_id;
   timestamp at;
 };
+struct profile_retired {
+  static constexpr std::string_view type_name = "ProfileRetired";
+  static constexpr int schema_version = 1;
+  std::string into;
+  timestamp at;
+};
 BOOST_DESCRIBE_STRUCT(profile_created, (), (at))
+BOOST_DESCRIBE_STRUCT(profile_retired, (), (into, at))
 BOOST_DESCRIBE_STRUCT(event_attached, (), (event, identifiers, at))
 BOOST_DESCRIBE_STRUCT(identifiers_added, (), (identifiers, at))
 BOOST_DESCRIBE_STRUCT(profile_locked, (), (merge_id, at))
@@ -204,7 +217,7 @@ BOOST_DESCRIBE_STRUCT(parts_taken_in, (), (merge_id, parts, at))
 BOOST_DESCRIBE_STRUCT(parts_given_back, (), (merge_id, at))
 BOOST_DESCRIBE_STRUCT(profile_restored, (), (merge_id, at))
 using profile_event = std::variant<profile_created, event_attached, identifiers_added, profile_locked, profile_unlocked,
-                                   profile_absorbed, parts_taken_in, parts_given_back, profile_restored>;
+                                   profile_absorbed, parts_taken_in, parts_given_back, profile_restored, profile_retired>;
 
 // --- decider ----------------------------------------------------------------------------------
 

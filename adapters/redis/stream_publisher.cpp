@@ -59,8 +59,17 @@ std::vector<entry> entries_of(const stream_publisher_options& options, const std
   std::vector<entry> out;
   for (const auto& e : events) {
     out.push_back({options.prefix + e.stream_type, &e, e.data});
-    for (const auto& route : options.routes)
-      if (route.event_type == e.event_type) out.push_back({route.stream, &e, route.view(e)});
+    for (const auto& route : options.routes) {
+      if (route.event_type != e.event_type) continue;
+      try {
+        out.push_back({route.stream, &e, route.view(e)});
+      } catch (const std::exception& ex) {
+        // A view that cannot read the event is a bug of the view: the event goes as it is
+        // rather than holding up every stream behind it.
+        log::error("stream view failed", {{"stream", route.stream}, {"position", e.position}, {"error", ex.what()}});
+        out.push_back({route.stream, &e, e.data});
+      }
+    }
   }
   return out;
 }

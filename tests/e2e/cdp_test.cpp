@@ -400,11 +400,19 @@ TEST_CASE("a node killed with -9 mid-merge: every merge finishes or is undone, a
   const auto env = on(db, {{"COMMERCED_TIMERS_POLL_INTERVAL", "50ms"}});
   std::optional<node_process> node(std::in_place, env);
   const auto port = node->port();
+  commerce::adapters::postgres::connection sql(db.conninfo());
+  // Merges whose journal shows no end yet: merged (the base unlocked) or aborted (released).
+  const std::string unfinished =
+      "SELECT count(*) FROM (SELECT stream_id FROM events WHERE stream_type = 'profile_merge' GROUP BY stream_id "
+      "HAVING NOT bool_or(event_type = 'MergeStepFinished' AND data->>'step' IN ('unlock', 'release'))) m";
   std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    node.reset();  // SIGKILL, with merges and claims in flight
+    commerce::adapters::postgres::connection watch(db.conninfo());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (watch.query_value(unfinished) == "0" && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    node.reset();  // SIGKILL, with a merge half done
   });
-  auto sent = send_concurrently(port, 40, 40, 30);  // more than fits in 400 ms
+  auto sent = send_concurrently(port, 40, 40, 30);  // more than fits before the kill
   killer.join();
   node.emplace(env);
   std::size_t resent = 0;
@@ -426,4 +434,7 @@ TEST_CASE("a node killed with -9 mid-merge: every merge finishes or is undone, a
     std::uint16_t port() override { return node->port(); }
   } calls(node);
   check_components(calls, events);
+  // Every merge ended, the one cut in half included: it was resumed after the restart.
+  CHECK(eventually([&] { return sql.query_value(unfinished) == "0"; }));
+  CHECK(sql.query_value("SELECT count(DISTINCT stream_id) FROM events WHERE event_type = 'MergeResumed'") != "0");
 }

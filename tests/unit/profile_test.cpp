@@ -116,8 +116,44 @@ TEST_CASE("a merge taken in and given back leaves the base as it was plus what i
   CHECK(base.merged_from.empty());
   CHECK(base.event_ids == std::set<std::string>{"e1", "e3"});
   CHECK(base.merges.at(0).undone);
-  CHECK(before.identifiers == std::vector<identifier>{email});
+  CHECK(base.merges.at(0).held.identifiers == before.identifiers);  // what the base held, kept in the history
   CHECK(profile_decider::decide(base, give_back_parts{"m1"}, ctx).events().empty());  // once
+}
+
+TEST_CASE("giving back restores the base's times and drops a currency only the parts brought", "[cdp]") {
+  auto base = apply<profile_decider>(profile_decider::initial("p1"), attach_event{event("e1", "visit", 0, {800}), {email}});
+  auto other = apply<profile_decider>(profile_decider::initial("p2"), attach_event{event("e2", "purchase", 700, {100}), {loyalty}});
+  const auto first_seen = base.first_seen;
+  base = apply<profile_decider>(base, lock_profile{"m1"});
+  other = apply<profile_decider>(other, lock_profile{"m1"});
+  other = apply<profile_decider>(other, absorb_profile{"m1", "p1"});
+  base = apply<profile_decider>(base, take_in_parts{"m1", {part_of(other)}});
+  CHECK(base.first_seen == timestamp{100});
+  CHECK(base.lifetime_value == money{700, "EUR"});
+  CHECK(base.recent_events.size() == 2);
+  base = apply<profile_decider>(base, give_back_parts{"m1"});
+  CHECK(base.first_seen == first_seen);
+  CHECK(base.lifetime_value == money{});  // none of its own: a later purchase in USD counts
+  CHECK(base.recent_events.size() == 1);
+  base = apply<profile_decider>(base, unlock_profile{"m1"});
+  base = apply<profile_decider>(base, attach_event{customer_event{"e3", event_source::api, "purchase", {900}, "{}", {300, "USD"}}, {}});
+  CHECK(base.lifetime_value == money{300, "USD"});
+  // A restore run again after the profile was restored and merged elsewhere changes nothing.
+  other = apply<profile_decider>(other, restore_profile{"m1"});
+  other = apply<profile_decider>(other, lock_profile{"m2"});
+  other = apply<profile_decider>(other, absorb_profile{"m2", "p9"});
+  CHECK(profile_decider::decide(other, restore_profile{"m1"}, ctx).events().empty());
+  CHECK(other.merged_into == "p9");
+}
+
+TEST_CASE("a profile that won no identifier steps aside for the one its event resolved to", "[cdp]") {
+  auto made = apply<profile_decider>(profile_decider::initial("p1"), attach_event{event("e1"), {}});
+  made = apply<profile_decider>(made, retire_profile{"p2"});
+  CHECK(made.status == profile_status::merged);
+  CHECK(made.merged_into == "p2");
+  CHECK(profile_decider::decide(made, retire_profile{"p2"}, ctx).events().empty());
+  const auto holding = apply<profile_decider>(profile_decider::initial("p3"), attach_event{event("e2"), {email}});
+  CHECK(refused<profile_decider>(holding, retire_profile{"p2"}) == codes::invalid_transition);
 }
 
 TEST_CASE("a merge saga locks in id order, absorbs, moves, takes in, unlocks; a refused lock releases", "[cdp]") {

@@ -54,6 +54,7 @@ struct approval {
   std::string review;
   std::map<std::string, profile_state> active;
   std::size_t left = 0;
+  std::optional<http_response> failure;  // the first candidate that did not answer
 };
 
 void approve_with(const call_ptr& call, const std::shared_ptr<approval>& a) {
@@ -93,11 +94,23 @@ void approve(const call_ptr& call) {
     auto a = std::make_shared<approval>();
     a->review = r.state.id;
     a->left = r.state.candidates.size();
+    // The call is answered once, after every candidate was followed.
+    auto one_done = [call, a] {
+      if (--a->left > 0) return;
+      if (a->failure) return call->respond(std::move(*a->failure));
+      approve_with(call, a);
+    };
     for (const auto& id : r.state.candidates)
-      follow_to_active(call, id, [call, a](std::optional<profile_reply> found) {
-        if (found) a->active.emplace(found->state.id, std::move(found->state));
-        if (--a->left == 0) approve_with(call, a);
-      });
+      follow_to_active(
+          call, id,
+          [a, one_done](std::optional<profile_reply> found) {
+            if (found) a->active.emplace(found->state.id, std::move(found->state));
+            one_done();
+          },
+          [a, one_done](http_response failed) {
+            if (!a->failure) a->failure = std::move(failed);
+            one_done();
+          });
   });
 }
 

@@ -107,7 +107,8 @@ caf::actor spawn_commerce_feed(caf::actor_system& system, entity_regions regions
             if (!p.read_cart.empty())
               entity_client<cart_decider>{self, regions, timeout}.read(
                   p.read_cart,
-                  [&p, one_read](protocols::entity_reply<cart_decider>& r) {
+                  [&p, run, one_read](protocols::entity_reply<cart_decider>& r) {
+                    if (r.status != protocols::entity_status::accepted) run->failed = true;
                     if (!r.state.email.empty()) p.payload["email"] = r.state.email;
                     one_read();
                   },
@@ -115,7 +116,8 @@ caf::actor spawn_commerce_feed(caf::actor_system& system, entity_regions regions
             else if (!p.read_order.empty())
               entity_client<order_decider>{self, regions, timeout}.read(
                   p.read_order,
-                  [&p, one_read](protocols::entity_reply<order_decider>& r) {
+                  [&p, run, one_read](protocols::entity_reply<order_decider>& r) {
+                    if (r.status != protocols::entity_status::accepted) run->failed = true;
                     boost::json::array lines;
                     for (const auto& l : r.state.lines) lines.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
                     p.payload = {{"email", r.state.email}, {"order_id", r.state.id}, {"total", r.state.total.amount},

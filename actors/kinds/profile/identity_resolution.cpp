@@ -40,6 +40,7 @@ struct resolver_state {
   std::vector<std::size_t> heads;       // the first event of each group, in batch order
   std::vector<std::size_t> after;       // per event: the next of its group (npos: the last)
   std::size_t next_group = 0, finished = 0;
+  std::vector<char> merged_for;  // per event: a merge it asked for finished (its match is merged)
   std::minstd_rand jitter{std::random_device{}()};
   metrics::counter* conflicts = nullptr;
   static inline const char* name = "identity_resolver";
@@ -53,8 +54,10 @@ struct attempt {
   std::vector<std::string> holders;           // per identifier of the event ("": nobody)
   std::map<std::string, std::string> active;  // holder → the active profile it became ("": gone)
   std::map<std::string, profile_state> profiles;  // the active profiles found
-  bool busy = false;                          // one of them is held by a merge
+  std::map<std::string, std::int64_t> versions;   // … at the version read
+  bool busy = false;  // one of them is held by a merge, or did not answer
   std::string target;
+  std::int64_t target_version = 0;  // the event is attached only to the target as read
   match_kind match = match_kind::created;
   std::vector<std::string> review;  // the candidates, strongest first, when it goes to review
 };
@@ -135,23 +138,28 @@ void for_each_index(std::size_t n, Each each, Then then) {
 void choose(resolver_actor* self, const attempt_ptr& a);
 void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_first);
 
-// Follows `id`'s merged_into until an active profile; `done("")` when it does not exist.
+// Follows `id`'s merged_into until an active profile; `done("")` when it does not exist (the
+// profile this event would create, not created yet). A profile that does not answer, or a
+// chain too long, makes the attempt busy: a value is never taken from a holder not read.
 template <class Done>
 void follow(resolver_actor* self, const attempt_ptr& a, std::string id, std::size_t hops, Done done) {
   client<profile_decider>(self).read(
       id,
       [self, a, hops, done](protocols::entity_reply<profile_decider>& r) mutable {
-        if (r.status != entity_status::accepted || !r.state.exists) return done(std::string());
-        if (r.state.status == profile_status::merged && hops < max_merge_hops)
-          return follow(self, a, r.state.merged_into, hops + 1, done);
-        if (r.state.status == profile_status::merged) return done(std::string());
+        if (r.status != entity_status::accepted || (r.state.status == profile_status::merged && hops >= max_merge_hops)) {
+          a->busy = true;
+          return done(std::string());
+        }
+        if (!r.state.exists) return done(std::string());
+        if (r.state.status == profile_status::merged) return follow(self, a, r.state.merged_into, hops + 1, done);
         if (!r.state.lock.empty()) a->busy = true;
         auto id = r.state.id;
+        a->versions[id] = r.version;
         a->profiles[id] = std::move(r.state);
         done(id);
       },
       [a, done](caf::error&) mutable {
-        a->busy = true;  // unknown: try again
+        a->busy = true;
         done(std::string());
       });
 }
@@ -168,7 +176,8 @@ void start(resolver_actor* self, std::size_t index, int number) {
       [self, a, failed, &ids](std::size_t k, auto finished) {
         client<identity_index_decider>(self).read(
             index_key(ids[k]),
-            [a, k, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
+            [a, k, failed, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
+              if (r.status != entity_status::accepted) *failed = true;
               a->holders[k] = r.state.holder;
               finished();
             },
@@ -181,8 +190,8 @@ void start(resolver_actor* self, std::size_t index, int number) {
         if (*failed) return again(self, a, "the identity index did not answer");
         // The profile this event creates is named after it: if an earlier attempt (or an earlier
         // send of the same event, before a crash) created it, it holds the event, so it counts
-        // among the candidates and is merged, never left beside them with the event twice. (An
-        // event whose id was made for it here, on its first attempt, cannot have made one yet.)
+        // among the candidates, never left beside them with the event twice. (An event whose id
+        // was made for it here, on its first attempt, cannot have made one yet.)
         std::vector<std::string> distinct;
         if (event_of(self, a).maybe_resent || a->number > 0) distinct.push_back(created_by(event_of(self, a)));
         for (const auto& h : a->holders)
@@ -196,7 +205,7 @@ void start(resolver_actor* self, std::size_t index, int number) {
               });
             },
             [self, a] {
-              if (a->busy) return again(self, a, "a profile is being merged");
+              if (a->busy) return again(self, a, "a profile is being merged or did not answer");
               choose(self, a);
             });
       });
@@ -208,16 +217,41 @@ std::vector<merge_candidate> in_order(const attempt_ptr& a) {
   return in_merge_order(std::move(candidates));
 }
 
+// Runs `then` once `retired` (if any) has stepped aside for the target.
+template <class Then>
+void after_retiring(resolver_actor* self, const attempt_ptr& a, const std::string& retired, Then then) {
+  if (retired.empty()) return then();
+  client<profile_decider>(self).command(
+      retired, retire_profile{a->target}, meta_of(event_of(self, a)), a->versions[retired],
+      [self, a, retired, then](protocols::entity_reply<profile_decider>& r) mutable {
+        if (r.status != entity_status::accepted) return again(self, a, "the profile this event made changed meanwhile");
+        // It may hold values it claimed but never listed: they are the target's to claim now.
+        for (auto& [holder, active] : a->active)
+          if (active == retired) active = a->target;
+        then();
+      },
+      [self, a](caf::error&) { again(self, a, "the profile this event made did not answer"); });
+}
+
+void merge(resolver_actor* self, const attempt_ptr& a, const std::vector<merge_candidate>& ordered);
+
 void choose(resolver_actor* self, const attempt_ptr& a) {
   const auto& e = event_of(self, a);
+  const auto mine = created_by(e);
+  // The profile an earlier attempt made for this event, if it won no identifier, is no
+  // candidate: it steps aside for the profile the event resolves to.
+  std::string retired;
+  if (const auto it = a->profiles.find(mine); it != a->profiles.end() && it->second.identifiers.empty() && a->profiles.size() > 1) {
+    retired = mine;
+    a->profiles.erase(it);
+  }
   a->match = match_for(a->profiles.size());
   if (a->match == match_kind::created) {
-    a->target = created_by(e);
+    a->target = mine;
     return claim_and_attach(self, a, true);
   }
   const auto ordered = in_order(a);
   a->target = ordered.front().id;
-  if (a->match == match_kind::attached) return claim_and_attach(self, a, false);
   std::vector<identifier> all = e.identifiers;
   for (const auto& [id, p] : a->profiles) all.insert(all.end(), p.identifiers.begin(), p.identifiers.end());
   std::sort(all.begin(), all.end());
@@ -225,8 +259,16 @@ void choose(resolver_actor* self, const attempt_ptr& a) {
   if (a->match == match_kind::merged && over_cap(all)) a->match = match_kind::review;
   if (a->match == match_kind::review) {
     for (const auto& c : ordered) a->review.push_back(c.id);
-    return claim_and_attach(self, a, false);
+    if (a->profiles.count(mine)) a->target = mine;  // it holds the event already
   }
+  if (a->match != match_kind::merged)
+    return after_retiring(self, a, retired, [self, a] { claim_and_attach(self, a, false); });
+  after_retiring(self, a, retired, [self, a, ordered] { merge(self, a, ordered); });
+}
+
+// A merge saga of the candidates, waited for; then the event resolves again, now to the base.
+void merge(resolver_actor* self, const attempt_ptr& a, const std::vector<merge_candidate>& ordered) {
+  const auto& e = event_of(self, a);
   request_merge merge{a->target, {}, e.event.event_id};
   for (std::size_t k = 1; k < ordered.size(); ++k) merge.absorbed.push_back(ordered[k].id);
   const auto merge_id = "mrg_" + secure::random_hex(12);
@@ -241,11 +283,8 @@ void choose(resolver_actor* self, const attempt_ptr& a) {
               metrics::registry::global()
                   .get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "auto"}})
                   .add();
-              // Every candidate is the base now, so a value still held by one of them (claimed but
-              // not yet listed when it was absorbed) is claimed for the base too.
-              for (auto& [holder, active] : a->active)
-                if (!active.empty()) active = a->target;
-              claim_and_attach(self, a, false);
+              self->state.merged_for[a->index] = 1;
+              start(self, a->index, a->number);
             },
             [self, a](caf::error&) { again(self, a, "the merge did not finish in time"); });
       },
@@ -259,23 +298,28 @@ void ask_for_review(resolver_actor* self, const attempt_ptr& a) {
                           : std::string("a merge would hold more than ") + std::to_string(max_values_per_type) +
                                 " values of one type";
   client<merge_review_decider>(self).command(
-      "rev_" + secure::random_hex(12), domain::open_review{a->review, e.event.event_id, reason}, meta_of(e), std::nullopt,
+      "rev_" + secure::sha256_hex(e.event.event_id).substr(0, 24), domain::open_review{a->review, e.event.event_id, reason},
+      meta_of(e), std::nullopt,
       [self, a](protocols::entity_reply<merge_review_decider>& r) {
-        if (r.status != entity_status::accepted) log::warn("merge review not opened", {{"event", event_of(self, a).event.event_id}});
-        metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "review"}}).add();
+        if (r.status != entity_status::accepted) return again(self, a, "the merge review was not opened");
+        if (!r.events.empty())
+          metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "review"}}).add();
         finish(self, a->index, {a->target, match_kind::review, std::nullopt});
       },
-      [self, a](caf::error&) { finish(self, a->index, {a->target, match_kind::review, std::nullopt}); });
+      [self, a](caf::error&) { again(self, a, "the merge review did not answer"); });
 }
 
+// Attaches the event to the target only if it is still as it was read: a merge, an unmerge or
+// another event in between could have moved a value the attach would list.
 void attach(resolver_actor* self, const attempt_ptr& a, std::vector<identifier> held) {
   const auto& e = event_of(self, a);
   client<profile_decider>(self).command(
-      a->target, attach_event{e.event, std::move(held)}, meta_of(e), std::nullopt,
+      a->target, attach_event{e.event, std::move(held)}, meta_of(e), a->target_version,
       [self, a](protocols::entity_reply<profile_decider>& r) {
         if (r.status != entity_status::accepted) return again(self, a, "the profile changed meanwhile");
         if (a->match == match_kind::review) return ask_for_review(self, a);
-        finish(self, a->index, {a->target, a->match, std::nullopt});
+        const bool merged = a->match == match_kind::attached && self->state.merged_for[a->index];
+        finish(self, a->index, {a->target, merged ? match_kind::merged : a->match, std::nullopt});
       },
       [self, a](caf::error&) { again(self, a, "the profile did not answer"); });
 }
@@ -287,21 +331,22 @@ void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_fi
   if (create_first) {
     // The profile exists before it claims anything, so whoever meets its claims can follow them.
     return client<profile_decider>(self).command(
-        a->target, attach_event{e.event, {}}, meta_of(e), std::nullopt,
+        a->target, attach_event{e.event, {}}, meta_of(e), std::int64_t{0},
         [self, a](protocols::entity_reply<profile_decider>& r) {
           if (r.status != entity_status::accepted) return again(self, a, "the new profile was not created");
+          a->target_version = r.version;
           claim_and_attach(self, a, false);
         },
         [self, a](caf::error&) { again(self, a, "the new profile did not answer"); });
   }
+  if (const auto it = a->versions.find(a->target); it != a->versions.end()) a->target_version = it->second;
   std::vector<std::size_t> to_claim;
   std::vector<identifier> held;
   for (std::size_t k = 0; k < e.identifiers.size(); ++k) {
     const auto& holder = a->holders[k];
     const auto it = a->active.find(holder);
-    const bool leads_to_target = holder.empty() || (it != a->active.end() && (it->second == a->target || it->second.empty()));
     if (holder == a->target) held.push_back(e.identifiers[k]);
-    else if (leads_to_target) to_claim.push_back(k);
+    else if (holder.empty() || (it != a->active.end() && it->second == a->target)) to_claim.push_back(k);
   }
   auto conflict = std::make_shared<bool>(false);
   auto claimed = std::make_shared<std::vector<identifier>>(held);
@@ -338,6 +383,7 @@ caf::behavior resolver(resolver_actor* self, entity_regions regions, std::chrono
         auto& st = self->state;
         st.batch = std::move(batch);
         st.batch->results.assign(st.batch->events.size(), resolution{});
+        st.merged_for.assign(st.batch->events.size(), 0);
         if (st.batch->events.empty()) {
           self->quit();
           return st.batch;

@@ -17,20 +17,27 @@ inline constexpr std::size_t max_merge_hops = 16;
 
 using profile_reply = protocols::entity_reply<domain::profile_decider>;
 
-// `found(reply)` with the active profile `id` leads to; `found(nullopt)` when it leads to none.
-// No answer answers the call 503 itself.
-inline void follow_to_active(const call_ptr& call, std::string id, std::function<void(std::optional<profile_reply>)> found,
-                             std::size_t hops = 0) {
+using found_fn = std::function<void(std::optional<profile_reply>)>;
+using failed_fn = std::function<void(http_response)>;
+
+// `found(reply)` with the active profile `id` leads to; `found(nullopt)` when it leads to none;
+// `failed(answer)` when a profile did not answer.
+inline void follow_to_active(const call_ptr& call, std::string id, found_fn found, failed_fn failed, std::size_t hops = 0) {
   client_of<domain::profile_decider>(call).read(
       std::move(id),
-      [call, found, hops](profile_reply& r) {
-        if (r.status != protocols::entity_status::accepted) return call->respond(entity_failure(r.status, r.rejection));
+      [call, found, failed, hops](profile_reply& r) {
+        if (r.status != protocols::entity_status::accepted) return failed(entity_failure(r.status, r.rejection));
         if (!r.state.exists) return found(std::nullopt);
         if (r.state.status == domain::profile_status::active) return found(std::move(r));
         if (hops >= max_merge_hops) return found(std::nullopt);
-        follow_to_active(call, r.state.merged_into, found, hops + 1);
+        follow_to_active(call, r.state.merged_into, found, failed, hops + 1);
       },
-      [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+      [call, failed](caf::error& e) { failed(unavailable(call->self->system().render(e))); });
+}
+
+// As above, answering the call itself when a profile did not answer.
+inline void follow_to_active(const call_ptr& call, std::string id, found_fn found) {
+  follow_to_active(call, std::move(id), std::move(found), [call](http_response r) { call->respond(std::move(r)); });
 }
 
 // The active profile holding identifier `key` (domain::index_key), as follow_to_active.

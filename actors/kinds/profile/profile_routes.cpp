@@ -178,7 +178,12 @@ void collect_events(const call_ptr& call, std::shared_ptr<std::deque<std::string
           [call, queue, rows, offset, limit, id](protocols::recovered_stream& stream) {
             std::map<std::string, std::vector<std::string>> parts_by_merge;
             for (const auto& stored : stream.events) {
-              const auto e = decode_event<profile_event>(stored.event_type, stored.schema_version, boost::json::parse(stored.data));
+              profile_event e;
+              try {
+                e = decode_event<profile_event>(stored.event_type, stored.schema_version, boost::json::parse(stored.data));
+              } catch (const std::exception& ex) {
+                return call->respond(unavailable("profile " + id + " has an event this node cannot read: " + ex.what()));
+              }
               if (const auto* a = std::get_if<event_attached>(&e)) {
                 boost::json::error_code ec;
                 auto payload = boost::json::parse(a->event.payload, ec);
