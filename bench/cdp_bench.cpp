@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> senders;
   for (int c = 0; c < connections; ++c)
     senders.emplace_back([&] {
-      http_connection conn(port);
+      http_connection conn(port, 300'000);  // a batch waits for its merges: minutes under load, not seconds
       for (auto b = next++; b < batches; b = next++) {
         boost::json::array events;
         const auto first = b * batch_size, last = std::min(first + batch_size, population.events.size());
@@ -104,6 +104,9 @@ int main(int argc, char** argv) {
           continue;
         }
         const auto results = boost::json::parse(r.body).at("results").as_array();
+        if ((b + 1) % 20 == 0)  // a progress line on a long run
+          std::fprintf(stderr, "batch %zu of %zu after %.0f s\n", b + 1, batches,
+                       std::chrono::duration<double>(clock_type::now() - start).count());
         for (auto i = first; i < last; ++i) {
           const auto& one = results[i - first].as_object();
           if (one.contains("profile_id")) profile_of[i] = std::string(one.at("profile_id").as_string());
@@ -125,7 +128,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> readers;
   for (int c = 0; c < connections; ++c)
     readers.emplace_back([&] {
-      http_connection conn(port);
+      http_connection conn(port, 60'000);
       for (auto i = at++; i < ids.size(); i = at++) {
         auto id = ids[i];
         for (int hops = 0; hops < 16; ++hops) {

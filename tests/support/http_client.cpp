@@ -38,7 +38,8 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-http_connection::http_connection(std::uint16_t port) : fd_(connect_loopback(port)) {}
+http_connection::http_connection(std::uint16_t port, int read_timeout_ms)
+    : fd_(connect_loopback(port)), read_timeout_ms_(read_timeout_ms) {}
 
 http_connection::~http_connection() {
   if (fd_ >= 0) ::close(fd_);
@@ -54,10 +55,10 @@ void http_connection::send_raw(const std::string& bytes) {
 }
 
 namespace {
-// Waits up to 10 s for data; returns bytes read, 0 on close.
-std::size_t read_some(int fd, std::string& into) {
+// Waits up to `timeout_ms` for data; returns bytes read, 0 on close.
+std::size_t read_some(int fd, std::string& into, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, 10'000) <= 0) throw std::runtime_error("no answer within 10 s");
+  if (::poll(&p, 1, timeout_ms) <= 0) throw std::runtime_error("no answer within " + std::to_string(timeout_ms / 1000) + " s");
   char chunk[65536];
   const auto n = ::recv(fd, chunk, sizeof chunk, 0);
   if (n <= 0) return 0;
@@ -69,7 +70,7 @@ std::size_t read_some(int fd, std::string& into) {
 http_reply http_connection::read_reply() {
   std::size_t head_end;
   while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos)
-    if (read_some(fd_, buffer_) == 0) throw std::runtime_error("connection closed before a response");
+    if (read_some(fd_, buffer_, read_timeout_ms_) == 0) throw std::runtime_error("connection closed before a response");
   http_reply reply;
   const std::string head = buffer_.substr(0, head_end);
   reply.status = std::stoi(head.substr(9, 3));
@@ -88,7 +89,7 @@ http_reply http_connection::read_reply() {
   }
   const std::size_t length = reply.headers.count("content-length") ? std::stoul(reply.headers["content-length"]) : 0;
   while (buffer_.size() < head_end + 4 + length)
-    if (read_some(fd_, buffer_) == 0) throw std::runtime_error("connection closed inside a body");
+    if (read_some(fd_, buffer_, read_timeout_ms_) == 0) throw std::runtime_error("connection closed inside a body");
   reply.body = buffer_.substr(head_end + 4, length);
   buffer_.erase(0, head_end + 4 + length);
   return reply;
@@ -96,7 +97,7 @@ http_reply http_connection::read_reply() {
 
 bool http_connection::closed_by_peer() {
   try {
-    return read_some(fd_, buffer_) == 0;
+    return read_some(fd_, buffer_, read_timeout_ms_) == 0;
   } catch (const std::runtime_error&) {
     return false;
   }

@@ -23,7 +23,8 @@ std::uint16_t free_port();
 
 class http_connection {
  public:
-  explicit http_connection(std::uint16_t port);
+  // A reply that takes longer than `read_timeout_ms` throws (see read_reply).
+  explicit http_connection(std::uint16_t port, int read_timeout_ms = 10'000);
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
@@ -42,6 +43,7 @@ class http_connection {
 
  private:
   int fd_ = -1;
+  int read_timeout_ms_ = 10'000;
   std::string buffer_;
 };
 
