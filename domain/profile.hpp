@@ -82,6 +82,9 @@ struct merge_record {
 BOOST_DESCRIBE_STRUCT(merge_record, (), (merge_id, as_base, base, parts, held, at, undone, undone_at))
 
 inline constexpr std::size_t recent_events_kept = 10;
+// A merged profile's merged_into is followed at most this far to the active one it became, so
+// a chain gone wrong cannot loop.
+inline constexpr std::size_t max_merge_hops = 16;
 
 struct profile_state {
   std::string id;

@@ -201,6 +201,15 @@ TEST_CASE("a checkout with an email shows up on a profile without anyone calling
   std::set<std::string> types;
   for (const auto& e : profile.at("recent_events").as_array()) types.insert(std::string(e.at("type").as_string()));
   CHECK(types == std::set<std::string>{"checkout_started", "purchase"});
+  // A cart opened with an email feeds its lines as cart_add.
+  const auto with_email = s.n.call("POST", "/v1/carts", R"({"currency":"EUR","email":"Bo@Example.com"})");
+  REQUIRE(with_email.status == 201);
+  const auto bo_cart = std::string(json(with_email).at("id").as_string());
+  REQUIRE(s.n.call("PUT", "/v1/carts/" + bo_cart + "/items/mug", R"({"quantity":1})").status == 200);
+  CHECK(eventually([&] {
+    const auto r = s.n.as_admin("GET", "/v1/profiles?email=bo@example.com");
+    return r.status == 200 && json(r).at("recent_events").at(0).at("type") == "cart_add";
+  }));
 }
 
 TEST_CASE("customer events reach events.raw, events.normalized and profiles.merge_requests once each", "[e2e][cdp][redis]") {

@@ -2,6 +2,7 @@
 //   GET  /v1/merge-reviews?status=&limit=&cursor=   · GET /v1/merge-reviews/{id}
 //   POST /v1/merge-reviews/{id}/approve   merges the candidates (as they are now) and answers once merged
 //   POST /v1/merge-reviews/{id}/reject
+#include "actors/kinds/profile/identity_resolution.hpp"
 #include "actors/kinds/profile/profile_lookup.hpp"
 #include "common/secure.hpp"
 #include "domain/merge_review.hpp"
@@ -79,7 +80,7 @@ void approve_with(const call_ptr& call, const std::shared_ptr<approval>& a) {
             why.detail = "the profiles are busy (" + done.state.refusal + "); approve again";
             return call->respond(rejection_response(why));
           }
-          metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "approved"}}).add();
+          cdp_merges("approved").add();
           record(merge_id);
         },
         [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });

@@ -13,6 +13,8 @@
 
 #include <boost/json.hpp>
 
+#include <unordered_map>
+
 namespace commerce::actors {
 namespace {
 
@@ -26,12 +28,33 @@ struct pending_event {
   boost::json::object payload;
 };
 
-std::optional<pending_event> pending_of(const protocols::stored_event& e) {
+// The email each cart was created with ("" for none), as CartCreated said: most carts have
+// none, and knowing that spares reading the cart at every line. Carts created before the feed's
+// checkpoint are read once. Forgotten all at once past max_carts_known.
+struct cart_emails {
+  static constexpr std::size_t max_carts_known = 100000;
+  std::unordered_map<std::string, std::string> by_cart;
+  void learn(const std::string& cart, std::string email) {
+    if (by_cart.size() >= max_carts_known) by_cart.clear();
+    by_cart[cart] = std::move(email);
+  }
+};
+
+std::optional<pending_event> pending_of(const protocols::stored_event& e, cart_emails& carts) {
   const timestamp at{e.recorded_at_ms};
+  if (e.stream_type == cart_decider::stream_type && e.event_type == cart_created::type_name) {
+    carts.learn(e.stream_id,
+                std::get<cart_created>(decode_event<cart_event>(e.event_type, e.schema_version, boost::json::parse(e.data))).email);
+    return std::nullopt;
+  }
   if (e.stream_type == cart_decider::stream_type && e.event_type == cart_line_set::type_name) {
+    const auto known = carts.by_cart.find(e.stream_id);
+    if (known != carts.by_cart.end() && known->second.empty()) return std::nullopt;  // nobody to attach it to
     const auto line = std::get<cart_line_set>(decode_event<cart_event>(e.event_type, e.schema_version, boost::json::parse(e.data)));
     pending_event p{{"cart_add-" + e.stream_id + "-" + std::to_string(e.version), event_source::api, "cart_add", at, "", {}},
-                    e.stream_id, "", {{"cart_id", e.stream_id}, {"sku", line.sku}, {"quantity", line.quantity}}};
+                    "", "", {{"cart_id", e.stream_id}, {"sku", line.sku}, {"quantity", line.quantity}}};
+    if (known != carts.by_cart.end()) p.payload["email"] = known->second;
+    else p.read_cart = e.stream_id;
     return p;
   }
   if (e.stream_type == checkout_decider::stream_type && e.event_type == checkout_begun::type_name) {
@@ -80,12 +103,13 @@ void resolve(caf::event_based_actor* self, const entity_regions& regions, const 
 caf::actor spawn_commerce_feed(caf::actor_system& system, entity_regions regions, identity_rules rules,
                                std::chrono::milliseconds timeout) {
   return system.spawn([regions, rules, timeout](caf::event_based_actor* self) -> caf::behavior {
+    auto carts = std::make_shared<cart_emails>();
     return {
         [=](protocols::deliver_atom, const std::vector<protocols::stored_event>& events) -> caf::result<caf::unit_t> {
           auto run = std::make_shared<feed_run>();
           try {
             for (const auto& e : events)
-              if (auto p = pending_of(e)) run->pending.push_back(std::move(*p));
+              if (auto p = pending_of(e, *carts)) run->pending.push_back(std::move(*p));
           } catch (const std::exception& ex) {
             return protocols::permanent_failure(std::string("a cart, checkout or order event did not decode: ") + ex.what());
           }
@@ -107,8 +131,9 @@ caf::actor spawn_commerce_feed(caf::actor_system& system, entity_regions regions
             if (!p.read_cart.empty())
               entity_client<cart_decider>{self, regions, timeout}.read(
                   p.read_cart,
-                  [&p, run, one_read](protocols::entity_reply<cart_decider>& r) {
+                  [&p, run, carts, one_read](protocols::entity_reply<cart_decider>& r) {
                     if (r.status != protocols::entity_status::accepted) run->failed = true;
+                    else carts->learn(r.state.id, r.state.email);
                     if (!r.state.email.empty()) p.payload["email"] = r.state.email;
                     one_read();
                   },

@@ -30,7 +30,6 @@ constexpr std::size_t groups_in_flight = 64;
 // With waits growing to 500 ms, about 15 s: long enough to wait out a merge that a crashed node
 // left held until its saga resumes elsewhere (profile_merge's resume deadline).
 constexpr int max_attempts = 40;
-constexpr std::size_t max_merge_hops = 16;  // merged_into followed at most this far
 
 struct resolver_state {
   entity_regions regions;
@@ -269,20 +268,18 @@ void choose(resolver_actor* self, const attempt_ptr& a) {
 // A merge saga of the candidates, waited for; then the event resolves again, now to the base.
 void merge(resolver_actor* self, const attempt_ptr& a, const std::vector<merge_candidate>& ordered) {
   const auto& e = event_of(self, a);
-  request_merge merge{a->target, {}, e.event.event_id};
-  for (std::size_t k = 1; k < ordered.size(); ++k) merge.absorbed.push_back(ordered[k].id);
+  request_merge request{a->target, {}, e.event.event_id};
+  for (std::size_t k = 1; k < ordered.size(); ++k) request.absorbed.push_back(ordered[k].id);
   const auto merge_id = "mrg_" + secure::random_hex(12);
   client<profile_merge_decider>(self).command(
-      merge_id, std::move(merge), meta_of(e), std::nullopt,
+      merge_id, std::move(request), meta_of(e), std::nullopt,
       [self, a, merge_id](protocols::entity_reply<profile_merge_decider>& r) {
         if (r.status != entity_status::accepted) return again(self, a, "the merge was not taken");
         client<profile_merge_decider>(self).watch(
             merge_id,
             [self, a](protocols::entity_reply<profile_merge_decider>& done) {
               if (done.state.status != merge_status::merged) return again(self, a, "the merge was aborted");
-              metrics::registry::global()
-                  .get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "auto"}})
-                  .add();
+              cdp_merges("auto").add();
               self->state.merged_for[a->index] = 1;
               start(self, a->index, a->number);
             },
@@ -303,7 +300,7 @@ void ask_for_review(resolver_actor* self, const attempt_ptr& a) {
       [self, a](protocols::entity_reply<merge_review_decider>& r) {
         if (r.status != entity_status::accepted) return again(self, a, "the merge review was not opened");
         if (!r.events.empty())
-          metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "review"}}).add();
+          cdp_merges("review").add();
         finish(self, a->index, {a->target, match_kind::review, std::nullopt});
       },
       [self, a](caf::error&) { again(self, a, "the merge review did not answer"); });
@@ -398,6 +395,10 @@ caf::behavior resolver(resolver_actor* self, entity_regions regions, std::chrono
 }
 
 }  // namespace
+
+metrics::counter& cdp_merges(const char* kind) {
+  return metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", kind}});
+}
 
 caf::actor spawn_resolver(caf::actor_system& system, entity_regions regions, std::chrono::milliseconds ask_timeout) {
   return system.spawn(resolver, std::move(regions), ask_timeout);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "actors/entity_regions.hpp"
+#include "common/metrics.hpp"
 #include "domain/identity.hpp"
 #include "domain/profile.hpp"
 #include "domain/rejection.hpp"
@@ -55,6 +56,9 @@ using resolution_batch_ptr = std::shared_ptr<resolution_batch>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::resolution_batch_ptr)
 
 namespace commerce::actors {
+
+// commerce_cdp_merges_total{kind}: auto, review, approved or unmerged.
+metrics::counter& cdp_merges(const char* kind);
 
 // An actor that resolves one batch and quits:
 //   request(resolver, t, resolution_batch_ptr) -> resolution_batch_ptr (its results filled in)

@@ -1,6 +1,6 @@
 // Finding the active profile a profile id or an identifier leads to, for the gateway's
 // handlers: a merged profile's merged_into is followed until an active one (at most
-// max_merge_hops links, so a corrupt ring cannot loop).
+// domain::max_merge_hops links).
 #pragma once
 
 #include "actors/gateway_call.hpp"
@@ -12,8 +12,6 @@
 #include <string>
 
 namespace commerce::actors {
-
-inline constexpr std::size_t max_merge_hops = 16;
 
 using profile_reply = protocols::entity_reply<domain::profile_decider>;
 
@@ -29,7 +27,7 @@ inline void follow_to_active(const call_ptr& call, std::string id, found_fn foun
         if (r.status != protocols::entity_status::accepted) return failed(entity_failure(r.status, r.rejection));
         if (!r.state.exists) return found(std::nullopt);
         if (r.state.status == domain::profile_status::active) return found(std::move(r));
-        if (hops >= max_merge_hops) return found(std::nullopt);
+        if (hops >= domain::max_merge_hops) return found(std::nullopt);
         follow_to_active(call, r.state.merged_into, found, failed, hops + 1);
       },
       [call, failed](caf::error& e) { failed(unavailable(call->self->system().render(e))); });

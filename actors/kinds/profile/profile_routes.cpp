@@ -272,7 +272,7 @@ void unmerge(const call_ptr& call) {
               return call->respond(rejection_response(why));
             }
             if (first)
-              metrics::registry::global().get_counter("commerce_cdp_merges_total", "Profile merges by kind", {{"kind", "unmerged"}}).add();
+              cdp_merges("unmerged").add();
             call->respond(json_response(200, merge_view(done.state)));
           },
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
