@@ -234,7 +234,10 @@ void merges(const call_ptr& call) {
                          {"identifiers", identifiers_json(part.identifiers)},
                          {"total_orders", part.total_orders},
                          {"events", part.event_ids.size()}});
-      if (it->as_base) one["absorbed"] = std::move(parts);
+      if (it->as_base) {
+        one["held"] = identifiers_json(it->held.identifiers);  // the base's own, as the parts came in
+        one["absorbed"] = std::move(parts);
+      }
       items.push_back(std::move(one));
     }
     call->respond(json_response(200, boost::json::object{{"items", std::move(items)}}));
