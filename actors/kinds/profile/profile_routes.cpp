@@ -40,12 +40,13 @@ boost::json::object identifiers_json(const std::vector<identifier>& ids) {
   return out;
 }
 
-boost::json::object profile_view(const profile_state& s, std::int64_t version) {
+// `currency`: of the lifetime value of a profile that has bought nothing yet (cdp.default_currency).
+boost::json::object profile_view(const profile_state& s, std::int64_t version, const std::string& currency) {
   boost::json::object out{{"id", s.id}, {"status", to_string(s.status)}};
   if (s.status == profile_status::merged) out["merged_into"] = s.merged_into;
   out["identifiers"] = identifiers_json(s.identifiers);
   out["strength"] = strength_of(s.identifiers);
-  out["lifetime_value"] = s.lifetime_value.currency.empty() ? boost::json::value(nullptr) : boost::json::value(money_json(s.lifetime_value));
+  out["lifetime_value"] = money_json(s.lifetime_value.currency.empty() ? money{0, currency} : s.lifetime_value);
   out["total_orders"] = s.total_orders;
   out["first_seen"] = to_iso8601(s.first_seen);
   out["last_seen"] = to_iso8601(s.last_seen);
@@ -58,7 +59,7 @@ boost::json::object profile_view(const profile_state& s, std::int64_t version) {
 }
 
 void answer_profile(const call_ptr& call, const profile_reply& r) {
-  call->respond(with_etag(json_response(200, profile_view(r.state, r.version)), r.version));
+  call->respond(with_etag(json_response(200, profile_view(r.state, r.version, call->options().ingest.default_currency)), r.version));
 }
 
 // --- ingestion --------------------------------------------------------------------------------
