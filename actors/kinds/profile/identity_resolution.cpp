@@ -1,6 +1,7 @@
 #include "actors/kinds/profile/identity_resolution.hpp"
 
 #include "actors/entity_client.hpp"
+#include "actors/fan_in.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/secure.hpp"
@@ -123,17 +124,6 @@ void again(resolver_actor* self, const attempt_ptr& a, const char* why) {
   self->delayed_send(self, wait, retry_atom::value, a->index, a->number + 1);
 }
 
-// Runs `each(k, finished)` for k in [0, n) at once, then `then()` once all finished.
-template <class Each, class Then>
-void for_each_index(std::size_t n, Each each, Then then) {
-  if (n == 0) return then();
-  auto left = std::make_shared<std::size_t>(n);
-  for (std::size_t k = 0; k < n; ++k)
-    each(k, [left, then]() mutable {
-      if (--*left == 0) then();
-    });
-}
-
 void choose(resolver_actor* self, const attempt_ptr& a);
 void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_first);
 
@@ -178,14 +168,14 @@ void start(resolver_actor* self, std::size_t index, int number) {
             [a, k, failed, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
               if (r.status != entity_status::accepted) *failed = true;
               a->holders[k] = r.state.holder;
-              finished();
+              finished(true);
             },
             [failed, finished](caf::error&) mutable {
               *failed = true;
-              finished();
+              finished(true);
             });
       },
-      [self, a, failed] {
+      [self, a, failed](bool) {
         if (*failed) return again(self, a, "the identity index did not answer");
         // The profile this event creates is named after it: if an earlier attempt (or an earlier
         // send of the same event, before a crash) created it, it holds the event, so it counts
@@ -200,10 +190,10 @@ void start(resolver_actor* self, std::size_t index, int number) {
             [self, a, distinct](std::size_t k, auto finished) {
               follow(self, a, distinct[k], 0, [a, holder = distinct[k], finished](std::string active) mutable {
                 a->active[holder] = std::move(active);
-                finished();
+                finished(true);
               });
             },
-            [self, a] {
+            [self, a](bool) {
               if (a->busy) return again(self, a, "a profile is being merged or did not answer");
               choose(self, a);
             });
@@ -357,14 +347,14 @@ void claim_and_attach(resolver_actor* self, const attempt_ptr& a, bool create_fi
             [conflict, claimed, id, finished](protocols::entity_reply<identity_index_decider>& r) mutable {
               if (r.status == entity_status::accepted) claimed->push_back(id);
               else *conflict = true;
-              finished();
+              finished(true);
             },
             [conflict, finished](caf::error&) mutable {
               *conflict = true;
-              finished();
+              finished(true);
             });
       },
-      [self, a, conflict, claimed] {
+      [self, a, conflict, claimed](bool) {
         if (*conflict) return again(self, a, "an identifier was claimed meanwhile");
         attach(self, a, std::move(*claimed));
       });

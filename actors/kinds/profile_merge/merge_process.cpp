@@ -1,6 +1,7 @@
 #include "actors/kinds/profile_merge/merge_process.hpp"
 
 #include "actors/entity_client.hpp"
+#include "actors/fan_in.hpp"
 #include "common/log.hpp"
 #include "domain/identity_index.hpp"
 #include "domain/profile.hpp"
@@ -43,20 +44,6 @@ void ask(const step_ptr& ctx, std::string id, typename Decider::command command,
 void warn(const step_ptr& ctx, const std::string& what, const std::optional<rejection>& why) {
   log::warn("merge step refused", {{"merge", ctx->merge.id}, {"step", std::string(to_string(ctx->merge.step))},
                                    {"what", what}, {"detail", why ? why->detail : "no detail"}});
-}
-
-// Runs `each(item, finished)` for every item at once; `then(all_fine)` once all have finished.
-// Nothing happens for an item whose `each` never finishes (no answer): the deadline resumes.
-template <class Items, class Each, class Then>
-void for_all(const Items& items, Each each, Then then) {
-  if (items.empty()) return then(true);
-  auto left = std::make_shared<std::size_t>(items.size());
-  auto fine = std::make_shared<bool>(true);
-  for (const auto& item : items)
-    each(item, [left, fine, then](bool ok) mutable {
-      *fine = *fine && ok;
-      if (--*left == 0) then(*fine);
-    });
 }
 
 // The next profile in lock order; a refusal aborts the merge (it re-resolves elsewhere).
