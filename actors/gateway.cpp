@@ -108,7 +108,8 @@ namespace {
 // it differs nor on its length or the real token's.
 bool same_token(std::string_view given, std::string_view expected) { return secure::same_secret(given, expected); }
 
-std::optional<http_response> refuse_unauthorized(const gateway_call& call, bool ingest) {
+// Sets the caller's label, or answers 401 (no bearer token) or 403 (a token of nobody).
+std::optional<http_response> refuse_unauthorized(gateway_call& call, bool ingest) {
   const auto& header = call.request.header("authorization");
   const std::string bearer = "Bearer ";
   if (header.size() < bearer.size() || !std::equal(bearer.begin(), bearer.end(), header.begin(), [](char a, char b) {
@@ -119,11 +120,49 @@ std::optional<http_response> refuse_unauthorized(const gateway_call& call, bool 
     return r;
   }
   const auto given = std::string_view(header).substr(bearer.size());
-  const auto& ingest_token = call.options().ingest.token;
-  if (ingest && !ingest_token.empty() && same_token(given, ingest_token)) return std::nullopt;
-  if (!same_token(given, call.options().admin_token))
-    return problem(403, "forbidden", "Forbidden", "the bearer token is not the admin token");
-  return std::nullopt;
+  const auto& options = call.options();
+  const auto& ingest_token = options.ingest.token;
+  if (ingest && !ingest_token.empty() && same_token(given, ingest_token)) {
+    call.operator_label = "ingest";
+    return std::nullopt;
+  }
+  if (same_token(given, options.admin_token)) {
+    call.operator_label = "admin";
+    return std::nullopt;
+  }
+  for (const auto& [label, token] : options.operator_tokens)
+    if (same_token(given, token)) {
+      call.operator_label = label;
+      return std::nullopt;
+    }
+  return problem(403, "forbidden", "Forbidden", "the bearer token is not the admin token");
+}
+
+// The Host header's name, without its port ("[::1]:8080" → "::1"), in lower case.
+std::string host_name(std::string_view host) {
+  std::string_view name = host;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    name = host.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+  }
+  std::string out(name);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A browser always sends Host: one naming a host this node does not answer to is a page that
+// rebound its own name to this address (DNS rebinding), or a misrouted request. A request
+// without Host (HTTP/1.0 tools) did not come from a browser and is let through.
+std::optional<http_response> refuse_unknown_host(const http_request& request, const std::vector<std::string>& allowed) {
+  const auto& host = request.header("host");
+  if (host.empty()) return std::nullopt;
+  const auto name = host_name(host);
+  for (const auto& a : allowed)
+    if (a == "*" || a == name) return std::nullopt;
+  return problem(421, "unknown_host", "Misdirected request",
+                 "this node does not answer to the host " + name.substr(0, 100) + " (see http.allowed_hosts)");
 }
 
 void healthz(const call_ptr& call) {
@@ -235,6 +274,7 @@ gateway_routes make_routes() {
   for (const auto& kind : kind_modules())
     if (kind.add_routes) kind.add_routes(routes);
   add_admin_routes(routes);
+  add_console_routes(routes);
   return routes;
 }
 
@@ -269,6 +309,7 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
     if (!by.empty()) r.headers.emplace_back("X-Served-By", by);
     respond(std::move(r));
   };
+  if (auto refused = refuse_unknown_host(request, self->state.options.allowed_hosts)) return respond(std::move(*refused));
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {
@@ -291,6 +332,11 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   const auto& method = call->request.method;
   if (method != "GET" && method != "HEAD")
     if (auto refused = refuse_bad_metadata_headers(call->request)) return call->respond(std::move(*refused));
+  if (handler.admin && call->operator_label != "ingest" && method != "GET" && method != "HEAD") {
+    auto reason = audit_reason_of(call->request);
+    if (auto* refused = std::get_if<http_response>(&reason)) return call->respond(std::move(*refused));
+    call->respond = audited(*call, std::get<std::string>(std::move(reason)), std::move(call->respond));
+  }
   if (handler.json_body && (method == "POST" || method == "PUT" || method == "PATCH")) {
     if (auto refused = refuse_media_type(call->request)) return call->respond(std::move(*refused));
     if (!call->request.body.empty())

@@ -33,7 +33,13 @@ struct ingest_options {
 
 struct gateway_options {
   std::string version;      // reported by /healthz
-  std::string admin_token;  // Bearer token of catalog writes and /admin/*
+  std::string admin_token;  // Bearer token of catalog writes and /admin/*, labelled "admin" in the audit log
+  // More operators' tokens, by label (admin.operator_tokens): the same rights, told apart in the
+  // audit log.
+  std::vector<std::pair<std::string, std::string>> operator_tokens;
+  // The names this node answers to (the Host header without its port); a request naming
+  // another is refused, so a DNS-rebound page cannot reach the admin calls. "*": any.
+  std::vector<std::string> allowed_hosts{"localhost", "127.0.0.1", "::1"};
   std::chrono::milliseconds cart_reservation_ttl{std::chrono::minutes(10)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
   live_options live;

@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include <memory>
+#include <variant>
 #include <string>
 
 // Node-local by nature: the responder is a callback into one of this process's connections,
@@ -38,6 +39,8 @@ struct gateway_call {
   http_responder respond;
   // The node whose entity answered (entity replies carry it): the answer's X-Served-By.
   std::shared_ptr<std::string> served_by = std::make_shared<std::string>();
+  // Who called an admin route: the label of the token it gave ("admin", an operator's, "ingest").
+  std::string operator_label;
 
   const std::string& param(std::string_view name) const;
   const gateway_options& options() const { return self->state.options; }
@@ -58,8 +61,17 @@ struct route_handler {
 };
 using gateway_routes = http_router<route_handler>;
 
-// The operator's routes (gateway_admin.cpp).
+// The operator's routes (gateway_admin.cpp) and the console's files (gateway_console.cpp).
 void add_admin_routes(gateway_routes& routes);
+void add_console_routes(gateway_routes& routes);
+void add_dead_letter_routes(gateway_routes& routes);
+
+// The operator audit log (kinds/audit/operator_audit.cpp). An admin call that may change
+// something gives its reason in X-Audit-Reason (percent-encoded UTF-8, optional); a bad one is
+// refused 422 before the call runs. `audited` wraps the call's responder so that the entry is
+// in the journal before the answer leaves.
+std::variant<std::string, http_response> audit_reason_of(const http_request& request);
+http_responder audited(const gateway_call& call, std::string reason, http_responder respond);
 
 // Runs a POST carrying an Idempotency-Key at most once per key (gateway_idempotency.cpp).
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&));

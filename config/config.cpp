@@ -72,6 +72,22 @@ Duration to_duration(const std::string& key, const setting& s) {
   return std::chrono::duration_cast<Duration>(*d);
 }
 
+// "a, b,c" → {"a", "b", "c"}: items trimmed, empty ones dropped.
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == ',') {
+      const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
+      if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
+      item.clear();
+    } else {
+      item += text[i];
+    }
+  }
+  return out;
+}
+
 using apply_fn = std::function<void(node_config&, const std::string& key, const setting&)>;
 
 // Every key commerced knows, in the order of config/commerced.conf.
@@ -94,7 +110,17 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          if (c.http.max_in_flight == 0) bad_value(k, s, "at least 1");
        }},
       {"http.shutdown_grace", [](node_config& c, auto& k, auto& s) { c.http.shutdown_grace = to_duration<ms>(k, s); }},
+      {"http.allowed_hosts", [](node_config& c, auto&, auto& s) { c.http.allowed_hosts = comma_list(s.value); }},
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
+      {"admin.operator_tokens", [](node_config& c, auto& k, auto& s) {
+         c.operator_tokens.clear();
+         for (const auto& item : comma_list(s.value)) {
+           const auto eq = item.find('=');
+           if (eq == 0 || eq == std::string::npos || eq + 1 == item.size())
+             bad_value(k, s, "a list of label=token, such as ana=s3cret,bo=t0ken");
+           c.operator_tokens.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+         }
+       }},
       {"admin.token_file", [](node_config& c, auto& k, auto& s) {
          if (s.value.empty()) bad_value(k, s, "a file path");
          c.admin_token_file = s.value;
@@ -200,19 +226,7 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
            bad_value(k, s, "a currency code of three capital letters such as USD");
          c.cdp.default_currency = s.value;
        }},
-      {"cdp.blocked_identifiers", [](node_config& c, auto&, auto& s) {
-         c.cdp.blocked_identifiers.clear();
-         std::string item;
-         for (std::size_t i = 0; i <= s.value.size(); ++i) {
-           if (i == s.value.size() || s.value[i] == ',') {
-             const auto first = item.find_first_not_of(' '), last = item.find_last_not_of(' ');
-             if (first != std::string::npos) c.cdp.blocked_identifiers.push_back(item.substr(first, last - first + 1));
-             item.clear();
-           } else {
-             item += s.value[i];
-           }
-         }
-       }},
+      {"cdp.blocked_identifiers", [](node_config& c, auto&, auto& s) { c.cdp.blocked_identifiers = comma_list(s.value); }},
       {"cdp.ingest_token", [](node_config& c, auto&, auto& s) { c.cdp.ingest_token = s.value; }},
       {"store.access_token", [](node_config& c, auto&, auto& s) { c.store.access_token = s.value; }},
       {"store.attempt_timeout", [](node_config& c, auto& k, auto& s) {

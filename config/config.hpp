@@ -22,6 +22,7 @@ struct http_config {
   std::size_t max_connections = 0;
   std::size_t max_in_flight = 0;
   std::chrono::milliseconds shutdown_grace{};
+  std::vector<std::string> allowed_hosts;  // names besides localhost and the address it binds
 };
 
 struct postgres_config {
@@ -132,6 +133,7 @@ struct node_config {
   std::string admin_token;
   // Where a generated admin token is written (mode 0600) when admin_token is empty.
   std::string admin_token_file;
+  std::vector<std::pair<std::string, std::string>> operator_tokens;  // label, token
   std::chrono::milliseconds cart_reservation_ttl{};
   std::chrono::milliseconds idempotency_retention{};
   std::chrono::milliseconds checkout_resume_after{};

@@ -16,13 +16,14 @@ kind_module identity_kind();
 kind_module profile_kind();
 kind_module profile_merge_kind();
 kind_module merge_review_kind();
+kind_module audit_kind();
 
 const std::vector<kind_module>& kind_modules() {
   static const std::vector<kind_module> kinds{alert_kind(),    product_kind(), cart_kind(),
                                                  order_kind(),    checkout_kind(), webhook_kind(),
                                                  pricing_job_kind(), campaign_kind(), reconciliation_kind(),
                                                  identity_kind(),    profile_kind(),  profile_merge_kind(),
-                                                 merge_review_kind()};
+                                                 merge_review_kind(), audit_kind()};
   return kinds;
 }
 

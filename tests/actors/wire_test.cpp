@@ -5,6 +5,7 @@
 #include "actors/cluster_endpoint.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "domain/alert.hpp"
+#include "domain/audit.hpp"
 #include "domain/cart.hpp"
 #include "domain/campaign.hpp"
 #include "domain/checkout.hpp"
@@ -172,6 +173,10 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   const auto alert_event_sample = alert_event{alert_raised{"checkout_stalled", "checkout/chk-1", "stalled", at}};
   kind<alert_decider>(acknowledge_alert{"seen"}, after<alert_decider>("a-1", alert_event_sample),
                       alert_event{alert_acknowledged{"seen", at}});
+  const auto audit_event_sample =
+      audit_event{operator_action_recorded{"admin", "POST", "/admin/dead-letters/7/retry", "replayed after the fix", "key-1", 200, at}};
+  kind<audit_decider>(record_operator_action{"admin", "POST", "/admin/dead-letters/7/retry", "replayed after the fix", "key-1", 200},
+                      after<audit_decider>("aud_1", audit_event_sample), audit_event_sample);
 
   const auto webhook_event_sample = webhook_event{webhook_received{"inventory_levels/update", "MUG", 7, at, at}};
   kind<webhook_decider>(receive_webhook{"inventory_levels/update", "MUG", 7, at},

@@ -263,7 +263,7 @@ TEST_CASE_METHOD(api, "entity history and the supervision tree for operators", "
   for (const auto& c : root.at("children").at(2).at("children").as_array()) kinds.emplace_back(c.at("id").as_string());
   CHECK(kinds == std::vector<std::string>{"alert", "product", "cart", "order", "checkout", "webhook", "pricing_job", "campaign",
                                                 "reconciliation", "identity", "profile", "profile_merge",
-                                                "merge_review"});
+                                                "merge_review", "audit"});
   std::vector<std::string> pricing;
   for (const auto& c : root.at("children").at(8).at("children").as_array()) pricing.emplace_back(c.at("id").as_string());
   CHECK(pricing == std::vector<std::string>{"webhook_processor", "webhook_processor_feed", "pricing_job_runner",

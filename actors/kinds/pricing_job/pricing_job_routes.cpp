@@ -1,5 +1,6 @@
 // Pricing jobs (admin token; API.md, Pricing jobs and campaigns):
 //   POST /v1/pricing-jobs {"name", "skus"? | "category"?, "rule", "dry_run"?} → 202 {"id", "status": "queued"}
+//   GET  /v1/pricing-jobs?status=&limit=&cursor=   the jobs in id order, without their results
 //   GET  /v1/pricing-jobs/{id}         the job, its progress and a result per SKU
 //   GET  /v1/pricing-jobs/{id}/audit?limit=&cursor=   the prices it changed
 // A category is resolved to its SKUs when the job is created (the catalog's read model), so
@@ -78,6 +79,31 @@ void post_job(const call_ptr& call) {
           [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
+// A job in a list: what it is and how far it got; its results are read one job at a time.
+boost::json::object job_summary(const pricing_job_state& s, std::int64_t version) {
+  boost::json::object out{{"id", s.id},
+                          {"name", s.name},
+                          {"status", to_string(s.status)},
+                          {"dry_run", s.dry_run},
+                          {"skus", s.skus.size()},
+                          {"batches", s.batches()},
+                          {"batches_done", s.batches_done},
+                          {"created_at", to_iso8601(s.created_at)},
+                          {"version", version}};
+  out["finished_at"] = s.finished_at ? boost::json::value(to_iso8601(*s.finished_at)) : boost::json::value(nullptr);
+  return out;
+}
+
+void list_jobs(const call_ptr& call) {
+  std::size_t limit = 0;
+  if (!read_page_limit(call, limit)) return;
+  view_query<pricing_job_decider> query;
+  query.where = {{"exists", "true"}};
+  if (const auto status = query_param(call->request.target, "status"); !status.empty())
+    query.where.push_back({"status", status});
+  respond_with_page(call, std::move(query), limit, job_summary);
+}
+
 void get_job(const call_ptr& call) {
   read_entity<pricing_job_decider>(call, call->param("id"), "pricing job " + call->param("id"), [call](job_reply& reply) {
     call->respond(with_etag(json_response(200, pricing_job_view(reply.state, reply.version)), reply.version));
@@ -108,6 +134,7 @@ void get_audit(const call_ptr& call) {
 
 void add_pricing_job_routes(gateway_routes& routes) {
   routes.add("POST", "/v1/pricing-jobs", {true, post_job});
+  routes.add("GET", "/v1/pricing-jobs", {true, list_jobs});
   routes.add("GET", "/v1/pricing-jobs/{id}", {true, get_job});
   routes.add("GET", "/v1/pricing-jobs/{id}/audit", {true, get_audit});
 }
