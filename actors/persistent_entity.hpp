@@ -101,6 +101,10 @@ namespace detail {
 
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+// A command its entity could not store because the entity's shard moved to another node (the
+// journal fenced the append): the region keeps it until it knows the new owner, then routes it
+// there. Nothing was stored, so the asker never sees the move.
+using reroute_atom = caf::atom_constant<caf::atom("reroute")>;
 
 template <class Decider>
 struct entity_runtime {
@@ -120,6 +124,9 @@ struct entity_runtime {
   metrics::histogram& forward_latency = metrics::registry::global().get_histogram(
       "commerce_cluster_forward_seconds", "From forwarding a message to another node to its answer",
       {{"kind", std::string(Decider::stream_type)}}, metrics::latency_bounds());
+  metrics::counter& rerouted = metrics::registry::global().get_counter(
+      "commerce_cluster_rerouted_total", "Commands fenced by the journal after their shard moved, routed to its new owner",
+      {{"kind", std::string(Decider::stream_type)}});
 };
 
 template <class Decider>
@@ -387,7 +394,15 @@ void append_done(entity_actor<Decider>* self, const protocols::append_result& re
       reply(done.command, st, entity_status::storage_unavailable);
       break;
     case append_status::fenced:
-      // Its shard moved away: nothing was stored, and its new owner takes the retry.
+      // Its shard moved away: nothing was stored. A timer stays due for the new owner's timer
+      // service; a command goes back to the region, which passes it to the new owner.
+      if (done.command.command && !done.command.timer_due_ms) {
+        auto& p = done.command;
+        p.promise.delegate(st.runtime->region, reroute_atom::value,
+                           protocols::entity_command<Decider>{st.id, std::move(*p.command), std::move(p.meta),
+                                                              p.expected_version});
+        break;
+      }
       reply(done.command, st, entity_status::not_owner);
       break;
     case append_status::invalid:

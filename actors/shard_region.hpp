@@ -5,8 +5,10 @@
 // (entity_services::shards), so none is served twice: a message for another node's shard goes
 // to that node's endpoint (many in flight at once, each answer passed back to its asker), and
 // one for a shard being moved is kept and tried again every 50 ms until its new owner is known
-// (up to 10,000 of them, for up to 10 s each; then `not_owner`). Should the owner's node go away before it answers, a read
-// is routed again, and a command is answered `owner_lost`: it may have been recorded there.
+// (up to 10,000 of them, for up to 10 s each; then `not_owner`), as is a command its entity
+// here could not store because the journal fenced it (the move was recorded before this node
+// read it). Should the owner's node go away before it answers, a read is routed again, and a
+// command is answered `owner_lost`: it may have been recorded there.
 // An entity whose shard moved away and back since it started is started again from the journal.
 #pragma once
 
@@ -257,6 +259,12 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
       [self](protocols::entity_command<Decider>& c) {
         const auto id = c.id;
         route(self, id, caf::make_message(std::move(c)));
+      },
+      // Its entity here was fenced (see reroute_atom): held until the move is known here.
+      [self](reroute_atom, protocols::entity_command<Decider>& c) {
+        auto id = c.id;
+        self->state.runtime->rerouted.add();
+        hold<Decider>(self, self->make_response_promise(), std::move(id), caf::make_message(std::move(c)));
       },
       [self](protocols::entity_get<Decider>& g) {
         const auto id = g.id;
