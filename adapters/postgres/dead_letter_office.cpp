@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -32,8 +33,12 @@ class dead_letter_store {
   explicit dead_letter_store(std::string conninfo) : db_(std::move(conninfo), "dead-letter office") {}
 
   std::int64_t add(const dead_letter& d) {
-    const auto attempts = std::to_string(d.attempts), first = std::to_string(d.first_failed_ms),
-               last = std::to_string(d.last_failed_ms);
+    // A sender that names no time (a subscription's parked delivery) failed just now.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto last_ms = d.last_failed_ms ? d.last_failed_ms : now_ms;
+    const auto attempts = std::to_string(d.attempts), first = std::to_string(d.first_failed_ms ? d.first_failed_ms : last_ms),
+               last = std::to_string(last_ms);
     auto r = db_.run(add_sql, {d.target.c_str(), d.message_type.c_str(), d.payload.c_str(), d.reason.c_str(),
                            attempts.c_str(), first.c_str(), last.c_str()});
     return std::stoll(PQgetvalue(r.get(), 0, 0));

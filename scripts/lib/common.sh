@@ -37,6 +37,20 @@ install_packages() {
     "${missing[@]}" >/dev/null
 }
 
+# The console's browser test (tests/browser): Debian's Chromium, Node.js, and playwright-core at
+# the version package-lock.json pins, installed with `npm ci` (it never downloads a browser).
+install_browser_test() {
+  local extra=(chromium)
+  command -v node >/dev/null || extra+=(nodejs)
+  command -v npm >/dev/null || extra+=(npm)
+  install_packages "${extra[@]}"
+  local dir="$ROOT/tests/browser"
+  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    say "installing the browser test's packages (npm ci in tests/browser)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 # Configures once (adding CMAKE_EXTRA_ARGS, an array, if set), then builds the given targets
 # (all when none) with -j2: two cores, and CAF/Beast translation units need up to 1.4 GB
 # each. ccache makes rebuilds cheap.

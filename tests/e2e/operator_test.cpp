@@ -152,6 +152,8 @@ TEST_CASE("dead letters are listed and counted by filter, and a bulk action take
   CHECK(json(n.as_admin("GET", "/admin/dead-letters/count?target=cart")).at("count") == 0);
   CHECK(json(n.as_admin("GET", "/admin/dead-letters?target=subscription&status=pending")).at("items").as_array().size() == 3);
   CHECK(json(n.as_admin("GET", "/admin/dead-letters?status=discarded")).at("items").as_array().empty());
+  // A parked delivery is dated when it was parked, not at the epoch.
+  CHECK(json(n.as_admin("GET", "/admin/dead-letters")).at("items").at(0).at("first_failed_at").as_string().subview().substr(0, 2) == "20");
   check_problem(n.as_admin("GET", "/admin/dead-letters?status=lost"), 422, "validation_failed");
   const auto page = json(n.as_admin("GET", "/admin/dead-letters?target=subscription&limit=2"));
   REQUIRE(page.at("items").as_array().size() == 2);
