@@ -124,6 +124,7 @@ std::optional<http_response> refuse_unauthorized(gateway_call& call, bool ingest
   const auto& ingest_token = options.ingest.token;
   if (ingest && !ingest_token.empty() && same_token(given, ingest_token)) {
     call.operator_label = "ingest";
+    call.ingest_token = true;
     return std::nullopt;
   }
   if (same_token(given, options.admin_token)) {
@@ -152,10 +153,16 @@ std::string host_name(std::string_view host) {
   return out;
 }
 
-// A browser always sends Host: one naming a host this node does not answer to is a page that
-// rebound its own name to this address (DNS rebinding), or a misrouted request. A request
-// without Host (HTTP/1.0 tools) did not come from a browser and is let through.
+// The operator's routes (admin calls and the console) answer only to the names of this node.
+// A browser always sends Host: one naming another host is a page that rebound its own name to
+// this address (DNS rebinding) to reach the operator's calls from the operator's browser. A
+// request without Host (HTTP/1.0 tools) did not come from a browser and is let through. The
+// customer's routes are open to any caller anyway, and answer to any name (a shop's own
+// domain, a load balancer's).
 std::optional<http_response> refuse_unknown_host(const http_request& request, const std::vector<std::string>& allowed) {
+  int hosts = 0;
+  for (const auto& [name, value] : request.headers) hosts += name == "host";
+  if (hosts > 1) return problem(400, "invalid_header", "Bad request", "Host must be given once");
   const auto& host = request.header("host");
   if (host.empty()) return std::nullopt;
   const auto name = host_name(host);
@@ -309,7 +316,8 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
     if (!by.empty()) r.headers.emplace_back("X-Served-By", by);
     respond(std::move(r));
   };
-  if (auto refused = refuse_unknown_host(request, self->state.options.allowed_hosts)) return respond(std::move(*refused));
+  if (found.matched && (found.matched->handler.admin || found.matched->pattern.rfind("/console", 0) == 0))
+    if (auto refused = refuse_unknown_host(request, self->state.options.allowed_hosts)) return respond(std::move(*refused));
   if (found.result == outcome::not_found)
     return respond(problem(404, "not_found", "Not found", "no route for " + std::string(path_of(request.target))));
   if (found.result == outcome::method_not_allowed) {
@@ -332,10 +340,12 @@ void dispatch(caf::stateful_actor<gateway_state>* self, const gateway_routes& ro
   const auto& method = call->request.method;
   if (method != "GET" && method != "HEAD")
     if (auto refused = refuse_bad_metadata_headers(call->request)) return call->respond(std::move(*refused));
-  if (handler.admin && call->operator_label != "ingest" && method != "GET" && method != "HEAD") {
+  // An operator's change is audited; a source sending customer events with the ingestion token
+  // is not an operator.
+  if (handler.admin && !call->ingest_token && method != "GET" && method != "HEAD") {
     auto reason = audit_reason_of(call->request);
     if (auto* refused = std::get_if<http_response>(&reason)) return call->respond(std::move(*refused));
-    call->respond = audited(*call, std::get<std::string>(std::move(reason)), std::move(call->respond));
+    call->respond = audited(*call, std::get<std::string>(std::move(reason)), !handler.ingest, std::move(call->respond));
   }
   if (handler.json_body && (method == "POST" || method == "PUT" || method == "PATCH")) {
     if (auto refused = refuse_media_type(call->request)) return call->respond(std::move(*refused));

@@ -41,6 +41,7 @@ struct gateway_call {
   std::shared_ptr<std::string> served_by = std::make_shared<std::string>();
   // Who called an admin route: the label of the token it gave ("admin", an operator's, "ingest").
   std::string operator_label;
+  bool ingest_token = false;  // it gave the ingestion token (cdp.ingest_token), not an operator's
 
   const std::string& param(std::string_view name) const;
   const gateway_options& options() const { return self->state.options; }
@@ -69,9 +70,10 @@ void add_dead_letter_routes(gateway_routes& routes);
 // The operator audit log (kinds/audit/operator_audit.cpp). An admin call that may change
 // something gives its reason in X-Audit-Reason (percent-encoded UTF-8, optional); a bad one is
 // refused 422 before the call runs. `audited` wraps the call's responder so that the entry is
-// in the journal before the answer leaves.
+// in the journal before the answer leaves; with `keep_body`, a small JSON body is kept in the
+// entry as what was asked (not for customer data, such as events sent to profiles).
 std::variant<std::string, http_response> audit_reason_of(const http_request& request);
-http_responder audited(const gateway_call& call, std::string reason, http_responder respond);
+http_responder audited(const gateway_call& call, std::string reason, bool keep_body, http_responder respond);
 
 // Runs a POST carrying an Idempotency-Key at most once per key (gateway_idempotency.cpp).
 void run_idempotently(const call_ptr& call, void (*handle)(const call_ptr&));

@@ -3,12 +3,19 @@
 //   GET    /admin/dead-letters/count?target=&message_type=&status=            how many match
 //   POST   /admin/dead-letters/{id}/retry · DELETE /admin/dead-letters/{id}  one letter
 //   POST   /admin/dead-letters/bulk                                            the filtered set
-// `target` is a prefix of the letter's target ("cart", "subscription/price_sync").
+// `target` is a prefix of the letter's target ("cart", "subscription/price_sync"). Filters and
+// counts are the office's SQL, so no answer reads more than a page of letters.
 //
-// A bulk action acts on exactly the set its dry run showed: the dry run answers how many pending
-// letters match and the highest id among them (`through_id`); the action names both, acts only
-// on matching letters up to that id (a letter parked since is not swept along), and is refused
-// 409 `filter_changed`, doing nothing, when that set no longer has the count the operator saw.
+// A letter changes only from pending (protocols/dead_letters.hpp): of two operators acting on
+// one letter, the second is answered 409 not_pending. A retry claims the letter (pending →
+// retried), delivers it, and puts it back to pending when the delivery did not reach its
+// target, so a retry that failed can be made again.
+//
+// A bulk action acts on exactly the set its dry run showed: the dry run answers how many
+// pending letters match and the highest id among them (`through_id`); the action names both,
+// and the office claims the matching pending letters up to that id in one transaction only if
+// there are still exactly that many (409 filter_changed, nothing done, otherwise). A letter
+// parked since is not swept along, and two operators' bulk actions never take the same letter.
 #include "actors/gateway_call.hpp"
 #include "actors/kinds/kind_module.hpp"
 #include "protocols/dead_letters.hpp"
@@ -54,20 +61,11 @@ const char* status_name(protocols::entity_status s) {
   return "unknown";
 }
 
-struct letter_filter {
-  std::string target;  // prefix
-  std::string message_type;
-  std::string status;
-  std::int64_t through_id = std::numeric_limits<std::int64_t>::max();
+using protocols::letter_filter;
 
-  bool matches(const dead_letter& l) const {
-    return l.id <= through_id && l.target.compare(0, target.size(), target) == 0 &&
-           (message_type.empty() || l.message_type == message_type) && (status.empty() || l.status == status);
-  }
-  boost::json::object json() const {
-    return {{"target", target}, {"message_type", message_type}, {"status", status}};
-  }
-};
+boost::json::object filter_json(const letter_filter& f) {
+  return {{"target", f.target}, {"message_type", f.message_type}, {"status", f.status}};
+}
 
 const std::vector<std::string_view> letter_statuses{"pending", "retried", "discarded"};
 
@@ -104,53 +102,16 @@ http_response office_failure(const call_ptr& call, std::int64_t id, const caf::e
   return unavailable(call->self->system().render(e));
 }
 
-// Reads the office in id order from after `after`, a page of 200 at a time, handing each
-// matching letter to `take` until it returns false or `max_pages` were read; then `done(last
-// id read, whether the office has more)`. How lists stay bounded however many letters there are.
-struct letter_scan : std::enable_shared_from_this<letter_scan> {
-  call_ptr call;
-  protocols::dead_letter_office_actor office;
-  letter_filter filter;
-  std::function<bool(const dead_letter&)> take;
-  std::function<void(std::int64_t last_id, bool more)> done;
-  std::size_t max_pages = std::numeric_limits<std::size_t>::max();
-
-  static constexpr std::uint64_t page = 200;
-
-  void read_from(std::int64_t after) {
-    call->self->request(office, call->options().request_timeout, caf::get_atom::value, after, page)
-        .then(
-            [self = shared_from_this(), after](std::vector<dead_letter>& letters) {
-              auto last = after;
-              for (const auto& l : letters) {
-                last = l.id;
-                if (self->filter.matches(l) && !self->take(l)) return self->done(last, true);
-              }
-              const bool more = letters.size() == page && last < self->filter.through_id;
-              if (!more || --self->max_pages == 0) return self->done(last, more);
-              self->read_from(last);
-            },
-            [self = shared_from_this()](caf::error& e) {
-              self->call->respond(unavailable(self->call->self->system().render(e)));
-            });
-  }
-};
-
-void scan(const call_ptr& call, protocols::dead_letter_office_actor office, letter_filter filter, std::int64_t after,
-          std::size_t max_pages, std::function<bool(const dead_letter&)> take,
-          std::function<void(std::int64_t, bool)> done) {
-  auto s = std::make_shared<letter_scan>();
-  s->call = call;
-  s->office = std::move(office);
-  s->filter = std::move(filter);
-  s->take = std::move(take);
-  s->done = std::move(done);
-  s->max_pages = max_pages;
-  s->read_from(after);
+http_response not_pending(const dead_letter& l) {
+  return problem(409, "not_pending", "Conflict",
+                 "dead letter " + std::to_string(l.id) + " is " + l.status + " already (another operator acted on it)",
+                 {{"letter", letter_json(l)}});
 }
 
-// A page of matching letters. At most 25 pages of the office are read for one answer, so a
-// filter that matches little over a large office answers a short page with a cursor to go on.
+std::function<void(caf::error&)> answer_failure(const call_ptr& call) {
+  return [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); };
+}
+
 void list_dead_letters(const call_ptr& call) {
   letter_filter filter;
   std::size_t limit = 0;
@@ -158,23 +119,20 @@ void list_dead_letters(const call_ptr& call) {
   const auto office = running_office(call);
   if (!office) return;
   const auto after = parse_integer(query_param(call->request.target, "cursor")).value_or(0);
-  auto items = std::make_shared<boost::json::array>();
-  scan(
-      call, *office, filter, after, 25,
-      [items, limit](const dead_letter& l) {
-        if (items->size() == limit) return false;
-        items->push_back(letter_json(l));
-        return true;
-      },
-      [call, items, limit](std::int64_t last, bool more) {
-        boost::json::object body{{"items", std::move(*items)}};
-        // The cursor is where reading stops: after the last letter given when the page is full.
-        const auto cursor = body["items"].as_array().size() == limit
-                                ? body["items"].as_array().back().at("id").as_int64()
-                                : last;
-        body["next_cursor"] = more ? boost::json::value(std::to_string(cursor)) : boost::json::value(nullptr);
-        call->respond(json_response(200, body));
-      });
+  call->self
+      ->request(*office, call->options().request_timeout, caf::get_atom::value, filter, after,
+                static_cast<std::uint64_t>(limit + 1))
+      .then(
+          [call, limit](std::vector<dead_letter>& letters) {
+            const bool more = letters.size() > limit;
+            if (more) letters.pop_back();
+            boost::json::array items;
+            for (const auto& l : letters) items.push_back(letter_json(l));
+            boost::json::object body{{"items", std::move(items)}};
+            body["next_cursor"] = more ? boost::json::value(std::to_string(letters.back().id)) : boost::json::value(nullptr);
+            call->respond(json_response(200, body));
+          },
+          answer_failure(call));
 }
 
 void count_dead_letters(const call_ptr& call) {
@@ -182,42 +140,54 @@ void count_dead_letters(const call_ptr& call) {
   if (!read_query_filter(call, filter)) return;
   const auto office = running_office(call);
   if (!office) return;
-  auto count = std::make_shared<std::int64_t>(0);
-  scan(
-      call, *office, filter, 0, std::numeric_limits<std::size_t>::max(),
-      [count](const dead_letter&) {
-        ++*count;
-        return true;
-      },
-      [call, count, filter](std::int64_t, bool) {
-        call->respond(json_response(200, {{"count", *count}, {"filter", filter.json()}}));
-      });
+  call->self->request(*office, call->options().request_timeout, protocols::tally_atom::value, filter)
+      .then(
+          [call, filter](std::int64_t count, std::int64_t) {
+            call->respond(json_response(200, {{"count", count}, {"filter", filter_json(filter)}}));
+          },
+          answer_failure(call));
 }
 
-// Marks the letter retried, then delivers it again to its target's region and says how that
-// went ("accepted", or the entity's status), through `done`.
-void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& office, std::int64_t id,
-               std::function<void(dead_letter&, std::string)> done, std::function<void(const caf::error&)> failed) {
-  call->self->request(office, call->options().request_timeout, protocols::retry_atom::value, id)
-      .then(
-          [call, done, failed](dead_letter& letter) {
-            const auto slash = letter.target.find('/');
-            const auto kind = letter.target.substr(0, slash);
-            const auto& services = call->services();
-            auto delivered = [done, letter](std::string status) mutable { done(letter, std::move(status)); };
-            auto lost = [failed](caf::error& e) { failed(e); };
-            if (kind == "subscription") {
-              const auto found = services.subscriptions.find(letter.target.substr(slash + 1));
-              if (found != services.subscriptions.end())
-                return call->self->request(found->second.get(), call->options().request_timeout, protocols::retry_atom::value, letter)
-                    .then([delivered]() mutable { delivered("accepted"); }, lost);
-            } else if (const auto region = services.regions.of(kind)) {
-              return call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
-                  .then([delivered](protocols::entity_status status) mutable { delivered(status_name(status)); }, lost);
-            }
-            done(letter, "not_redeliverable");
-          },
-          [failed](caf::error& e) { failed(e); });
+// Whether a delivery's outcome means it never reached its target: the letter goes back to
+// pending. Any other outcome (accepted, or the target's own refusal) counts as delivered.
+bool undelivered(const std::string& outcome) {
+  return outcome == "not_owner" || outcome == "storage_unavailable" || outcome == "not_redeliverable" ||
+         outcome == "target_restarting";
+}
+
+// Delivers a claimed letter again to its target (its kind's region, or a subscription) and
+// says how that went: "accepted", the entity's status, or why it could not be delivered.
+// A delivery that never reached its target puts the letter back to pending first.
+void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& office, const dead_letter& letter,
+               std::function<void(std::string outcome)> done) {
+  auto finish = [call, office, id = letter.id, done](std::string outcome) {
+    if (!undelivered(outcome)) return done(std::move(outcome));
+    call->self->request(office, call->options().request_timeout, protocols::release_atom::value, id)
+        .then([done, outcome](protocols::letter_change&) { done(outcome); },
+              [done, outcome](caf::error&) { done(outcome + " (and it could not be put back to pending)"); });
+  };
+  const auto slash = letter.target.find('/');
+  const auto kind = letter.target.substr(0, slash);
+  const auto& services = call->services();
+  auto failed = [finish, call](caf::error& e) {
+    // The target did not take it (gone, or restarting); a timeout may have delivered it.
+    finish(e == caf::sec::request_receiver_down || e == caf::sec::invalid_argument
+               ? "target_restarting"
+               : "unknown: " + call->self->system().render(e));
+  };
+  if (kind == "subscription") {
+    const auto found = services.subscriptions.find(letter.target.substr(slash + 1));
+    if (found == services.subscriptions.end()) return finish("not_redeliverable");
+    const auto subscription = found->second.get();
+    if (!subscription) return finish("target_restarting");
+    call->self->request(subscription, call->options().request_timeout, protocols::retry_atom::value, letter)
+        .then([finish]() { finish("accepted"); }, failed);
+    return;
+  }
+  const auto region = services.regions.of(kind);
+  if (!region) return finish("not_redeliverable");
+  call->self->request(region, call->options().request_timeout, protocols::retry_atom::value, letter)
+      .then([finish](protocols::entity_status status) { finish(status_name(status)); }, failed);
 }
 
 void retry_dead_letter(const call_ptr& call) {
@@ -225,16 +195,23 @@ void retry_dead_letter(const call_ptr& call) {
   if (!id) return call->respond(problem(404, "not_found", "Not found", "no dead letter " + call->param("id")));
   const auto office = running_office(call);
   if (!office) return;
-  redeliver(
-      call, *office, *id,
-      [call](dead_letter& letter, std::string status) {
-        if (status == "not_redeliverable")
-          return call->respond(problem(409, "not_redeliverable", "Conflict", "no running target for " + letter.target));
-        auto body = letter_json(letter);
-        body["delivery"] = status;
-        call->respond(json_response(200, body));
-      },
-      [call, id = *id](const caf::error& e) { call->respond(office_failure(call, id, e)); });
+  call->self->request(*office, call->options().request_timeout, protocols::retry_atom::value, *id)
+      .then(
+          [call, office = *office](protocols::letter_change& claimed) {
+            if (!claimed.changed) return call->respond(not_pending(claimed.letter));
+            redeliver(call, office, claimed.letter, [call, letter = claimed.letter](std::string outcome) mutable {
+              if (undelivered(outcome)) {
+                letter.status = "pending";
+                auto r = unavailable("dead letter " + std::to_string(letter.id) + " was not delivered (" + outcome +
+                                     "); it is pending again: retry it later");
+                return call->respond(std::move(r));
+              }
+              auto body = letter_json(letter);
+              body["delivery"] = outcome;
+              call->respond(json_response(200, body));
+            });
+          },
+          [call, id = *id](caf::error& e) { call->respond(office_failure(call, id, e)); });
 }
 
 void discard_dead_letter(const call_ptr& call) {
@@ -243,13 +220,18 @@ void discard_dead_letter(const call_ptr& call) {
   const auto office = running_office(call);
   if (!office) return;
   call->self->request(*office, call->options().request_timeout, caf::delete_atom::value, *id)
-      .then([call](dead_letter& letter) { call->respond(json_response(200, letter_json(letter))); },
-            [call, id = *id](caf::error& e) { call->respond(office_failure(call, id, e)); });
+      .then(
+          [call](protocols::letter_change& c) {
+            if (!c.changed) return call->respond(not_pending(c.letter));
+            call->respond(json_response(200, letter_json(c.letter)));
+          },
+          [call, id = *id](caf::error& e) { call->respond(office_failure(call, id, e)); });
 }
 
-// The most letters one bulk call acts on: a larger set is narrowed by its filter first.
-constexpr std::size_t max_bulk_letters = 10'000;
-constexpr std::size_t bulk_sample_size = 5;
+// The most letters one bulk action takes: it answers once every one was delivered again, one
+// after the other, so a larger set is narrowed by its filter first.
+constexpr std::int64_t max_bulk_letters = 1'000;
+constexpr std::uint64_t bulk_sample_size = 5;
 
 struct bulk_request {
   std::string action;  // retry | discard
@@ -258,15 +240,15 @@ struct bulk_request {
   std::int64_t expected_count = 0;
 };
 
-// The body: {"action", "filter": {"target"?, "message_type"?}, "dry_run"?: true,
-// "through_id"?, "expected_count"?}. Only pending letters are acted on.
+// The body: {"action", "filter": {"target"?, "message_type"?, "status"?: "pending"},
+// "dry_run"?: true, "through_id"?, "expected_count"?}. Only pending letters are acted on.
 std::variant<bulk_request, http_response> read_bulk_request(const std::string& text) {
   bulk_request out;
   body_reader body(text, {"action", "filter", "dry_run", "through_id", "expected_count"});
   out.action = body.text("action", 16);
   const auto filter = body.object("filter", false);
   const auto through = body.optional_integer("through_id", 0, std::numeric_limits<std::int64_t>::max());
-  const auto expected = body.optional_integer("expected_count", 0, static_cast<std::int64_t>(max_bulk_letters));
+  const auto expected = body.optional_integer("expected_count", 1, max_bulk_letters);
   if (body.error()) return *body.error();
   if (out.action != "retry" && out.action != "discard")
     return rejection_response(domain::invalid_field("action", "must be retry or discard"));
@@ -295,62 +277,87 @@ std::variant<bulk_request, http_response> read_bulk_request(const std::string& t
   return out;
 }
 
-// Acts on the letters one after the other, so the office and the targets see one operator's
-// retries as they would see them by hand, and answers with each letter's outcome.
-void act_on_each(const call_ptr& call, protocols::dead_letter_office_actor office, std::string action,
-                 std::shared_ptr<std::vector<std::int64_t>> ids, std::size_t next,
-                 std::shared_ptr<boost::json::array> results) {
-  if (next == ids->size())
-    return call->respond(json_response(
-        200, {{"action", action}, {"count", ids->size()}, {"results", std::move(*results)}}));
-  const auto id = (*ids)[next];
-  auto record = [=](std::string outcome) {
-    results->push_back({{"id", id}, {"outcome", std::move(outcome)}});
-    act_on_each(call, office, action, ids, next + 1, results);
-  };
-  auto failed = [=](const caf::error& e) { record("failed: " + call->self->system().render(e)); };
-  if (action == "retry")
-    return redeliver(call, office, id, [record](dead_letter&, std::string status) { record(std::move(status)); }, failed);
-  call->self->request(office, call->options().request_timeout, caf::delete_atom::value, id)
-      .then([record](dead_letter&) { record("discarded"); }, failed);
+http_response too_many(std::int64_t count) {
+  return problem(422, "too_many_letters", "Too many letters",
+                 std::to_string(count) + " letters match, more than the " + std::to_string(max_bulk_letters) +
+                     " one action takes: narrow the filter (target, message_type)");
+}
+
+void dry_run(const call_ptr& call, const protocols::dead_letter_office_actor& office, const bulk_request& request) {
+  call->self->request(office, call->options().request_timeout, protocols::tally_atom::value, request.filter)
+      .then(
+          [call, office, request](std::int64_t count, std::int64_t last) {
+            if (count > max_bulk_letters) return call->respond(too_many(count));
+            call->self
+                ->request(office, call->options().request_timeout, caf::get_atom::value, request.filter, std::int64_t{0},
+                          bulk_sample_size)
+                .then(
+                    [call, request, count, last](std::vector<dead_letter>& sample) {
+                      boost::json::array letters;
+                      for (const auto& l : sample) letters.push_back(letter_json(l));
+                      call->respond(json_response(200, {{"action", request.action},
+                                                        {"filter", filter_json(request.filter)},
+                                                        {"dry_run", true},
+                                                        {"count", count},
+                                                        {"sample", std::move(letters)},
+                                                        {"through_id", last}}));
+                    },
+                    answer_failure(call));
+          },
+          answer_failure(call));
+}
+
+// Delivers the claimed letters one after the other, so targets see one operator's retries as
+// they would by hand, and answers with each letter's outcome.
+void deliver_each(const call_ptr& call, protocols::dead_letter_office_actor office,
+                  std::shared_ptr<std::vector<dead_letter>> letters, std::size_t next,
+                  std::shared_ptr<boost::json::array> results) {
+  if (next == letters->size())
+    return call->respond(
+        json_response(200, {{"action", "retry"}, {"count", letters->size()}, {"results", std::move(*results)}}));
+  redeliver(call, office, (*letters)[next], [=](std::string outcome) {
+    results->push_back({{"id", (*letters)[next].id}, {"outcome", std::move(outcome)}});
+    deliver_each(call, office, letters, next + 1, results);
+  });
+}
+
+void act(const call_ptr& call, const protocols::dead_letter_office_actor& office, const bulk_request& request) {
+  const std::string to = request.action == "retry" ? "retried" : "discarded";
+  call->self
+      ->request(office, call->options().request_timeout, protocols::claim_atom::value, request.filter, to,
+                request.expected_count)
+      .then(
+          [call, office, request](std::vector<dead_letter>& claimed) {
+            if (claimed.empty())
+              return call->self->request(office, call->options().request_timeout, protocols::tally_atom::value, request.filter)
+                  .then(
+                      [call, request](std::int64_t now, std::int64_t) {
+                        call->respond(problem(409, "filter_changed", "Conflict",
+                                              std::to_string(now) + " letters match now, not the " +
+                                                  std::to_string(request.expected_count) +
+                                                  " of the dry run (another operator acted on some): nothing was "
+                                                  "done; run the dry run again",
+                                              {{"count", now}}));
+                      },
+                      answer_failure(call));
+            if (request.action == "retry")
+              return deliver_each(call, office, std::make_shared<std::vector<dead_letter>>(std::move(claimed)), 0,
+                                  std::make_shared<boost::json::array>());
+            boost::json::array results;
+            for (const auto& l : claimed) results.push_back({{"id", l.id}, {"outcome", "discarded"}});
+            call->respond(json_response(200, {{"action", "discard"}, {"count", claimed.size()}, {"results", std::move(results)}}));
+          },
+          answer_failure(call));
 }
 
 void bulk(const call_ptr& call) {
   auto read = read_bulk_request(call->request.body);
   if (auto* refused = std::get_if<http_response>(&read)) return call->respond(std::move(*refused));
-  auto request = std::get<bulk_request>(std::move(read));
+  const auto request = std::get<bulk_request>(std::move(read));
   const auto office = running_office(call);
   if (!office) return;
-  auto ids = std::make_shared<std::vector<std::int64_t>>();
-  auto sample = std::make_shared<boost::json::array>();
-  scan(
-      call, *office, request.filter, 0, std::numeric_limits<std::size_t>::max(),
-      [ids, sample](const dead_letter& l) {
-        ids->push_back(l.id);
-        if (sample->size() < bulk_sample_size) sample->push_back(letter_json(l));
-        return ids->size() <= max_bulk_letters;
-      },
-      [call, office = *office, request, ids, sample](std::int64_t, bool) {
-        if (ids->size() > max_bulk_letters)
-          return call->respond(problem(422, "too_many_letters", "Too many letters",
-                                       "more than " + std::to_string(max_bulk_letters) +
-                                           " letters match: narrow the filter (target, message_type)"));
-        if (request.dry_run)
-          return call->respond(json_response(200, {{"action", request.action},
-                                                   {"filter", request.filter.json()},
-                                                   {"dry_run", true},
-                                                   {"count", ids->size()},
-                                                   {"sample", std::move(*sample)},
-                                                   {"through_id", ids->empty() ? 0 : ids->back()}}));
-        if (static_cast<std::int64_t>(ids->size()) != request.expected_count) {
-          auto r = problem(409, "filter_changed", "Conflict",
-                           std::to_string(ids->size()) + " letters match now, not the " +
-                               std::to_string(request.expected_count) +
-                               " of the dry run (another operator acted on some): nothing was done; run the dry run again");
-          return call->respond(std::move(r));
-        }
-        act_on_each(call, office, request.action, ids, 0, std::make_shared<boost::json::array>());
-      });
+  if (request.dry_run) return dry_run(call, *office, request);
+  act(call, *office, request);
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   add<journal_head>(cfg);
   add<due_timer>(cfg);
   add<dead_letter>(cfg);
+  add<letter_filter>(cfg);
+  add<letter_change>(cfg);
   add<subscription_status>(cfg);
   add<stored_response>(cfg);
   add<idempotency_claim>(cfg);

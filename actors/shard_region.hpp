@@ -34,6 +34,9 @@ struct region_state {
     caf::message message;
     std::chrono::steady_clock::time_point until;
     bool relayed = false;  // forwarded here by another node: passed on untracked (see forward)
+    // A command its entity here could not store at this epoch of its shard (reroute_atom): not
+    // handed to an entity here again until this node's view of the shard has moved on.
+    std::int64_t fenced_epoch = -1;
   };
   std::vector<held_message> held;
   // Messages forwarded to another node and not answered yet, by a number of their own.
@@ -94,12 +97,13 @@ const caf::actor& entity_for(caf::stateful_actor<region_state<Decider>>* self, c
 // Keeps `message` until its shard's owner can be reached (see held_atom).
 template <class Decider>
 void hold(caf::stateful_actor<region_state<Decider>>* self, caf::response_promise promise, std::string id,
-          caf::message message, bool relayed = false) {
+          caf::message message, bool relayed = false, std::int64_t fenced_epoch = -1) {
   auto& st = self->state;
   if (st.held.size() >= held_capacity) return promise.deliver(refusal<Decider>());
   if (st.held.empty()) self->delayed_send(self, held_retry, held_atom::value);
   st.held.push_back(
-      {std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit, relayed});
+      {std::move(promise), std::move(id), std::move(message), std::chrono::steady_clock::now() + held_limit, relayed,
+       fenced_epoch});
 }
 
 // How long a forwarded message may wait for its answer here (the asker gave up long before):
@@ -181,9 +185,10 @@ void endpoint_lost(caf::stateful_actor<region_state<Decider>>* self, const caf::
 // request's asker gets it.
 template <class Decider>
 bool deliver(caf::stateful_actor<region_state<Decider>>* self, const std::string& id, caf::message& message,
-             caf::response_promise* promise, bool relayed) {
+             caf::response_promise* promise, bool relayed, std::int64_t fenced_epoch = -1) {
   std::int64_t epoch = 0;
   if (serves(self, id, epoch)) {
+    if (epoch == fenced_epoch) return false;  // this node has not read the move yet
     if (promise) promise->delegate(entity_for(self, id, epoch), std::move(message));
     else self->delegate(entity_for(self, id, epoch), std::move(message));
     return true;
@@ -262,9 +267,12 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
       },
       // Its entity here was fenced (see reroute_atom): held until the move is known here.
       [self](reroute_atom, protocols::entity_command<Decider>& c) {
+        auto& st = self->state;
         auto id = c.id;
-        self->state.runtime->rerouted.add();
-        hold<Decider>(self, self->make_response_promise(), std::move(id), caf::make_message(std::move(c)));
+        st.runtime->rerouted.add();
+        const auto started = st.epochs.find(id);
+        const auto fenced = started == st.epochs.end() ? std::int64_t{-1} : started->second;
+        hold<Decider>(self, self->make_response_promise(), std::move(id), caf::make_message(std::move(c)), false, fenced);
       },
       [self](protocols::entity_get<Decider>& g) {
         const auto id = g.id;
@@ -287,7 +295,7 @@ caf::behavior shard_region(caf::stateful_actor<region_state<Decider>>* self, ent
         auto held = std::move(st.held);
         st.held.clear();
         for (auto& h : held)
-          if (!deliver(self, h.id, h.message, &h.promise, h.relayed)) {
+          if (!deliver(self, h.id, h.message, &h.promise, h.relayed, h.fenced_epoch)) {
             if (std::chrono::steady_clock::now() < h.until) st.held.push_back(std::move(h));
             else h.promise.deliver(refusal<Decider>());
           }

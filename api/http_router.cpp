@@ -15,8 +15,6 @@ int hex_value(char c) {
   return -1;
 }
 
-}  // namespace
-
 std::string percent_decoded(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -31,6 +29,8 @@ std::string percent_decoded(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string query_param(std::string_view target, std::string_view name) {
   const auto q = target.find('?');

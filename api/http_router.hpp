@@ -17,8 +17,6 @@ using path_params = std::vector<std::pair<std::string, std::string>>;
 
 // The path part of a request target, without the query string.
 std::string_view path_of(std::string_view target);
-// Text with %XX escapes decoded and '+' read as a space; a stray '%' stays as it is.
-std::string percent_decoded(std::string_view text);
 // A query parameter's value, percent-decoded ('+' is a space); "" if absent.
 std::string query_param(std::string_view target, std::string_view name);
 // A whole decimal number, all of `text`; nullopt otherwise.

@@ -110,15 +110,31 @@ const std::vector<std::pair<std::string, apply_fn>>& known_keys() {
          if (c.http.max_in_flight == 0) bad_value(k, s, "at least 1");
        }},
       {"http.shutdown_grace", [](node_config& c, auto& k, auto& s) { c.http.shutdown_grace = to_duration<ms>(k, s); }},
-      {"http.allowed_hosts", [](node_config& c, auto&, auto& s) { c.http.allowed_hosts = comma_list(s.value); }},
+      // As the gateway compares them with a Host header's name: lower case, no brackets, no port.
+      {"http.allowed_hosts", [](node_config& c, auto& k, auto& s) {
+         c.http.allowed_hosts.clear();
+         for (auto host : comma_list(s.value)) {
+           for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+           if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+           else if (std::count(host.begin(), host.end(), ':') == 1)
+             bad_value(k, s, "host names without a port, such as shop-admin.example.com or [::1]");
+           c.http.allowed_hosts.push_back(std::move(host));
+         }
+       }},
       {"admin.token", [](node_config& c, auto&, auto& s) { c.admin_token = s.value; }},
+      // Each label names one operator in the audit log: "admin" and "ingest" are the two built-in
+      // tokens', and no label or token may appear twice.
       {"admin.operator_tokens", [](node_config& c, auto& k, auto& s) {
          c.operator_tokens.clear();
          for (const auto& item : comma_list(s.value)) {
            const auto eq = item.find('=');
            if (eq == 0 || eq == std::string::npos || eq + 1 == item.size())
              bad_value(k, s, "a list of label=token, such as ana=s3cret,bo=t0ken");
-           c.operator_tokens.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+           auto label = item.substr(0, eq), token = item.substr(eq + 1);
+           if (label == "admin" || label == "ingest") bad_value(k, s, "labels other than admin and ingest");
+           for (const auto& [other_label, other_token] : c.operator_tokens)
+             if (other_label == label || other_token == token) bad_value(k, s, "a label and a token for each operator");
+           c.operator_tokens.emplace_back(std::move(label), std::move(token));
          }
        }},
       {"admin.token_file", [](node_config& c, auto& k, auto& s) {

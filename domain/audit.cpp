@@ -17,7 +17,9 @@ decision<audit_event> audit_decider::decide(const state& s, const command& c, co
     return invalid_field("path", "must be 1 to " + std::to_string(max_audit_path) + " characters");
   if (r.reason.size() > max_audit_reason)
     return invalid_field("reason", "must be at most " + std::to_string(max_audit_reason) + " characters");
-  return operator_action_recorded{r.who, r.method, r.path, r.reason, r.idempotency_key, r.status, ctx.now};
+  if (r.request.size() > max_audit_request)
+    return invalid_field("request", "must be at most " + std::to_string(max_audit_request) + " characters");
+  return operator_action_recorded{r.who, r.method, r.path, r.reason, r.idempotency_key, r.request, r.status, ctx.now};
 }
 
 audit_entry_state audit_decider::evolve(state s, const event& e) {
@@ -28,6 +30,7 @@ audit_entry_state audit_decider::evolve(state s, const event& e) {
   s.path = r.path;
   s.reason = r.reason;
   s.idempotency_key = r.idempotency_key;
+  s.request = r.request;
   s.status = r.status;
   s.at = r.at;
   return s;

@@ -1,6 +1,7 @@
 // One entry of the operator audit log: an admin call that changed something (or tried to) —
-// who (the label of the token given), what (method, path, the answer's status), why (the reason
-// the operator gave), when, and the Idempotency-Key it carried. Written by the gateway after
+// who (the label of the token given), what (method, path, the body it sent when that is small
+// and holds no customer data, the answer's status), why (the reason the operator gave), when,
+// and the Idempotency-Key it carried. Written by the gateway after
 // the call was answered and before the answer leaves; never changed afterwards.
 //
 // Entries are listed newest first by id order: an id is "aud_" + the milliseconds left until
@@ -27,17 +28,19 @@ struct audit_entry_state {
   std::string path;
   std::string reason;
   std::string idempotency_key;
+  std::string request;  // the body sent, as JSON text; empty when not kept
   int status = 0;
   timestamp at;
 };
-BOOST_DESCRIBE_STRUCT(audit_entry_state, (), (id, exists, who, method, path, reason, idempotency_key, status, at))
+BOOST_DESCRIBE_STRUCT(audit_entry_state, (), (id, exists, who, method, path, reason, idempotency_key, request, status, at))
 
 struct record_operator_action {
   static constexpr std::string_view type_name = "RecordOperatorAction";
   std::string who; std::string method; std::string path; std::string reason; std::string idempotency_key;
+  std::string request;
   int status = 0;
 };
-BOOST_DESCRIBE_STRUCT(record_operator_action, (), (who, method, path, reason, idempotency_key, status))
+BOOST_DESCRIBE_STRUCT(record_operator_action, (), (who, method, path, reason, idempotency_key, request, status))
 
 using audit_command = std::variant<record_operator_action>;
 
@@ -45,15 +48,17 @@ struct operator_action_recorded {
   static constexpr std::string_view type_name = "OperatorActionRecorded";
   static constexpr int schema_version = 1;
   std::string who; std::string method; std::string path; std::string reason; std::string idempotency_key;
+  std::string request;
   int status = 0;
   timestamp at;
 };
-BOOST_DESCRIBE_STRUCT(operator_action_recorded, (), (who, method, path, reason, idempotency_key, status, at))
+BOOST_DESCRIBE_STRUCT(operator_action_recorded, (), (who, method, path, reason, idempotency_key, request, status, at))
 
 using audit_event = std::variant<operator_action_recorded>;
 
 inline constexpr std::size_t max_audit_reason = 500;
 inline constexpr std::size_t max_audit_path = 2000;
+inline constexpr std::size_t max_audit_request = 2000;  // a larger body is not kept
 
 struct audit_decider {
   using state = audit_entry_state;

@@ -11,22 +11,44 @@
 #include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
 
 namespace commerce::adapters::postgres {
 namespace {
 
 using protocols::dead_letter;
 
-constexpr const char* columns =
-    "id, target, message_type, payload::text, reason, attempts, "
-    "(extract(epoch FROM first_failed_at) * 1000)::bigint, (extract(epoch FROM last_failed_at) * 1000)::bigint, status";
+// The columns of a letter, as letter() reads them; `of` qualifies them ("d." in a join).
+std::string columns(const std::string& of = "") {
+  return of + "id, " + of + "target, " + of + "message_type, " + of + "payload::text, " + of + "reason, " + of +
+         "attempts, (extract(epoch FROM " + of + "first_failed_at) * 1000)::bigint, (extract(epoch FROM " + of +
+         "last_failed_at) * 1000)::bigint, " + of + "status";
+}
 
 const std::string add_sql =
     "INSERT INTO dead_letters (target, message_type, payload, reason, attempts, first_failed_at, last_failed_at) "
     "VALUES ($1, $2, $3::jsonb, $4, $5, timestamptz 'epoch' + $6::bigint * interval '1 millisecond', "
     "timestamptz 'epoch' + $7::bigint * interval '1 millisecond') RETURNING id";
-const std::string list_sql = std::string("SELECT ") + columns + " FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2";
-const std::string mark_sql = std::string("UPDATE dead_letters SET status = $2 WHERE id = $1 RETURNING ") + columns;
+const std::string list_sql = "SELECT " + columns() + " FROM dead_letters WHERE id > $1 ORDER BY id LIMIT $2";
+// letter_filter as SQL, its values in $1..$4 (target, message_type, status, through_id). The
+// target is a prefix, compared as text (LIKE would read its % and _).
+const std::string filter_sql =
+    "($1 = '' OR left(target, length($1)) = $1) AND ($2 = '' OR message_type = $2) AND ($3 = '' OR status = $3) "
+    "AND id <= $4::bigint";
+const std::string filtered_sql =
+    "SELECT " + columns() + " FROM dead_letters WHERE " + filter_sql + " AND id > $5 ORDER BY id LIMIT $6";
+const std::string tally_sql = "SELECT count(*), coalesce(max(id), 0) FROM dead_letters WHERE " + filter_sql;
+// Only from `$3`: of two operators changing one letter, the second changes nothing.
+const std::string change_sql =
+    "UPDATE dead_letters SET status = $2 WHERE id = $1 AND status = $3 RETURNING " + columns();
+const std::string find_sql = "SELECT " + columns() + " FROM dead_letters WHERE id = $1";
+// Every pending letter of the filter, locked, and changed only if there are exactly $6 of them.
+const std::string claim_sql =
+    "WITH chosen AS (SELECT id FROM dead_letters WHERE " + filter_sql +
+    " AND status = 'pending' ORDER BY id FOR UPDATE), "
+    "counted AS (SELECT count(*) AS n FROM chosen) "
+    "UPDATE dead_letters d SET status = $5 FROM chosen, counted WHERE d.id = chosen.id AND counted.n = $6::bigint "
+    "RETURNING " + columns("d.");
 
 class dead_letter_store {
  public:
@@ -46,20 +68,45 @@ class dead_letter_store {
 
   std::vector<dead_letter> list(std::int64_t after_id, std::uint64_t limit) {
     const auto after = std::to_string(after_id), max = std::to_string(limit);
-    auto r = db_.run(list_sql, {after.c_str(), max.c_str()});
+    return letters(db_.run(list_sql, {after.c_str(), max.c_str()}));
+  }
+
+  std::vector<dead_letter> list(const protocols::letter_filter& f, std::int64_t after_id, std::uint64_t limit) {
+    const auto through = std::to_string(f.through_id), after = std::to_string(after_id), max = std::to_string(limit);
+    return letters(db_.run(filtered_sql, {f.target.c_str(), f.message_type.c_str(), f.status.c_str(), through.c_str(),
+                                          after.c_str(), max.c_str()}));
+  }
+
+  std::tuple<std::int64_t, std::int64_t> tally(const protocols::letter_filter& f) {
+    const auto through = std::to_string(f.through_id);
+    auto r = db_.run(tally_sql, {f.target.c_str(), f.message_type.c_str(), f.status.c_str(), through.c_str()});
+    return {std::stoll(PQgetvalue(r.get(), 0, 0)), std::stoll(PQgetvalue(r.get(), 0, 1))};
+  }
+
+  // Moves letter `id` from status `from` to `to`; unchanged (and said so) when it was not in `from`.
+  protocols::letter_change change(std::int64_t id, const char* from, const char* to) {
+    const auto key = std::to_string(id);
+    auto changed = letters(db_.run(change_sql, {key.c_str(), to, from}));
+    if (!changed.empty()) return {true, std::move(changed.front())};
+    auto found = letters(db_.run(find_sql, {key.c_str()}));
+    if (found.empty()) throw std::invalid_argument("no dead letter " + key);
+    return {false, std::move(found.front())};
+  }
+
+  std::vector<dead_letter> claim(const protocols::letter_filter& f, const std::string& to, std::int64_t expected) {
+    const auto through = std::to_string(f.through_id), count = std::to_string(expected);
+    return letters(db_.run(claim_sql, {f.target.c_str(), f.message_type.c_str(), f.status.c_str(), through.c_str(),
+                                       to.c_str(), count.c_str()}));
+  }
+
+ private:
+  template <class Result>
+  static std::vector<dead_letter> letters(const Result& r) {
     std::vector<dead_letter> out;
     for (int row = 0; row < PQntuples(r.get()); ++row) out.push_back(letter(r.get(), row));
     return out;
   }
 
-  dead_letter mark(std::int64_t id, const char* status) {
-    const auto key = std::to_string(id);
-    auto r = db_.run(mark_sql, {key.c_str(), status});
-    if (PQntuples(r.get()) == 0) throw std::invalid_argument("no dead letter " + key);
-    return letter(r.get(), 0);
-  }
-
- private:
   static dead_letter letter(const PGresult* r, int row) {
     auto text = [&](int column) { return std::string(PQgetvalue(r, row, column)); };
     return {std::stoll(text(0)), text(1), text(2), text(3), text(4), std::stoi(text(5)),
@@ -88,8 +135,33 @@ protocols::dead_letter_office_actor::behavior_type dead_letter_office(protocols:
       [store](caf::get_atom, std::int64_t after_id, std::uint64_t limit) {
         return answer_or_error(office_failed, [&] { return store->list(after_id, limit); });
       },
-      [store](protocols::retry_atom, std::int64_t id) { return answer_or_error(office_failed, [&] { return store->mark(id, "retried"); }); },
-      [store](caf::delete_atom, std::int64_t id) { return answer_or_error(office_failed, [&] { return store->mark(id, "discarded"); }); },
+      [store](caf::get_atom, const protocols::letter_filter& f, std::int64_t after_id, std::uint64_t limit) {
+        return answer_or_error(office_failed, [&] { return store->list(f, after_id, limit); });
+      },
+      [store](protocols::tally_atom, const protocols::letter_filter& f) -> caf::result<std::int64_t, std::int64_t> {
+        try {
+          const auto [count, last] = store->tally(f);
+          return {count, last};
+        } catch (const std::exception& e) {
+          log::warn(office_failed, {{"error", e.what()}});
+          return caf::make_error(caf::sec::runtime_error, e.what());
+        }
+      },
+      [store](protocols::retry_atom, std::int64_t id) {
+        return answer_or_error(office_failed, [&] { return store->change(id, "pending", "retried"); });
+      },
+      [store](caf::delete_atom, std::int64_t id) {
+        return answer_or_error(office_failed, [&] { return store->change(id, "pending", "discarded"); });
+      },
+      [store](protocols::release_atom, std::int64_t id) {
+        return answer_or_error(office_failed, [&] { return store->change(id, "retried", "pending"); });
+      },
+      [store](protocols::claim_atom, const protocols::letter_filter& f, const std::string& to, std::int64_t expected) {
+        return answer_or_error(office_failed, [&] {
+          if (to != "retried" && to != "discarded") throw std::invalid_argument("a claim moves letters to retried or discarded");
+          return store->claim(f, to, expected);
+        });
+      },
   };
 }
 

@@ -432,10 +432,8 @@ child_spec gateway(const config::node_config& config, std::string version, const
   options.operator_tokens = config.operator_tokens;
   if (!config.http.address.empty() && config.http.address != "0.0.0.0" && config.http.address != "::")
     options.allowed_hosts.push_back(config.http.address);
-  for (auto host : config.http.allowed_hosts) {  // the gateway compares Host in lower case
-    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    options.allowed_hosts.push_back(std::move(host));
-  }
+  options.allowed_hosts.insert(options.allowed_hosts.end(), config.http.allowed_hosts.begin(),
+                               config.http.allowed_hosts.end());
   options.webhook_secret = config.webhooks_secret;
   options.store_platform = !config.store.url.empty();
   options.ingest.rules = identity_rules_of(config);

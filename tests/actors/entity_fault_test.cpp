@@ -155,7 +155,7 @@ TEST_CASE_METHOD(fixture, "a poison command is retried from the journal up to it
     poison = 0;
     protocols::dead_letter retried;
     self->request(office, std::chrono::seconds(10), protocols::retry_atom::value, parked[0].id)
-        .receive([&](protocols::dead_letter& l) { retried = std::move(l); }, [&](caf::error& e) { FAIL(system->render(e)); });
+        .receive([&](protocols::letter_change& c) { retried = std::move(c.letter); }, [&](caf::error& e) { FAIL(system->render(e)); });
     CHECK(retried.status == "retried");
     entity_status status = entity_status::conflict;
     self->request(region, std::chrono::seconds(10), protocols::retry_atom::value, retried)

@@ -17,12 +17,19 @@ struct office_state {
 
 using memory_office_actor = protocols::dead_letter_office_actor::stateful_pointer<office_state>;
 
-inline caf::result<protocols::dead_letter> mark(memory_office_actor self, std::int64_t id, const char* status) {
+inline caf::result<protocols::letter_change> change(memory_office_actor self, std::int64_t id, const char* from,
+                                                   const char* to) {
   if (id < 1 || id > static_cast<std::int64_t>(self->state.letters.size()))
     return caf::make_error(caf::sec::invalid_argument, "no dead letter " + std::to_string(id));
   auto& letter = self->state.letters[static_cast<std::size_t>(id - 1)];
-  letter.status = status;
-  return letter;
+  if (letter.status != from) return protocols::letter_change{false, letter};
+  letter.status = to;
+  return protocols::letter_change{true, letter};
+}
+
+inline bool matches(const protocols::dead_letter& l, const protocols::letter_filter& f) {
+  return l.id <= f.through_id && l.target.compare(0, f.target.size(), f.target) == 0 &&
+         (f.message_type.empty() || l.message_type == f.message_type) && (f.status.empty() || l.status == f.status);
 }
 
 inline protocols::dead_letter_office_actor::behavior_type memory_office(memory_office_actor self) {
@@ -38,8 +45,30 @@ inline protocols::dead_letter_office_actor::behavior_type memory_office(memory_o
           if (letter.id > after_id && out.size() < limit) out.push_back(letter);
         return out;
       },
-      [self](protocols::retry_atom, std::int64_t id) { return mark(self, id, "retried"); },
-      [self](caf::delete_atom, std::int64_t id) { return mark(self, id, "discarded"); },
+      [self](caf::get_atom, const protocols::letter_filter& f, std::int64_t after_id, std::uint64_t limit) {
+        std::vector<protocols::dead_letter> out;
+        for (const auto& letter : self->state.letters)
+          if (letter.id > after_id && out.size() < limit && matches(letter, f)) out.push_back(letter);
+        return out;
+      },
+      [self](protocols::tally_atom, const protocols::letter_filter& f) -> caf::result<std::int64_t, std::int64_t> {
+        std::int64_t count = 0, last = 0;
+        for (const auto& letter : self->state.letters)
+          if (matches(letter, f)) ++count, last = letter.id;
+        return {count, last};
+      },
+      [self](protocols::retry_atom, std::int64_t id) { return change(self, id, "pending", "retried"); },
+      [self](caf::delete_atom, std::int64_t id) { return change(self, id, "pending", "discarded"); },
+      [self](protocols::release_atom, std::int64_t id) { return change(self, id, "retried", "pending"); },
+      [self](protocols::claim_atom, protocols::letter_filter f, const std::string& to, std::int64_t expected) {
+        f.status = "pending";
+        std::vector<protocols::dead_letter> chosen;
+        for (const auto& letter : self->state.letters)
+          if (matches(letter, f)) chosen.push_back(letter);
+        if (static_cast<std::int64_t>(chosen.size()) != expected) return std::vector<protocols::dead_letter>{};
+        for (auto& letter : chosen) letter.status = self->state.letters[static_cast<std::size_t>(letter.id - 1)].status = to;
+        return chosen;
+      },
   };
 }
 

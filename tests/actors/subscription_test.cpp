@@ -253,8 +253,16 @@ protocols::dead_letter_office_actor::behavior_type gated_office(
         return letter.id;
       },
       [self](caf::get_atom, std::int64_t, std::uint64_t) { return self->state.letters; },
-      [](protocols::retry_atom, std::int64_t) -> caf::result<protocols::dead_letter> { return caf::sec::invalid_argument; },
-      [](caf::delete_atom, std::int64_t) -> caf::result<protocols::dead_letter> { return caf::sec::invalid_argument; },
+      [](caf::get_atom, const protocols::letter_filter&, std::int64_t, std::uint64_t)
+          -> caf::result<std::vector<protocols::dead_letter>> { return caf::sec::runtime_error; },
+      [](protocols::tally_atom, const protocols::letter_filter&) -> caf::result<std::int64_t, std::int64_t> {
+        return caf::sec::runtime_error;
+      },
+      [](protocols::retry_atom, std::int64_t) -> caf::result<protocols::letter_change> { return caf::sec::invalid_argument; },
+      [](caf::delete_atom, std::int64_t) -> caf::result<protocols::letter_change> { return caf::sec::invalid_argument; },
+      [](protocols::release_atom, std::int64_t) -> caf::result<protocols::letter_change> { return caf::sec::invalid_argument; },
+      [](protocols::claim_atom, const protocols::letter_filter&, const std::string&, std::int64_t)
+          -> caf::result<std::vector<protocols::dead_letter>> { return caf::sec::runtime_error; },
   };
 }
 

@@ -127,6 +127,8 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   round_trip(due_timer{"checkout", "chk-1", "resume", 1'800'000'000'000});
   // Dead letters, subscriptions, idempotency.
   round_trip(dead_letter{5, "checkout/chk-1", "AbandonCheckout", R"({"id":"chk-1"})", "stalled", 3, 1, 2, "retried"});
+  round_trip(letter_filter{"subscription/price_sync", "ProductCreated", "pending", 42});
+  round_trip(letter_change{true, dead_letter{5, "cart/c-1", "SetLine", "{}", "boom", 1, 1, 2, "retried"}});
   round_trip(subscription_status{"order_view", true, {9, 10}, {11, 12}, 5, 250});
   round_trip(stored_response{201, "application/json", R"({"ETag":"\"1\""})", R"({"id":"c-1"})"});
   round_trip(idempotency_claim{claim_outcome::replay, {200, "application/json", "{}", "{}"}, "owner-1"});
@@ -174,8 +176,10 @@ TEST_CASE_METHOD(wire_fixture, "every message type crosses CAF's serializer and 
   kind<alert_decider>(acknowledge_alert{"seen"}, after<alert_decider>("a-1", alert_event_sample),
                       alert_event{alert_acknowledged{"seen", at}});
   const auto audit_event_sample =
-      audit_event{operator_action_recorded{"admin", "POST", "/admin/dead-letters/7/retry", "replayed after the fix", "key-1", 200, at}};
-  kind<audit_decider>(record_operator_action{"admin", "POST", "/admin/dead-letters/7/retry", "replayed after the fix", "key-1", 200},
+      audit_event{operator_action_recorded{"admin", "POST", "/admin/dead-letters/bulk", "replayed after the fix", "key-1",
+                                           R"({"action":"retry"})", 200, at}};
+  kind<audit_decider>(record_operator_action{"admin", "POST", "/admin/dead-letters/bulk", "replayed after the fix", "key-1",
+                                             R"({"action":"retry"})", 200},
                       after<audit_decider>("aud_1", audit_event_sample), audit_event_sample);
 
   const auto webhook_event_sample = webhook_event{webhook_received{"inventory_levels/update", "MUG", 7, at, at}};

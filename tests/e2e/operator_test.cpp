@@ -56,6 +56,7 @@ TEST_CASE("the audit log records who changed what, why and when, newest first", 
   CHECK(items[1].at("path") == "/v1/products/LAMP/stock");
   CHECK(items[1].at("reason") == "restock");
   CHECK(items[1].at("idempotency_key") == "ana-restock-1");
+  CHECK(items[1].at("request").at("delta") == 5);  // what was asked, for a change that is not customer data
   CHECK(items[1].at("status") == 200);
   CHECK(items[2].at("who") == "admin");
   CHECK(items[2].at("reason") == "new lamp for the café");
@@ -88,18 +89,34 @@ TEST_CASE("the audit log records who changed what, why and when, newest first", 
   check_problem(n.call("POST", "/v1/products/LAMP/stock", R"({"delta":1,"reason":"delivery"})",
                        with(admin, {{"X-Audit-Reason", "%FF%FE"}})),
                 422, "validation_failed");
+  check_problem(n.call("POST", "/v1/products/LAMP/stock", R"({"delta":1,"reason":"delivery"})",
+                       with(admin, {{"X-Audit-Reason", "bell%07"}})),
+                422, "validation_failed");
   CHECK(json(n.call("GET", "/v1/products/LAMP")).at("inventory").at("on_hand") == 5);
   check_problem(n.call("GET", "/admin/audit", "", {{"Authorization", "Bearer someone-else"}}), 403, "forbidden");
+  // A reason is percent-decoded strictly: '+' is a plus sign.
+  REQUIRE(n.call("POST", "/v1/products/LAMP/stock", R"({"delta":1,"reason":"delivery"})",
+                 with(admin, {{"X-Audit-Reason", "fix+deploy%2B1"}}))
+              .status == 200);
+  REQUIRE(eventually([&] { return audit_items(n).at(0).at("reason") == "fix+deploy+1"; }));
 }
 
-TEST_CASE("a request naming a host the node does not answer to is refused", "[e2e][operator][security]") {
-  api_node n(std::map<std::string, std::string>{{"COMMERCED_HTTP_ALLOWED_HOSTS", "Shop-Admin.example.com"}});
-  for (const auto* target : {"/admin/actors", "/console/", "/healthz"}) {
+TEST_CASE("the operator's calls refuse a host the node does not answer to", "[e2e][operator][security]") {
+  api_node n(std::map<std::string, std::string>{{"COMMERCED_HTTP_ALLOWED_HOSTS", "Shop-Admin.example.com, [fd00::7]"}});
+  for (const auto* target : {"/admin/actors", "/console/", "/v1/orders"}) {
     const auto r = with_host(n.node.port(), "attacker.example:8080", target);
     check_problem(r, 421, "unknown_host");
   }
-  for (const auto* host : {"localhost", "127.0.0.1:8080", "[::1]:8080", "shop-admin.example.com", "SHOP-ADMIN.example.com:443"})
+  for (const auto* host : {"localhost", "127.0.0.1:8080", "[::1]:8080", "shop-admin.example.com", "SHOP-ADMIN.example.com:443",
+                           "[fd00::7]:8080"})
     CHECK(with_host(n.node.port(), host, "/admin/actors").status == 200);
+  // A customer's calls answer to any name: a shop's own domain, a load balancer's.
+  CHECK(with_host(n.node.port(), "shop.example.com", "/healthz").status == 200);
+  CHECK(with_host(n.node.port(), "shop.example.com", "/v1/products").status == 200);
+  http_connection twice(n.node.port());
+  twice.send_raw("GET /admin/actors HTTP/1.1\r\nHost: localhost\r\nHost: attacker.example\r\n"
+                 "Authorization: Bearer test-admin-token\r\n\r\n");
+  CHECK(twice.read_reply().status == 400);
 }
 
 TEST_CASE("the console is served from the binary under a policy that allows this origin only", "[e2e][operator][console]") {
@@ -169,6 +186,20 @@ TEST_CASE("dead letters are listed and counted by filter, and a bulk action take
   CHECK(dry.at("sample").as_array().size() == 3);
   const auto through = dry.at("through_id").as_int64();
 
+  // Another operator discards one of them: the set is not the one confirmed, nothing is done.
+  const auto first_id = dry.at("sample").at(0).at("id").as_int64();
+  REQUIRE(n.as_admin("DELETE", "/admin/dead-letters/" + std::to_string(first_id)).status == 200);
+  check_problem(n.as_admin("POST", "/admin/dead-letters/bulk",
+                           R"({"action":"discard","dry_run":false,"through_id":)" + std::to_string(through) +
+                               R"(,"expected_count":3,)" + filter + "}"),
+                409, "filter_changed");
+  // And a letter is changed once: a retry or discard of a discarded letter is refused.
+  check_problem(n.as_admin("POST", "/admin/dead-letters/" + std::to_string(first_id) + "/retry"), 409, "not_pending");
+  check_problem(n.as_admin("DELETE", "/admin/dead-letters/" + std::to_string(first_id)), 409, "not_pending");
+  const auto again = json(n.as_admin("POST", "/admin/dead-letters/bulk", R"({"action":"discard",)" + filter + "}"));
+  REQUIRE(again.at("count") == 2);
+  REQUIRE(again.at("through_id") == through);
+
   // A letter parked after the dry run is not swept along.
   s.park({"LAMP-4"}, 4);
   check_problem(n.as_admin("POST", "/admin/dead-letters/bulk", R"({"action":"discard","dry_run":false,)" + filter + "}"),
@@ -176,19 +207,24 @@ TEST_CASE("dead letters are listed and counted by filter, and a bulk action take
   // The count the operator saw no longer holds: nothing is done.
   check_problem(n.as_admin("POST", "/admin/dead-letters/bulk",
                            R"({"action":"discard","dry_run":false,"through_id":)" + std::to_string(through) +
-                               R"(,"expected_count":2,)" + filter + "}"),
+                               R"(,"expected_count":1,)" + filter + "}"),
                 409, "filter_changed");
-  CHECK(json(n.as_admin("GET", "/admin/dead-letters/count?status=pending")).at("count") == 4);
+  CHECK(json(n.as_admin("GET", "/admin/dead-letters/count?status=pending")).at("count") == 3);
 
   const auto done = n.call("POST", "/admin/dead-letters/bulk",
                            R"({"action":"discard","dry_run":false,"through_id":)" + std::to_string(through) +
-                               R"(,"expected_count":3,)" + filter + "}",
+                               R"(,"expected_count":2,)" + filter + "}",
                            with(admin, {{"X-Audit-Reason", "obsolete%20prices"}, {"Idempotency-Key", "bulk-1"}}));
   REQUIRE(done.status == 200);
   const auto done_body = json(done);
-  CHECK(done_body.at("count") == 3);
+  CHECK(done_body.at("count") == 2);
   for (const auto& r : done_body.at("results").as_array()) CHECK(r.at("outcome") == "discarded");
   CHECK(json(n.as_admin("GET", "/admin/dead-letters/count?status=discarded")).at("count") == 3);
+  // Two operators confirming the same set: the second finds it taken.
+  check_problem(n.as_admin("POST", "/admin/dead-letters/bulk",
+                           R"({"action":"retry","dry_run":false,"through_id":)" + std::to_string(through) +
+                               R"(,"expected_count":2,)" + filter + "}"),
+                409, "filter_changed");
   const auto left = json(n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array();
   REQUIRE(left.size() == 1);
   CHECK(left[0].at("id").as_int64() > through);

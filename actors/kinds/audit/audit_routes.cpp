@@ -9,6 +9,8 @@ namespace {
 using namespace domain;
 
 boost::json::object entry_view(const audit_entry_state& s, std::int64_t) {
+  boost::json::error_code ec;
+  auto request = s.request.empty() ? boost::json::value(nullptr) : boost::json::parse(s.request, ec);
   return {{"id", s.id},
           {"at", to_iso8601(s.at)},
           {"who", s.who},
@@ -16,6 +18,7 @@ boost::json::object entry_view(const audit_entry_state& s, std::int64_t) {
           {"path", s.path},
           {"reason", s.reason},
           {"idempotency_key", s.idempotency_key},
+          {"request", ec ? boost::json::value(s.request) : request},
           {"status", s.status}};
 }
 
