@@ -5,8 +5,6 @@
 namespace commercectl {
 namespace {
 
-constexpr std::chrono::seconds call_timeout{30};
-
 boost::json::value parse_json_body(const http_answer& answer) {
   if (answer.body.empty()) return nullptr;
   boost::json::error_code ec;
@@ -68,7 +66,7 @@ http_request api_client::request(const std::string& method, const std::string& t
 http_answer api_client::get_answer(const std::string& target) const {
   auto r = request("GET", target);
   r.headers.emplace_back("Accept", "application/json");
-  return send_request(url_, r, call_timeout);
+  return send_request(url_, r, default_call_timeout);
 }
 
 boost::json::value api_client::get(const std::string& target) const {
@@ -78,7 +76,8 @@ boost::json::value api_client::get(const std::string& target) const {
 }
 
 boost::json::value api_client::change(const std::string& method, const std::string& target,
-                                      const boost::json::value& body, const mutation& why) const {
+                                      const boost::json::value& body, const mutation& why,
+                                      std::chrono::milliseconds timeout, const std::string& if_lost) const {
   auto r = request(method, target);
   r.headers.emplace_back("Accept", "application/json");
   // Percent-encoded, as the node reads it: any UTF-8 text fits in a header that way.
@@ -87,9 +86,10 @@ boost::json::value api_client::change(const std::string& method, const std::stri
   if (!body.is_null()) r.body = boost::json::serialize(body);
   http_answer answer;
   try {
-    answer = send_request(url_, r, call_timeout);
+    answer = send_request(url_, r, timeout);
   } catch (const unreachable& e) {
     if (!e.maybe_delivered) throw;
+    if (!if_lost.empty()) throw unreachable(std::string(e.what()) + "; " + if_lost, true);
     // The node may have acted: the same key makes a second try safe (it replays the answer).
     throw unreachable(std::string(e.what()) + "; the node may have acted on it: to try again safely, repeat the command with --idempotency-key " +
                           why.idempotency_key,

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@ struct refused : std::runtime_error {
 
 // The problem an answer carries (status >= 400), or one made up from its status and body.
 refused problem_of(const http_answer& answer);
+
+// How long a call may take, all told (http_client.hpp), unless it says otherwise.
+inline constexpr std::chrono::milliseconds default_call_timeout{30'000};
 
 // Who asked and why, for one mutation.
 struct mutation {
@@ -49,8 +53,11 @@ class api_client {
   // GET `target` without judging the status (healthz, readyz).
   http_answer get_answer(const std::string& target) const;
   // POST/PUT/PATCH/DELETE with `body` (null: none); the JSON answer (null when it has none).
+  // When the request went out but no answer came (the node may have acted), the unreachable
+  // error says what to do: `if_lost`, or by default how to repeat it safely with the same key.
   boost::json::value change(const std::string& method, const std::string& target, const boost::json::value& body,
-                            const mutation& why) const;
+                            const mutation& why, std::chrono::milliseconds timeout = default_call_timeout,
+                            const std::string& if_lost = "") const;
   // A request with the token added, for a streaming call (tail).
   http_request request(const std::string& method, const std::string& target) const;
 

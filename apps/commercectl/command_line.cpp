@@ -4,11 +4,11 @@ namespace commercectl {
 namespace {
 
 // Options that take no value.
-const std::set<std::string> switch_names{"help", "dry-run", "version"};
+const std::set<std::string> switch_names{"help", "dry-run", "yes", "version"};
 
 }  // namespace
 
-const std::set<std::string> global_options{"url", "token", "output", "reason", "idempotency-key"};
+const std::set<std::string> global_options{"url", "token", "token-file", "output", "reason", "idempotency-key"};
 
 command_line parse_command_line(int argc, const char* const* argv) {
   command_line out;

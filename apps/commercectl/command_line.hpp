@@ -19,7 +19,7 @@ struct usage_error : std::runtime_error {
 struct command_line {
   std::vector<std::string> words;              // the verb, its sub-verb and its arguments
   std::map<std::string, std::string> options;  // "--limit 5" → {"limit", "5"}; the last one given wins
-  std::set<std::string> switches;              // "--dry-run", "--help"
+  std::set<std::string> switches;              // "--dry-run", "--yes", "--help"
 
   bool has(const std::string& name) const { return options.count(name) || switches.count(name); }
   std::string option(const std::string& name, const std::string& otherwise = "") const {
@@ -28,7 +28,7 @@ struct command_line {
   }
 };
 
-// Options every verb takes (--url, --token, -o/--output, --reason, --idempotency-key).
+// Options every verb takes (--url, --token, --token-file, -o/--output, --reason, --idempotency-key).
 extern const std::set<std::string> global_options;
 
 // Throws usage_error for an unknown short option or an option without its value.

@@ -6,11 +6,9 @@
 #include <charconv>
 #include <cstring>
 
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 namespace commercectl {
@@ -43,8 +41,30 @@ class socket_fd {
   int fd_;
 };
 
-// A connected socket to `to`, within `timeout`; throws unreachable naming the URL.
-int connect_to(const base_url& to, milliseconds timeout) {
+// `stop` said so while waiting (tail's Ctrl-C): the exchange is given up, quietly.
+struct stopped_waiting {};
+
+milliseconds left_until(clock::time_point deadline) {
+  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock::now()));
+}
+
+// Waits until `fd` is ready for `events` (true) or `deadline` passes (false), checking `stop`
+// (when given) every 200 ms; throws stopped_waiting when it says so. A signal only shortens a wait.
+bool wait_for(int fd, short events, clock::time_point deadline, const std::function<bool()>* stop) {
+  for (;;) {
+    if (stop && *stop && (*stop)()) throw stopped_waiting{};
+    const auto left = left_until(deadline);
+    if (left.count() == 0) return false;
+    pollfd p{fd, events, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>((stop ? std::min(left, stop_check_interval) : left).count()));
+    if (ready > 0) return true;  // ready, or an error the next call on the socket reports
+    if (ready < 0 && errno != EINTR) return true;
+  }
+}
+
+// A connected, non-blocking socket to `to` by `deadline`; throws unreachable naming the URL. The
+// name lookup itself (getaddrinfo) cannot be bounded; an IP address or /etc/hosts name takes none.
+int connect_to(const base_url& to, clock::time_point deadline, const std::function<bool()>* stop) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -52,7 +72,6 @@ int connect_to(const base_url& to, milliseconds timeout) {
   if (const int rc = ::getaddrinfo(to.host.c_str(), to.port.c_str(), &hints, &found); rc != 0)
     throw unreachable("could not reach " + to.text + ": " + ::gai_strerror(rc), false);
   std::string why = "no address";
-  const auto deadline = clock::now() + timeout;
   for (auto* a = found; a; a = a->ai_next) {
     const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
     if (fd < 0) {
@@ -63,18 +82,20 @@ int connect_to(const base_url& to, milliseconds timeout) {
     if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
       error = errno;
       if (error == EINPROGRESS) {
-        pollfd p{fd, POLLOUT, 0};
-        const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now()).count();
-        int ready = 0;
-        do ready = ::poll(&p, 1, static_cast<int>(std::max<long long>(left, 0)));
-        while (ready < 0 && errno == EINTR);
+        bool ready = false;
+        try {
+          ready = wait_for(fd, POLLOUT, deadline, stop);
+        } catch (const stopped_waiting&) {
+          ::close(fd);
+          ::freeaddrinfo(found);
+          throw;
+        }
         socklen_t size = sizeof error;
-        if (ready <= 0) error = ETIMEDOUT;
+        if (!ready) error = ETIMEDOUT;
         else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
       }
     }
     if (error == 0) {
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
       ::freeaddrinfo(found);
       return fd;
     }
@@ -99,21 +120,30 @@ std::string request_bytes(const base_url& to, const http_request& r) {
   return out;
 }
 
-void write_all(int fd, const std::string& bytes, const base_url& to) {
+// Writes the request on the non-blocking socket by `deadline` (a peer that stops reading cannot
+// hold it up longer).
+void write_all(int fd, const std::string& bytes, const base_url& to, clock::time_point deadline, milliseconds timeout,
+               const std::function<bool()>* stop) {
   for (std::size_t sent = 0; sent < bytes.size();) {
     const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_for(fd, POLLOUT, deadline, stop))
+        throw unreachable("could not send the request to " + to.text + " within " + seconds_text(timeout), sent > 0);
+      continue;
+    }
     // Part of the request may have gone out: the server may have it.
     if (n < 0) throw unreachable("connection to " + to.text + " lost while sending: " + std::strerror(errno), sent > 0);
     sent += static_cast<std::size_t>(n);
   }
 }
 
-// Reads from a connected socket into `buffer` with a deadline: a fixed one for a whole exchange,
-// or one moved on by every byte (idle) for a stream. `stop` is polled meanwhile.
+// Reads from a connected socket into `buffer` with a deadline: the exchange's, fixed, or for a
+// stream one moved on by every byte (idle). `stop` is polled meanwhile.
 struct socket_reader {
-  socket_reader(int fd, const base_url& to, milliseconds timeout, bool idle_deadline, const std::function<bool()>* stop)
-      : fd(fd), to(to), timeout(timeout), idle_deadline(idle_deadline), stop(stop), deadline(clock::now() + timeout) {}
+  socket_reader(int fd, const base_url& to, milliseconds timeout, clock::time_point deadline, bool idle_deadline,
+                const std::function<bool()>* stop)
+      : fd(fd), to(to), timeout(timeout), idle_deadline(idle_deadline), stop(stop), deadline(deadline) {}
 
   int fd;
   const base_url& to;
@@ -133,15 +163,15 @@ struct socket_reader {
       }
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock::now());
       if (left.count() <= 0)
-        throw unreachable(std::string(idle_deadline ? "nothing" : "no answer") + " from " + to.text + " within " +
-                              seconds_text(timeout),
+        throw unreachable(std::string(idle_deadline ? "nothing" : "no answer") + " from " + to.text +
+                              " within " + seconds_text(timeout),
                           true);
       pollfd p{fd, POLLIN, 0};
       const int ready = ::poll(&p, 1, static_cast<int>(std::min(left, stop_check_interval).count()));
       if (ready <= 0) continue;  // a time-out slice, or a signal: check stop and the deadline again
       char chunk[16 * 1024];
       const auto n = ::recv(fd, chunk, sizeof chunk, 0);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
       if (n < 0) throw unreachable("connection to " + to.text + " lost: " + std::strerror(errno), true);
       if (n == 0) return false;
       buffer.append(chunk, static_cast<std::size_t>(n));
@@ -302,9 +332,11 @@ std::optional<base_url> parse_base_url(const std::string& text) {
 }
 
 http_answer send_request(const base_url& to, const http_request& request, milliseconds timeout) {
-  const socket_fd fd(connect_to(to, timeout));
-  write_all(fd.get(), request_bytes(to, request), to);
-  socket_reader reader{fd.get(), to, timeout, false, nullptr};
+  // One deadline for the whole exchange: connecting, sending and reading the answer.
+  const auto deadline = clock::now() + timeout;
+  const socket_fd fd(connect_to(to, deadline, nullptr));
+  write_all(fd.get(), request_bytes(to, request), to, deadline, timeout, nullptr);
+  socket_reader reader{fd.get(), to, timeout, deadline, false, nullptr};
   http_answer out;
   reader.read_head(out);
   reader.read_body(out, request.method, [&out](std::string_view bytes) { out.body.append(bytes); });
@@ -313,16 +345,22 @@ http_answer send_request(const base_url& to, const http_request& request, millis
 
 http_answer stream_request(const base_url& to, const http_request& request, milliseconds idle_timeout,
                            const std::function<void(std::string_view)>& on_body, const std::function<bool()>& stop) {
-  const socket_fd fd(connect_to(to, idle_timeout));
-  write_all(fd.get(), request_bytes(to, request), to);
-  socket_reader reader{fd.get(), to, idle_timeout, true, &stop};
   http_answer out;
-  if (!reader.read_head(out)) return out;
-  if (out.status != 200) {
-    reader.read_body(out, request.method, [&out](std::string_view bytes) { out.body.append(bytes); });
-    return out;
+  try {
+    // Connecting and sending within one idle time; then the deadline moves with every byte.
+    const auto deadline = clock::now() + idle_timeout;
+    const socket_fd fd(connect_to(to, deadline, &stop));
+    write_all(fd.get(), request_bytes(to, request), to, deadline, idle_timeout, &stop);
+    socket_reader reader{fd.get(), to, idle_timeout, clock::now() + idle_timeout, true, &stop};
+    if (!reader.read_head(out)) return out;
+    if (out.status != 200) {
+      reader.read_body(out, request.method, [&out](std::string_view bytes) { out.body.append(bytes); });
+      return out;
+    }
+    reader.read_body(out, request.method, on_body);
+  } catch (const stopped_waiting&) {
+    // Stopped before an answer: status 0, as when stopped while reading the head.
   }
-  reader.read_body(out, request.method, on_body);
   return out;
 }
 

@@ -54,13 +54,15 @@ struct http_request {
 };
 
 // Sends `request` and reads the whole answer (Content-Length, chunked, or up to the close).
-// `timeout` bounds the whole exchange. Throws unreachable.
+// `timeout` is one deadline for the whole exchange: connecting, sending and receiving (only the
+// name lookup is outside it). Throws unreachable.
 http_answer send_request(const base_url& to, const http_request& request, std::chrono::milliseconds timeout);
 
 // Sends `request` and hands the body to `on_body` piece by piece as it arrives, until the server
 // ends it, `stop()` turns true (checked at least every 200 ms), or nothing at all arrives for
-// `idle_timeout` (throws unreachable). An answer other than 200 is read whole into the returned
-// answer's body instead. The returned answer carries the status and headers.
+// `idle_timeout` (throws unreachable; connecting and sending must be done within one such time).
+// An answer other than 200 is read whole into the returned answer's body instead. The returned
+// answer carries the status and headers (status 0 when stopped before they came).
 http_answer stream_request(const base_url& to, const http_request& request, std::chrono::milliseconds idle_timeout,
                            const std::function<void(std::string_view)>& on_body, const std::function<bool()>& stop);
 

@@ -13,17 +13,20 @@ int main(int argc, char** argv) {
     const std::string what = e.what();
     std::cerr << "commercectl: " << what << "\n";
     if (what.find("usage: ") == std::string::npos)
-      std::cerr << "usage: commercectl [--url U] [--token T] [-o table|json] [--reason R] VERB ... (commercectl --help)\n";
+      std::cerr << "usage: commercectl [--url U] [--token-file F] [-o table|json] [--reason R] VERB ... (commercectl --help)\n";
     return 2;
   } catch (const refused& e) {
-    std::cerr << "commercectl: " << e.code << ": " << e.detail << " (HTTP " << e.status << ")\n";
-    if (e.status == 401) std::cerr << "commercectl: give the admin token with --token or COMMERCECTL_TOKEN\n";
+    // The node's words: made safe for the terminal like everything else it sends.
+    std::cerr << "commercectl: " << terminal_safe(e.code) << ": " << terminal_safe(e.detail) << " (HTTP " << e.status
+              << ")\n";
+    if (e.status == 401)
+      std::cerr << "commercectl: give the admin token in COMMERCECTL_TOKEN or with --token-file (or --token)\n";
     return 1;
   } catch (const unreachable& e) {
-    std::cerr << "commercectl: " << e.what() << "\n";
+    std::cerr << "commercectl: " << terminal_safe(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "commercectl: " << e.what() << "\n";
+    std::cerr << "commercectl: " << terminal_safe(e.what()) << "\n";
     return 1;
   }
 }

@@ -45,7 +45,7 @@ std::string details_of(const boost::json::value& v, const char* skip) {
   std::string out;
   if (!v.is_object()) return out;
   for (const auto& [key, value] : v.as_object())
-    if (key != skip) out += (out.empty() ? "" : ", ") + std::string(key) + " " + cell_text(value);
+    if (key != skip) out += (out.empty() ? "" : ", ") + terminal_safe(key) + " " + cell_text(value);
   return out;
 }
 
@@ -77,7 +77,7 @@ int status_verb(context& c, const arguments&) {
     rows.push_back({"health", health.status == 200 ? "ok" + (version ? " (version " + cell_text(*version) + ")" : "")
                                                    : "failing (HTTP " + std::to_string(health.status) + ")"});
     rows.push_back({"ready", ready.status == 200 ? "ready (" + details_of(ready_body, "status") + ")"
-                                                 : "not ready: " + problem_of(ready).detail});
+                                                 : "not ready: " + terminal_safe(problem_of(ready).detail)});
     if (const auto* self = at_path(cluster, "self")) rows.push_back({"node", cell_text(*self)});
     if (const auto* nodes = at_path(cluster, "nodes"); nodes && nodes->is_array()) {
       std::string text = std::to_string(nodes->as_array().size());
@@ -94,7 +94,7 @@ int status_verb(context& c, const arguments&) {
   }
   if (health.status != 200 || ready.status != 200) {
     const auto why = problem_of(ready.status != 200 ? ready : health);
-    c.err << "commercectl: " << why.code << ": " << why.detail << "\n";
+    c.err << "commercectl: " << terminal_safe(why.code) << ": " << terminal_safe(why.detail) << "\n";
     return 1;
   }
   return 0;
@@ -142,7 +142,7 @@ int events_verb(context& c, const arguments& args) {
   const auto from = c.option("from").empty() ? "" : positive_number(c.option("from"), "--from");
   const auto limit = c.option("limit").empty() ? "" : positive_number(c.option("limit"), "--limit");
   const auto events = c.api.get("/v1/" + std::string(kind.collection) + "/" + segment(args[1]) + "/events" +
-                                query({{"from", from}, {"limit", limit}}));
+                                query({{"from", from}, {"limit", limit}, {"cursor", c.option("cursor")}}));
   // The journal's events ([{version, type, data, at}]); a profile's are the raw events it holds.
   if (events.is_array()) show_list(c, events, {{"version", "version"}, {"at", "at"}, {"type", "type"}, {"data", "data"}});
   else show_list(c, events, {});

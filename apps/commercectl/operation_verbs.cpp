@@ -2,6 +2,12 @@
 // jobs, merge reviews, profiles and alerts.
 #include "apps/commercectl/verbs.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
 namespace commercectl {
 namespace {
 
@@ -38,10 +44,66 @@ std::int64_t integer_at(const boost::json::value& v, const char* path) {
   return 0;
 }
 
-// retry-all / discard-all: a dry run first, then the action on exactly what it counted (the
-// letters matching the filter up to the last id it saw); the node refuses (filter_changed) if
-// that set changed in between.
+// A bulk action may take long: the node delivers the letters one after another.
+constexpr std::chrono::minutes bulk_timeout{5};
+
+// "filter: target=cart\n3 letters match (ids up to 41)\n" and a sample of them.
+void show_dry_run(std::ostream& out, const boost::json::object& filter, const boost::json::value& preview,
+                  std::int64_t count) {
+  // The filter as the node applies it (it adds status=pending), else as sent.
+  const auto* applied = at_path(preview, "filter");
+  const auto& shown_filter = applied && applied->is_object() ? applied->as_object() : filter;
+  std::string shown;
+  for (const auto& [key, value] : shown_filter)
+    if (!value.is_null() && !(value.is_string() && value.as_string().empty()))
+      shown += (shown.empty() ? "" : " ") + terminal_safe(key) + "=" + cell_text(value);
+  if (shown.empty()) shown = "(every letter)";
+  out << "filter: " << shown << "\n" << count << (count == 1 ? " letter matches" : " letters match");
+  if (const auto* through = at_path(preview, "through_id"); through && count > 0)
+    out << " (ids up to " << cell_text(*through) << ")";
+  out << "\n";
+  if (const auto* sample = at_path(preview, "sample"); sample && sample->is_array() && !sample->as_array().empty()) {
+    out << "sample:\n";
+    print_table(out, letter_columns, sample->as_array(), "  ");
+  }
+}
+
+// `text` as one word of a shell command line (quoted when it needs to be).
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '/' || ch == '_' || ch == '-' || ch == '.' || ch == ':' || ch == ',';
+  });
+  if (plain) return text;
+  std::string out = "'";
+  for (const char ch : text) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+// Asks `question` on stderr; true on y or yes (any case), false on anything else or end of input.
+bool confirmed(context& c, const std::string& question) {
+  c.out.flush();
+  c.err << question << std::flush;
+  std::string answer;
+  if (!std::getline(c.in, answer)) {
+    c.err << "\n";
+    return false;
+  }
+  const auto first = answer.find_first_not_of(" \t\r");
+  answer = first == std::string::npos ? "" : answer.substr(first, answer.find_last_not_of(" \t\r") - first + 1);
+  std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return answer == "y" || answer == "yes";
+}
+
+// retry-all / discard-all: a dry run first, then -- once the operator said yes (the question on a
+// terminal, --yes otherwise) -- the action on exactly what it counted (the letters matching the
+// filter up to the last id it saw); the node refuses (filter_changed) if that set changed in
+// between.
 int bulk(context& c, const std::string& action, const std::string& done_word) {
+  // Nobody to ask: asked for nothing, by a script, is a mistake found before any call.
+  const bool can_ask = ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
+  if (!c.dry_run && !c.yes && !can_ask)
+    throw usage_error("dead-letters " + action + "-all acts on many letters and stdin is not a terminal to ask on: "
+                      "review with --dry-run, then pass --yes to act");
   boost::json::object filter;
   if (!c.option("target").empty()) filter["target"] = c.option("target");
   if (!c.option("type").empty()) filter["message_type"] = c.option("type");
@@ -51,24 +113,11 @@ int bulk(context& c, const std::string& action, const std::string& done_word) {
   const auto preview = c.api.change("POST", path, boost::json::object{{"action", action}, {"filter", filter}, {"dry_run", true}},
                                     mutation{c.why.reason, fresh_idempotency_key()});
   const auto count = integer_at(preview, "count");
-  if (!c.json()) {
-    // The filter as the node applies it (it adds status=pending), else as sent.
-    const auto* applied = at_path(preview, "filter");
-    const auto& shown_filter = applied && applied->is_object() ? applied->as_object() : filter;
-    std::string shown;
-    for (const auto& [key, value] : shown_filter)
-      if (!value.is_null() && !(value.is_string() && value.as_string().empty()))
-        shown += (shown.empty() ? "" : " ") + std::string(key) + "=" + cell_text(value);
-    if (shown.empty()) shown = "(every letter)";
-    c.out << "filter: " << shown << "\n" << count << (count == 1 ? " letter matches" : " letters match");
-    if (const auto* through = at_path(preview, "through_id"); through && count > 0)
-      c.out << " (ids up to " << cell_text(*through) << ")";
-    c.out << "\n";
-    if (const auto* sample = at_path(preview, "sample"); sample && sample->is_array() && !sample->as_array().empty()) {
-      c.out << "sample:\n";
-      print_table(c.out, letter_columns, sample->as_array(), "  ");
-    }
-  }
+  const bool will_ask = !c.dry_run && !c.yes && count > 0;
+  // People see the dry run: on stdout in a table, on stderr before the question with -o json
+  // (whose stdout holds one document, the final answer).
+  if (!c.json()) show_dry_run(c.out, filter, preview, count);
+  else if (will_ask) show_dry_run(c.err, filter, preview, count);
   if (c.dry_run) {
     if (c.json()) print_json(c.out, preview);
     else c.out << "dry run: nothing was " << done_word << "\n";
@@ -79,9 +128,30 @@ int bulk(context& c, const std::string& action, const std::string& done_word) {
     else c.out << "nothing to " << action << "\n";
     return 0;
   }
+  if (will_ask) {
+    std::string question = action + " " + std::to_string(count) + (count == 1 ? " letter? [y/N] " : " letters? [y/N] ");
+    question[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(question[0])));
+    if (!confirmed(c, question)) {
+      // Declined: as a dry run, with status 0 (the operator chose; nothing failed).
+      if (c.json()) {
+        print_json(c.out, preview);
+        c.err << "nothing done\n";
+      } else {
+        c.out << "nothing done\n";
+      }
+      return 0;
+    }
+  }
   boost::json::object act{{"action", action}, {"filter", filter}, {"dry_run", false}, {"expected_count", count}};
   if (const auto* through = at_path(preview, "through_id")) act["through_id"] = *through;
-  const auto result = c.api.change("POST", path, act, c.why);
+  // If the answer is lost, the same key is no help: a second run makes a new dry run of what is
+  // left. What was done shows in the list.
+  std::string list = "commercectl dead-letters list --status pending";
+  if (!c.option("target").empty()) list += " --target " + shell_word(c.option("target"));
+  if (!c.option("type").empty()) list += " --type " + shell_word(c.option("type"));
+  const auto if_lost = "the node may have " + done_word + " some or all of the " + std::to_string(count) +
+                       " letters (it acts on them one after another): check `" + list + "` before trying again";
+  const auto result = c.api.change("POST", path, act, c.why, bulk_timeout, if_lost);
   if (c.json()) return print_json(c.out, result), 0;
   c.out << done_word << " " << integer_at(result, "count") << (integer_at(result, "count") == 1 ? " letter" : " letters") << "\n";
   if (const auto* results = at_path(result, "results"); results && results->is_array() && !results->as_array().empty())
@@ -152,15 +222,29 @@ int campaigns_audit(context& c, const arguments& args) {
 
 // --- pricing jobs ------------------------------------------------------------------------------
 
+// The list's items are summaries (no progress object): skus, batches and batches_done.
 int jobs_list(context& c, const arguments&) {
-  show_list(c, c.api.get("/v1/pricing-jobs" + page_query(c)),
+  auto answer = c.api.get("/v1/pricing-jobs" + page_query(c, {{"status", c.option("status")}}));
+  if (!c.json()) {
+    // BATCHES reads done/total.
+    if (auto* items = answer.is_object() ? answer.as_object().if_contains("items") : nullptr; items && items->is_array())
+      for (auto& row : items->as_array()) {
+        if (!row.is_object()) continue;
+        auto& job = row.as_object();
+        const auto* done = job.if_contains("batches_done");
+        const auto* total = job.if_contains("batches");
+        job["batches_shown"] = (done ? cell_text(*done) : "?") + "/" + (total ? cell_text(*total) : "?");
+      }
+  }
+  show_list(c, answer,
             {{"id", "id"},
              {"name", "name"},
              {"status", "status"},
-             {"done", "progress.done"},
-             {"total", "progress.total"},
+             {"skus", "skus"},
+             {"batches", "batches_shown"},
              {"dry_run", "dry_run"},
-             {"created_at", "created_at"}});
+             {"created_at", "created_at"},
+             {"finished_at", "finished_at"}});
   return 0;
 }
 

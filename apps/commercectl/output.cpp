@@ -13,18 +13,59 @@ std::size_t width(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-std::string cut(std::string text, std::size_t limit) {
-  if (width(text) <= limit) return text;
-  std::size_t seen = 0, at = 0;
-  for (; at < text.size(); ++at)
-    if ((text[at] & 0xC0) != 0x80 && seen++ == limit - 3) break;
-  return text.substr(0, at) + "...";
+const char* const hex_digits = "0123456789abcdef";
+
+void append_escape(std::string& out, const char* prefix, unsigned value) {
+  out += prefix;
+  out += hex_digits[(value >> 4) & 15];
+  out += hex_digits[value & 15];
 }
 
-std::string one_line(std::string text) {
-  for (auto& c : text)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  return text;
+// The length of the valid UTF-8 sequence starting at text[at] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 when the byte there starts none.
+std::size_t utf8_sequence(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  std::size_t size = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) size = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) {
+    size = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    size = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (at + size > text.size()) return 0;
+  if (byte(at + 1) < low || byte(at + 1) > high) return 0;
+  for (std::size_t i = 2; i < size; ++i)
+    if ((byte(at + i) & 0xC0) != 0x80) return 0;
+  return size;
+}
+
+// JSON text with DEL and the C1 controls of its strings written as \u escapes: the same value,
+// nothing a terminal acts on (the serializer escapes C0 controls already). Outside strings JSON
+// text is ASCII, so only strings hold such characters.
+std::string json_text(const boost::json::value& value) {
+  const auto text = boost::json::serialize(value);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x7F) {
+      out += "\\u007f";
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      append_escape(out, "\\u00", static_cast<unsigned char>(text[++i]));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 bool is_money(const boost::json::value& v) {
@@ -45,7 +86,7 @@ void pretty(std::ostream& out, const boost::json::value& v, int depth) {
     out << "{\n";
     bool first = true;
     for (const auto& [key, member] : v.as_object()) {
-      out << (first ? "" : ",\n") << inner << boost::json::serialize(boost::json::value(key)) << ": ";
+      out << (first ? "" : ",\n") << inner << json_text(boost::json::value(key)) << ": ";
       pretty(out, member, depth + 1);
       first = false;
     }
@@ -60,7 +101,7 @@ void pretty(std::ostream& out, const boost::json::value& v, int depth) {
     }
     out << "\n" << outer << "]";
   } else {
-    out << boost::json::serialize(v);
+    out << json_text(v);
   }
 }
 
@@ -70,7 +111,7 @@ struct field_lines {
 
   void add(const std::string& prefix, const boost::json::object& o) {
     for (const auto& [key, value] : o) {
-      const auto name = prefix + std::string(key);
+      const auto name = prefix + terminal_safe(key);
       if (value.is_object() && !value.as_object().empty() && !is_money(value)) add(name + ".", value.as_object());
       else if (value.is_array() && holds_objects(value.as_array())) tables.emplace_back(name, &value.as_array());
       else lines.emplace_back(name, value.is_array() && value.as_array().empty() ? "(none)" : cell_text(value));
@@ -85,20 +126,52 @@ void print_json(std::ostream& out, const boost::json::value& value) {
   out << "\n";
 }
 
-std::string compact(const boost::json::value& value) { return boost::json::serialize(value); }
+std::string compact(const boost::json::value& value) { return json_text(value); }
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t size = 1;
+    if (c >= 0x20 && c < 0x7F) out += static_cast<char>(c);
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x80) append_escape(out, "\\x", c);  // the other C0 controls, DEL
+    else if ((size = utf8_sequence(text, i)) == 0) {
+      append_escape(out, "\\x", c);  // not UTF-8: a lone byte (a C1 control to a Latin-1 terminal)
+      size = 1;
+    } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      append_escape(out, "\\u00", static_cast<unsigned char>(text[i + 1]));  // U+0080-U+009F
+    } else {
+      out.append(text.substr(i, size));
+    }
+    i += size;
+  }
+  return out;
+}
+
+std::string shorten(std::string text, std::size_t limit) {
+  if (limit < 3 || width(text) <= limit) return text;
+  std::size_t seen = 0, at = 0;
+  for (; at < text.size(); ++at)
+    if ((text[at] & 0xC0) != 0x80 && seen++ == limit - 3) break;
+  return text.substr(0, at) + "...";
+}
 
 std::string cell_text(const boost::json::value& value) {
   if (value.is_null() || (value.is_string() && value.as_string().empty())) return "-";
-  if (value.is_string()) return one_line(std::string(value.as_string()));
+  if (value.is_string()) return terminal_safe(value.as_string());
   if (is_money(value))
     return std::to_string(value.as_object().at("amount").as_int64()) + " " +
-           std::string(value.as_object().at("currency").as_string());
+           terminal_safe(value.as_object().at("currency").as_string());
   if (value.is_array() && !holds_objects(value.as_array())) {
     std::string out;
     for (const auto& element : value.as_array()) out += (out.empty() ? "" : ", ") + cell_text(element);
     return out;
   }
-  return one_line(boost::json::serialize(value));
+  return terminal_safe(json_text(value));
 }
 
 const boost::json::value* at_path(const boost::json::value& row, std::string_view path) {
@@ -150,7 +223,7 @@ void print_table(std::ostream& out, const std::vector<column>& columns, const bo
                  const std::string& indent) {
   std::vector<std::string> headings;
   for (const auto& c : columns) {
-    std::string h = c.heading;
+    std::string h = terminal_safe(c.heading);
     std::transform(h.begin(), h.end(), h.begin(), [](unsigned char ch) { return ch == '_' ? ' ' : std::toupper(ch); });
     headings.push_back(h);
   }
@@ -159,7 +232,7 @@ void print_table(std::ostream& out, const std::vector<column>& columns, const bo
     std::vector<std::string> line;
     for (const auto& c : columns) {
       const auto* v = row.is_object() ? at_path(row, c.path) : nullptr;
-      line.push_back(cut(v ? cell_text(*v) : (row.is_object() ? "" : cell_text(row)), max_cell));
+      line.push_back(shorten(v ? cell_text(*v) : (row.is_object() ? "" : cell_text(row)), max_cell));
     }
     cells.push_back(std::move(line));
   }
@@ -173,7 +246,7 @@ void print_fields(std::ostream& out, const boost::json::object& object) {
   for (const auto& [key, value] : fields.lines) key_width = std::max(key_width, width(key));
   for (const auto& [key, value] : fields.lines) out << key << std::string(key_width - width(key) + 2, ' ') << value << "\n";
   for (const auto& [key, rows] : fields.tables) {
-    out << "\n" << key << " (" << rows->size() << "):\n";
+    out << "\n" << key << " (" << rows->size() << "):\n";  // key: terminal_safe already
     print_table(out, columns_of(*rows), *rows, "  ");
   }
 }

@@ -15,13 +15,24 @@ namespace commercectl {
 
 enum class output_format { table, json };
 
-// Indented two spaces a level, ending with a newline.
+// Indented two spaces a level, ending with a newline. Control characters in strings are written
+// as escapes (C0 by the serializer; DEL and C1 as \u007f, \u0080...): the same JSON value, but
+// nothing a terminal would act on.
 void print_json(std::ostream& out, const boost::json::value& value);
 // On one line (a line of `tail -o json`).
 std::string compact(const boost::json::value& value);
 
+// Text made safe to write to a terminal: whatever the node sends must not move the cursor,
+// recolour the screen, retitle the window or hide what follows. Every C0 control and DEL is
+// escaped (\n \r \t as such, the others \xNN), as is every C1 control (U+0080-U+009F, as
+// \u0080) and every byte that is not part of valid UTF-8 (\xNN); valid UTF-8 text is kept.
+std::string terminal_safe(std::string_view text);
+
+// `text` cut to `limit` characters (UTF-8 sequences kept whole), "..." ending a cut one.
+std::string shorten(std::string text, std::size_t limit);
+
 // A value as one cell: strings bare, null and "" "-", money "1200 EUR", arrays of scalars joined by
-// ", ", anything else compact JSON. Line breaks become spaces.
+// ", ", anything else compact JSON; always terminal_safe (one line: line breaks show as \n).
 std::string cell_text(const boost::json::value& value);
 
 // The value at a dotted path ("progress.done") of an object; nullptr when there is none.
@@ -35,7 +46,8 @@ struct column {
 // Every key of the objects in `rows`, in the order first seen.
 std::vector<column> columns_of(const boost::json::array& rows);
 
-// Headings in capitals, then one line per row; columns two spaces apart, cells cut at 80
+// Headings in capitals, then one line per row (cells of print_text_table are written as given:
+// callers make them terminal_safe); columns two spaces apart, cells cut at 80
 // characters (the JSON form has them whole).
 void print_table(std::ostream& out, const std::vector<column>& columns, const boost::json::array& rows,
                  const std::string& indent = "");

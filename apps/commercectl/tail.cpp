@@ -90,8 +90,7 @@ std::string event_line(const boost::json::value& e) {
     const auto* v = at_path(e, key);
     return v ? cell_text(*v) : std::string("?");
   };
-  std::string data = text("data");
-  if (data.size() > 160) data = data.substr(0, 157) + "...";
+  const std::string data = shorten(text("data"), 160);  // whole UTF-8 characters
   return text("at") + "  #" + text("position") + "  " + text("stream_type") + "/" + text("stream_id") + " v" +
          text("version") + "  " + text("type") + "  " + data;
 }
@@ -109,7 +108,7 @@ int tail_verb(context& c, const arguments&) {
     boost::json::error_code ec;
     const auto event = boost::json::parse(data, ec);
     if (c.json()) c.out << (ec ? compact(boost::json::value(data)) : compact(event)) << "\n";
-    else c.out << (ec ? data : event_line(event)) << "\n";
+    else c.out << (ec ? terminal_safe(data) : event_line(event)) << "\n";
     c.out.flush();
   });
   const auto target = "/admin/events/live" + query({{"types", c.option("types")}, {"stream", c.option("stream")}});
@@ -134,14 +133,14 @@ int tail_verb(context& c, const arguments&) {
       if (answer.status != 200) {
         // Refused (a 4xx) is final; a node that is stopping or overloaded (5xx) is waited for.
         if (answer.status < 500 || !followed) throw problem_of(answer);
-        c.err << "commercectl: " << problem_of(answer).what() << "; trying again" << std::endl;
+        c.err << "commercectl: " << terminal_safe(problem_of(answer).what()) << "; trying again" << std::endl;
       } else if (followed) {
         c.err << "commercectl: the stream ended; reconnecting" << std::endl;
       }
     } catch (const unreachable& e) {
       if (interrupted) break;
       if (!followed) throw;
-      c.err << "commercectl: " << e.what() << "; reconnecting" << std::endl;
+      c.err << "commercectl: " << terminal_safe(e.what()) << "; reconnecting" << std::endl;
     }
     pause_for(parser.retry());
   }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 namespace commercectl {
@@ -30,8 +33,11 @@ const std::vector<verb>& all_verbs() {
       {"actors", {}, {}, e::reads, "the supervision tree, with each actor's state and restarts", "", actors_verb},
       {"cluster", {}, {}, e::reads, "the cluster's nodes, their leases and who owns the shards", "", cluster_verb},
       {"get", {"KIND", "ID"}, {}, e::reads, "one entity's state", kinds_text, get_verb},
-      {"events", {"KIND", "ID"}, {"from", "limit"}, e::reads, "one entity's journal events, oldest first",
-       std::string(kinds_text) + "\n--from FROM starts at that version (default 1); --limit LIMIT returns at most that many.",
+      {"events", {"KIND", "ID"}, {"from", "limit", "cursor"}, e::reads, "one entity's journal events, oldest first",
+       std::string(kinds_text) +
+           "\n--from FROM starts at that version (default 1); --limit LIMIT returns at most that many.\n"
+           "A profile's events (those it holds, merged ones included) come a page at a time: --limit, and\n"
+           "--cursor CURSOR for the next page (the table says which).",
        events_verb},
       {"audit", {}, with({"who"}, page), e::reads, "the operators' audit log, newest first: who changed what, why and when",
        "--who WHO: one token's label (admin for admin.token).", audit_verb},
@@ -41,15 +47,28 @@ const std::vector<verb>& all_verbs() {
        dead_letters_list},
       {"dead-letters retry", {"ID"}, {}, e::changes, "delivers one dead letter again", "", dead_letters_retry},
       {"dead-letters discard", {"ID"}, {}, e::changes, "discards one dead letter", "", dead_letters_discard},
-      {"dead-letters retry-all", {}, {"target", "type", "status", "dry-run"}, e::changes_unless_dry_run,
+      {"dead-letters retry-all", {}, {"target", "type", "status", "dry-run", "yes"}, e::changes_unless_dry_run,
        "retries every dead letter the filter matches",
-       "First a dry run: how many letters match and a sample; then exactly those (the ones matching up to\n"
-       "the last id the dry run saw) are retried. If the matching set changed in between, nothing is done\n"
-       "(filter_changed). Only pending letters are acted on. --dry-run stops after the dry run (no --reason\n"
-       "needed).",
+       "First a dry run: how many letters match and a sample. Then it asks before it acts:\n"
+       "  - on a terminal (stdin and stderr), `Retry 3 letters? [y/N]` on stderr: y or yes acts; any\n"
+       "    other answer does nothing, prints \"nothing done\" and exits 0;\n"
+       "  - otherwise (a script, a pipe) it does not ask: --yes is required to act, and without it the\n"
+       "    command is a usage error (exit 2) and nothing is sent: review with --dry-run, then pass --yes.\n"
+       "It acts on exactly what the dry run counted (the letters matching up to the last id it saw); if\n"
+       "the matching set changed in between, nothing is done (filter_changed). Only pending letters are\n"
+       "acted on. --dry-run stops after the dry run (no --reason needed). With -o json and --yes only the\n"
+       "final answer is printed; when it asks, the dry run is shown on stderr.\n"
+       "The node delivers the letters one after another, so the call may take minutes: it is given 5\n"
+       "minutes. If no answer comes in time the node may have acted on some or all of them: check\n"
+       "`dead-letters list --status pending` before trying again.",
        dead_letters_retry_all},
-      {"dead-letters discard-all", {}, {"target", "type", "status", "dry-run"}, e::changes_unless_dry_run,
-       "discards every dead letter the filter matches", "As retry-all, discarding.", dead_letters_discard_all},
+      {"dead-letters discard-all", {}, {"target", "type", "status", "dry-run", "yes"}, e::changes_unless_dry_run,
+       "discards every dead letter the filter matches",
+       "As retry-all, discarding: a dry run, then `Discard 3 letters? [y/N]` on a terminal (y or yes\n"
+       "acts; anything else prints \"nothing done\" and exits 0), --yes required when stdin is not a\n"
+       "terminal (without it: usage error, exit 2, nothing sent). Given 5 minutes; after a time-out\n"
+       "check `dead-letters list --status pending` before trying again.",
+       dead_letters_discard_all},
       {"campaigns list", {}, with({"status"}, page), e::reads, "pricing campaigns (--status draft, active, paused, ...)",
        "", campaigns_list},
       {"campaigns get", {"ID"}, {}, e::reads, "one campaign", "", campaigns_get},
@@ -61,7 +80,8 @@ const std::vector<verb>& all_verbs() {
        "A price changed since by someone else is left alone (audited as rollback_skipped).",
        campaigns_rollback},
       {"campaigns audit", {"ID"}, page, e::reads, "the price changes a campaign made", "", campaigns_audit},
-      {"jobs list", {}, page, e::reads, "pricing jobs", "", jobs_list},
+      {"jobs list", {}, with({"status"}, page), e::reads, "pricing jobs (--status queued, running, completed, ...)",
+       "BATCHES is done/total: the job's SKUs go in batches.", jobs_list},
       {"jobs get", {"ID"}, {}, e::reads, "one pricing job, with its progress and results", "", jobs_get},
       {"jobs audit", {"ID"}, page, e::reads, "the price changes a pricing job made", "", jobs_audit},
       {"reviews list", {}, with({"status"}, page), e::reads, "merge reviews (--status pending, approved or rejected)", "",
@@ -101,7 +121,7 @@ std::string usage_of(const verb& v) {
   std::string out = "usage: commercectl " + v.name;
   for (const auto& p : v.params) out += " " + p;
   for (const auto& o : v.options) {
-    if (o == "dry-run") out += " [--dry-run]";
+    if (o == "dry-run" || o == "yes") out += " [--" + o + "]";
     else {
       std::string meta = o;
       std::transform(meta.begin(), meta.end(), meta.begin(), [](unsigned char c) { return c == '-' ? '_' : std::toupper(c); });
@@ -113,7 +133,8 @@ std::string usage_of(const verb& v) {
   return out;
 }
 
-const char* const general_usage = "usage: commercectl [--url U] [--token T] [-o table|json] [--reason R] [--dry-run] VERB ...";
+const char* const general_usage =
+    "usage: commercectl [--url U] [--token-file F] [-o table|json] [--reason R] [--dry-run] [--yes] VERB ...";
 
 void print_help(std::ostream& out) {
   out << general_usage << "\n\n"
@@ -127,15 +148,20 @@ void print_help(std::ostream& out) {
   print_text_table(out, {"", ""}, rows, "  ");
   out << "\noptions (before or after the verb):\n"
          "  --url U               the node (default $COMMERCECTL_URL, else " << default_url << ")\n"
-         "  --token T             the admin token (default $COMMERCECTL_TOKEN)\n"
+         "  --token-file F        the admin token, read from file F (a trailing newline is dropped)\n"
+         "  --token T             the admin token (default $COMMERCECTL_TOKEN). Prefer $COMMERCECTL_TOKEN\n"
+         "                        or --token-file: a token on the command line is seen by every user of\n"
+         "                        the machine (ps) and kept in the shell's history\n"
          "  -o, --output F        table (default: aligned columns) or json (the API's JSON, for scripts)\n"
          "  --reason R            why; required by every verb that changes something, kept in the audit log\n"
          "  --idempotency-key K   the key a change is sent with (default: a fresh one); to repeat a change\n"
          "                        that may have been done, give the key the first try printed\n"
          "  --dry-run             retry-all / discard-all: show what would be done, do nothing\n"
+         "  --yes                 retry-all / discard-all: act without asking (required when stdin is not\n"
+         "                        a terminal; on a terminal they ask y/N after the dry run)\n"
          "  -h, --help            this help; commercectl VERB --help for one verb\n"
-         "\nexit status: 0 done; 1 the node refused (its problem code is printed) or could not be reached;\n"
-         "2 usage error.\n";
+         "\nexit status: 0 done (or a question answered no: nothing done); 1 the node refused (its problem\n"
+         "code is printed) or could not be reached; 2 usage error.\n";
 }
 
 void print_verb_help(std::ostream& out, const verb& v) {
@@ -195,6 +221,19 @@ std::string env_or(const char* name, const std::string& otherwise) {
   return value && *value ? value : otherwise;
 }
 
+// The token in file `path`, without its trailing line break(s).
+std::string read_token_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error("cannot read --token-file " + path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw usage_error("cannot read --token-file " + path);
+  std::string token = text.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) throw usage_error("--token-file " + path + " is empty");
+  return token;
+}
+
 }  // namespace
 
 void show_object(context& c, const boost::json::value& answer) {
@@ -212,7 +251,7 @@ void show_list(context& c, const boost::json::value& answer, const std::vector<c
   if (rows->empty()) c.out << "(none)\n";
   else print_table(c.out, columns.empty() ? columns_of(*rows) : columns, *rows);
   if (const auto* next = at_path(answer, "next_cursor"); next && next->is_string())
-    c.out << "more: --cursor " << next->as_string().c_str() << "\n";
+    c.out << "more: --cursor " << terminal_safe(next->as_string()) << "\n";
 }
 
 std::string positive_number(const std::string& text, const std::string& what) {
@@ -261,7 +300,10 @@ int run_command(const command_line& line) {
     const auto url_text = line.option("url", env_or("COMMERCECTL_URL", default_url));
     const auto url = parse_base_url(url_text);
     if (!url) throw usage_error("the URL must look like http://host:port, not '" + url_text + "'");
-    const auto token = line.option("token", env_or("COMMERCECTL_TOKEN", ""));
+    if (line.options.count("token") && line.options.count("token-file"))
+      throw usage_error("give --token or --token-file, not both");
+    const auto token = line.options.count("token-file") ? read_token_file(line.option("token-file"))
+                                                        : line.option("token", env_or("COMMERCECTL_TOKEN", ""));
     if (token.find_first_of("\r\n") != std::string::npos) throw usage_error("the token holds a line break");
 
     const bool dry_run = line.switches.count("dry-run") > 0;
@@ -271,11 +313,11 @@ int run_command(const command_line& line) {
       throw usage_error(v->name + " changes the node: give --reason \"why\" (it is kept in the audit log)");
     check_reason(reason);
     auto key = line.option("idempotency-key", fresh_idempotency_key());
-    if (key.size() > 255 || key.find_first_of("\r\n") != std::string::npos)
+    if (key.empty() || key.size() > 255 || key.find_first_of("\r\n") != std::string::npos)
       throw usage_error("--idempotency-key must be 1 to 255 characters of one line");
 
     context c{api_client(*url, token), format == "json" ? output_format::json : output_format::table, line,
-              mutation{reason, key}, dry_run};
+              mutation{reason, key}, dry_run, line.switches.count("yes") > 0};
     return v->run(c, args);
   } catch (const usage_error& e) {
     throw usage_error(std::string(e.what()) + "\n" + usage_of(*v));

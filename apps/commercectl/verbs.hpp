@@ -20,8 +20,10 @@ struct context {
   const command_line& line;
   mutation why;          // the reason and idempotency key of this invocation's mutation
   bool dry_run = false;  // --dry-run
+  bool yes = false;      // --yes: act without asking
   std::ostream& out = std::cout;
-  std::ostream& err = std::cerr;
+  std::ostream& err = std::cerr;   // also where a question is asked
+  std::istream& in = std::cin;     // where its answer is read
 
   bool json() const { return format == output_format::json; }
   std::string option(const std::string& name) const { return line.option(name); }

@@ -60,7 +60,7 @@ export function confirmAction({ title, description, details, confirmLabel = 'Con
           confirm.textContent = confirmLabel;
           confirm.disabled = true;
         } else {
-          confirm.textContent = 'Try again';  // same Idempotency-Key: done at most once
+          confirm.textContent = 'Try again';  // same Idempotency-Key: a POST is done at most once
           confirm.disabled = false;
         }
       }

@@ -10,6 +10,7 @@ const samples = [];  // {t (ms), summary} or {t, summary: null} for a scrape tha
 const listeners = new Set();
 let timer = null;
 let running = false;
+let generation = 0;  // a loop of an earlier sign-in that is still awaiting a scrape stops itself
 let lastError = null;
 
 async function sampleOnce() {
@@ -26,20 +27,22 @@ async function sampleOnce() {
   for (const listener of listeners) listener();
 }
 
-async function loop() {
-  if (!running) return;
+async function loop(mine) {
+  if (!running || mine !== generation) return;
   await sampleOnce();
-  if (running) timer = setTimeout(loop, intervalMs);
+  if (running && mine === generation) timer = setTimeout(() => loop(mine), intervalMs);
 }
 
 export function startSampling() {
   if (running) return;
   running = true;
-  loop();
+  generation += 1;
+  loop(generation);
 }
 
 export function stopSampling() {
   running = false;
+  generation += 1;
   clearTimeout(timer);
   samples.length = 0;
 }

@@ -40,13 +40,19 @@ std::string commercectl_binary() {
 
 // One commercectl run: started at once, its stdout and stderr read as they come (both pipes, so
 // that neither can fill up and block it).
+// The test's environment without a developer's own COMMERCECTL_ settings, plus `env`.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> entries;
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("COMMERCECTL_", 0) != 0) entries.emplace_back(*e);
+  for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
+  return entries;
+}
+
 class ctl_process {
  public:
   explicit ctl_process(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> entries;
-    for (char** e = environ; *e; ++e)  // a developer's own settings must not leak in
-      if (std::string(*e).rfind("COMMERCECTL_", 0) != 0) entries.emplace_back(*e);
-    for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
+    auto entries = child_environment(env);
     const auto binary = commercectl_binary();
     args.insert(args.begin(), binary);
     int out_pipe[2], err_pipe[2];
@@ -169,6 +175,84 @@ ctl_result run_ctl(const std::vector<std::string>& args, const std::map<std::str
 
 std::string url_of(std::uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
 
+// A commercectl run as an operator makes it: stdin and stderr on a terminal (a pseudo-terminal),
+// stdout on a pipe. `answer` and a newline are typed once a question ("[y/N] ") shows.
+struct terminal_run {
+  int status = -1;
+  std::string out;       // stdout
+  std::string terminal;  // what the terminal showed: stderr, and the answer echoed
+};
+
+terminal_run run_ctl_on_terminal(std::vector<std::string> args, const std::string& answer) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string terminal_name = ::ptsname(master);
+  int out_pipe[2];
+  REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+  auto entries = child_environment({});
+  const auto binary = commercectl_binary();
+  args.insert(args.begin(), binary);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::setsid();
+    const int tty = ::open(terminal_name.c_str(), O_RDWR);
+    ::dup2(tty, STDIN_FILENO);
+    ::dup2(tty, STDERR_FILENO);
+    ::dup2(out_pipe[1], STDOUT_FILENO);
+    std::vector<char*> envp;
+    for (auto& e : entries) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execve(binary.c_str(), argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  terminal_run r;
+  int fds[2] = {out_pipe[0], master};
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while ((fds[0] >= 0 || fds[1] >= 0) && std::chrono::steady_clock::now() < deadline) {
+    pollfd p[2];
+    int n = 0;
+    for (const int fd : fds)
+      if (fd >= 0) p[n++] = {fd, POLLIN, 0};
+    if (::poll(p, static_cast<nfds_t>(n), 50) <= 0) continue;
+    for (int i = 0; i < n; ++i) {
+      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char chunk[4096];
+      const auto got = ::read(p[i].fd, chunk, sizeof chunk);
+      auto& slot = p[i].fd == fds[0] ? fds[0] : fds[1];
+      if (got <= 0) {  // the pipe's end, or EIO once the terminal's last user is gone
+        if (slot != master) ::close(slot);
+        slot = -1;
+        continue;
+      }
+      (slot == master ? r.terminal : r.out).append(chunk, static_cast<std::size_t>(got));
+    }
+    if (!answered && r.terminal.find("[y/N] ") != std::string::npos) {
+      const auto typed = answer + "\n";
+      REQUIRE(::write(master, typed.data(), typed.size()) == static_cast<ssize_t>(typed.size()));
+      answered = true;
+    }
+  }
+  if (fds[0] >= 0) ::close(fds[0]);
+  ::close(master);
+  int status = 0;
+  if (::waitpid(pid, &status, fds[0] >= 0 ? WNOHANG : 0) != pid) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return r;  // status -1: it did not end
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
 // Runs commercectl against `port` as the admin: `args` after --url and --token.
 ctl_result ctl(std::uint16_t port, std::vector<std::string> args) {
   args.insert(args.begin(), {"--url", url_of(port), "--token", "test-admin-token"});
@@ -190,6 +274,22 @@ bool has_line_starting(const std::string& text, const std::string& start, const 
   for (std::string line; std::getline(in, line);)
     if (line.rfind(start, 0) == 0 && line.find(containing) != std::string::npos) return true;
   return false;
+}
+
+// The cell of a table (headings, then rows, columns aligned) under `heading`, in the row that
+// starts with `row_start`: "" when there is no such row or heading.
+std::string cell_under(const std::string& table, const std::string& heading, const std::string& row_start) {
+  std::istringstream in(table);
+  std::string headings;
+  std::getline(in, headings);
+  const auto at = headings.find(heading);
+  if (at == std::string::npos) return "";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(row_start, 0) != 0 || line.size() <= at) continue;
+    const auto end = line.find("  ", at);
+    return line.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  }
+  return "";
 }
 
 void wait_ready(api_node& n) {
@@ -257,6 +357,12 @@ TEST_CASE("commercectl: usage errors exit 2 with a usage line, before any call",
   usage({"profiles", "find"}, "needs an identifier");
   usage({"profiles", "find", "--email", "a@b.io", "--phone", "+14155550100"}, "one identifier at a time");
   usage({"-x", "status"}, "unknown option -x");
+  usage({"status", "--yes"}, "takes no option --yes");
+  usage({"--idempotency-key=", "dead-letters", "retry", "7", "--reason", "r"}, "--idempotency-key must be");
+  usage({"--token-file", "/nonexistent/token", "status"}, "--token or --token-file, not both");
+  // Bulk actions ask first; with nobody to ask (stdin is not a terminal) --yes is required.
+  usage({"dead-letters", "retry-all", "--reason", "r"}, "pass --yes");
+  usage({"dead-letters", "discard-all", "--target", "cart", "--reason", "r"}, "review with --dry-run");
   // Safe by construction: a change without a reason is refused before it is sent.
   for (const auto& change : std::vector<std::vector<std::string>>{{"dead-letters", "retry", "7"},
                                                                   {"dead-letters", "discard", "7"},
@@ -274,6 +380,14 @@ TEST_CASE("commercectl: usage errors exit 2 with a usage line, before any call",
   const auto bad_url = run_ctl({"--url", "ftp://example.com", "status"});
   CHECK_EXIT(bad_url, 2);
   CHECK(bad_url.err.find("http://host:port") != std::string::npos);
+  const auto no_token_file = run_ctl({"--url", "http://127.0.0.1:9", "--token-file", "/nonexistent/token", "status"});
+  CHECK_EXIT(no_token_file, 2);
+  CHECK(no_token_file.err.find("cannot read --token-file /nonexistent/token") != std::string::npos);
+  // The help says why a token file is better than --token.
+  const auto help = run_ctl({"--help"});
+  CHECK(help.out.find("--token-file F") != std::string::npos);
+  CHECK(help.out.find("Prefer $COMMERCECTL_TOKEN") != std::string::npos);
+  CHECK(run_ctl({"dead-letters", "retry-all", "--help"}).out.find("[--yes]") != std::string::npos);
 }
 
 TEST_CASE("commercectl: a node that cannot be reached is a refusal (1) naming the URL", "[e2e][commercectl]") {
@@ -336,6 +450,17 @@ TEST_CASE("commercectl: status, actors, cluster, get and events, as tables and a
   CHECK(p.at("inventory").at("on_hand") == 5);
   CHECK(ctl(port, {"get", "products", "MUG", "-o", "json"}).json().at("sku") == "MUG");  // the plural works too
 
+  // What the node sends cannot drive the terminal: control characters in a table show escaped.
+  REQUIRE(n.as_admin("PUT", "/v1/products/ESC",
+                     R"({"name":"Red \u001b[31mMug\u0007\tx","price":{"amount":100,"currency":"EUR"}})")
+              .status == 201);
+  const auto escaped = ctl(port, {"get", "product", "ESC"});
+  CHECK_EXIT(escaped, 0);
+  CHECK(escaped.out.find('\x1b') == std::string::npos);
+  CHECK(escaped.out.find('\x07') == std::string::npos);
+  CHECK(has_line_starting(escaped.out, "name", "Red \\x1b[31mMug\\x07\\tx"));
+  CHECK(ctl(port, {"get", "product", "ESC", "-o", "json"}).json().at("name") == "Red \x1b[31mMug\x07\tx");  // the JSON as sent
+
   const auto cart = n.cart();
   REQUIRE(n.call("PUT", "/v1/carts/" + cart + "/items/MUG", R"({"quantity":2})").status == 200);
   const auto c = ctl(port, {"get", "cart", cart, "-o", "json"}).json();
@@ -382,6 +507,18 @@ TEST_CASE("commercectl: status, actors, cluster, get and events, as tables and a
   CHECK(run_ctl({"--token", "wrong", "actors"}, env).status == 1);
   CHECK(run_ctl({"--token", "test-admin-token", "actors"}, {{"COMMERCECTL_URL", url_of(port)}, {"COMMERCECTL_TOKEN", "x"}})
             .status == 0);
+  // --token-file: the token from a file (its trailing newline dropped), over COMMERCECTL_TOKEN.
+  char token_path[] = "/tmp/commercectl-token-XXXXXX";
+  const int token_fd = ::mkstemp(token_path);
+  REQUIRE(token_fd >= 0);
+  const std::string token_text = "test-admin-token\n";
+  REQUIRE(::write(token_fd, token_text.data(), token_text.size()) == static_cast<ssize_t>(token_text.size()));
+  ::close(token_fd);
+  const auto from_file = run_ctl({"--token-file", token_path, "get", "product", "MUG", "-o", "json"},
+                                 {{"COMMERCECTL_URL", url_of(port)}, {"COMMERCECTL_TOKEN", "x"}});
+  ::unlink(token_path);
+  CHECK_EXIT(from_file, 0);
+  CHECK(from_file.json().at("sku") == "MUG");
 }
 
 // --- dead letters and alerts -------------------------------------------------------------------
@@ -467,7 +604,14 @@ TEST_CASE("commercectl: retry-all and discard-all show a dry run, then act on ex
   f.heal();
   const auto one = std::to_string(json(f.n.as_admin("GET", "/admin/dead-letters")).at("items").at(0).at("id").as_int64());
   REQUIRE(ctl(port, {"dead-letters", "retry", one, "--reason", "one first"}).status == 0);
-  const auto discarded = ctl(port, {"dead-letters", "discard-all", "--target", "subscription", "--reason", "prices set since"});
+  // Not on a terminal there is nobody to ask: without --yes it is a usage error, and nothing is done.
+  const auto unconfirmed = ctl(port, {"dead-letters", "discard-all", "--target", "subscription", "--reason", "sure?"});
+  CHECK_EXIT(unconfirmed, 2);
+  CHECK(unconfirmed.err.find("review with --dry-run, then pass --yes") != std::string::npos);
+  CHECK(unconfirmed.out.empty());
+  CHECK(json(f.n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array().size() == 2);
+  const auto discarded =
+      ctl(port, {"dead-letters", "discard-all", "--target", "subscription", "--reason", "prices set since", "--yes"});
   CHECK_EXIT(discarded, 0);
   CHECK(discarded.out.find("2 letters match") != std::string::npos);
   CHECK(discarded.out.find("discarded 2 letters") != std::string::npos);
@@ -475,10 +619,46 @@ TEST_CASE("commercectl: retry-all and discard-all show a dry run, then act on ex
   CHECK(ctl(port, {"dead-letters", "list", "--status", "discarded", "-o", "json"}).json().at("items").as_array().size() == 2);
 
   // Nothing left: nothing done, and the JSON still has the answer's shape.
-  const auto nothing = ctl(port, {"dead-letters", "retry-all", "--reason", "again", "-o", "json"});
+  const auto nothing = ctl(port, {"dead-letters", "retry-all", "--reason", "again", "-o", "json", "--yes"});
   CHECK_EXIT(nothing, 0);
   CHECK(nothing.json().at("count") == 0);
   CHECK(nothing.json().at("results").as_array().empty());
+}
+
+TEST_CASE("commercectl: on a terminal retry-all and discard-all ask before they act",
+          "[e2e][commercectl][server-additions]") {
+  parked_letters f;
+  f.park({"NO1", "NO2"}, 2);
+  const auto port = f.port();
+  auto pending = [&] { return json(f.n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array().size(); };
+  const std::vector<std::string> discard_all{"--url", url_of(port), "--token", "test-admin-token", "dead-letters",
+                                             "discard-all", "--reason", "obsolete prices"};
+
+  // The dry run, the question; anything but yes does nothing, with status 0.
+  const auto declined = run_ctl_on_terminal(discard_all, "n");
+  INFO("stdout: " << declined.out << "\nterminal: " << declined.terminal);
+  CHECK(declined.status == 0);
+  CHECK(declined.out.find("2 letters match") != std::string::npos);
+  CHECK(has_line_starting(declined.out, "  ID", "TARGET"));  // the sample
+  CHECK(declined.terminal.find("Discard 2 letters? [y/N] ") != std::string::npos);
+  CHECK(has_line_starting(declined.out, "nothing done"));
+  CHECK(pending() == 2);
+
+  // -o json: the dry run and the question on the terminal, declined: stdout holds the dry run.
+  auto json_args = discard_all;
+  json_args.insert(json_args.end(), {"-o", "json"});
+  const auto declined_json = run_ctl_on_terminal(json_args, "");
+  CHECK(declined_json.status == 0);
+  CHECK(declined_json.terminal.find("2 letters match") != std::string::npos);
+  CHECK(boost::json::parse(declined_json.out).at("dry_run") == true);
+  CHECK(pending() == 2);
+
+  // Yes acts.
+  const auto accepted = run_ctl_on_terminal(discard_all, "yes");
+  INFO("stdout: " << accepted.out << "\nterminal: " << accepted.terminal);
+  CHECK(accepted.status == 0);
+  CHECK(accepted.out.find("discarded 2 letters") != std::string::npos);
+  CHECK(pending() == 0);
 }
 
 TEST_CASE("commercectl: every change is in the audit log with its reason, key and who made it",
@@ -614,9 +794,19 @@ TEST_CASE("commercectl: the list of pricing jobs, and entity events a page at a 
     return jobs.size() == 1;
   }));
   CHECK(jobs.at(0).at("id") == job_id.c_str());
-  const auto table = ctl(port, {"jobs", "list"});
-  CHECK(has_line_starting(table.out, "ID", "TOTAL"));
-  CHECK(has_line_starting(table.out, job_id, "Sale"));
+  // The table's columns are the summary's: once the job is done its one batch reads 1/1.
+  std::string table;
+  REQUIRE(eventually([&] {
+    table = ctl(port, {"jobs", "list"}).out;
+    return cell_under(table, "BATCHES", job_id) == "1/1";
+  }));
+  INFO(table);
+  CHECK(has_line_starting(table, "ID", "CREATED AT"));
+  CHECK(cell_under(table, "NAME", job_id) == "Sale");
+  CHECK(cell_under(table, "STATUS", job_id) == "completed");
+  CHECK(cell_under(table, "SKUS", job_id) == "1");
+  CHECK(cell_under(table, "DRY RUN", job_id) == "false");
+  CHECK(ctl(port, {"jobs", "list", "--status", "running", "-o", "json"}).json().at("items").as_array().empty());
 
   const auto page = ctl(port, {"events", "product", "MUG", "--limit", "1", "-o", "json"}).json().as_array();
   REQUIRE(page.size() == 1);
