@@ -264,7 +264,8 @@ std::variant<bulk_request, http_response> read_bulk_request(const std::string& t
       return rejection_response(domain::invalid_field("filter." + std::string(key), "is not a filter of dead letters"));
   }
   out.filter.status = "pending";
-  const auto* dry_run = boost::json::parse(text).as_object().if_contains("dry_run");
+  const auto parsed = boost::json::parse(text);  // checked by the gateway: an object
+  const auto* dry_run = parsed.as_object().if_contains("dry_run");
   if (dry_run && !dry_run->is_bool()) return rejection_response(domain::invalid_field("dry_run", "must be true or false"));
   out.dry_run = !dry_run || dry_run->as_bool();
   if (!out.dry_run) {
