@@ -17,6 +17,13 @@ export function cursorPager({ fetchPage, render, label = 'page' }) {
   let index = 0;
   let nextCursor = null;
   let loaded = 0;
+  // Entities this console just changed, as their change answered: a list read model catches up
+  // a moment later, so a row it still shows at an older version is shown as answered instead.
+  const fresher = new Map();
+  const newest = (item) => {
+    const known = item && fresher.get(item.id);
+    return known && (known.version ?? 0) > (item.version ?? 0) ? known : item;
+  };
 
   async function go(to) {
     if (to < 0 || to > cursors.length - 1 + (nextCursor ? 1 : 0)) return;
@@ -31,7 +38,7 @@ export function cursorPager({ fetchPage, render, label = 'page' }) {
       if (ticket !== loaded) return;
       nextCursor = page.next_cursor ?? null;
       cursors = cursors.slice(0, index + 1);
-      body.replaceChildren(render(page.items || []));
+      body.replaceChildren(render((page.items || []).map(newest)));
       position.textContent = `Page ${index + 1}`;
       previous.disabled = index === 0;
       next.disabled = !nextCursor;
@@ -47,6 +54,10 @@ export function cursorPager({ fetchPage, render, label = 'page' }) {
     element,
     // The same page again (after an action changed it), or the first page.
     reload: () => go(index),
+    // An entity as a change answered it ({id, version, …}): shown instead of an older row.
+    remember: (item) => {
+      if (item && item.id && item.version !== undefined) fresher.set(item.id, item);
+    },
     first: () => {
       cursors = [''];
       nextCursor = null;

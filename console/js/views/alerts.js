@@ -23,6 +23,7 @@ export default function alerts(root, { query: hashQuery, navigate }) {
     });
     if (!done) return;
     showNotice(`Alert ${alert.id} acknowledged.`);
+    pager.remember(done);
     pager.reload();
   };
 

@@ -62,6 +62,7 @@ export default function campaigns(root, { query: hashQuery, navigate, hrefOf }) 
     });
     if (!done) return;
     showNotice(`Campaign ${campaign.name}: ${done.status}.`);
+    pager.remember(done);
     pager.reload();
   };
 

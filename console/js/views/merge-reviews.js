@@ -29,6 +29,7 @@ export default function mergeReviews(root, { query: hashQuery, navigate, hrefOf 
     });
     if (!done) return;
     showNotice(`Merge review ${review.id}: ${done.status}${done.merge_id ? ` (merge ${done.merge_id})` : ''}.`);
+    pager.remember(done);
     pager.reload();
   };
 
