@@ -66,14 +66,7 @@ class ctl_process {
       ::dup2(err_pipe[1], STDERR_FILENO);
       const int null = ::open("/dev/null", O_RDONLY);
       ::dup2(null, STDIN_FILENO);
-      std::vector<char*> envp;
-      for (auto& e : entries) envp.push_back(e.data());
-      envp.push_back(nullptr);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execve(binary.c_str(), argv.data(), envp.data());
-      ::_exit(127);
+      exec_program(binary, std::move(args), std::move(entries));
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -203,14 +196,7 @@ terminal_run run_ctl_on_terminal(std::vector<std::string> args, const std::strin
     ::dup2(tty, STDIN_FILENO);
     ::dup2(tty, STDERR_FILENO);
     ::dup2(out_pipe[1], STDOUT_FILENO);
-    std::vector<char*> envp;
-    for (auto& e : entries) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execve(binary.c_str(), argv.data(), envp.data());
-    ::_exit(127);
+    exec_program(binary, std::move(args), std::move(entries));
   }
   ::close(out_pipe[1]);
   terminal_run r;

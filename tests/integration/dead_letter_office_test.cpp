@@ -11,21 +11,37 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 using namespace commerce;
 using protocols::dead_letter;
 
-TEST_CASE("dead letters written before a restart are still listed after it, and can be retried or discarded",
-          "[dead_letters][postgres]") {
-  test::scratch_database db;
-  {
-    adapters::postgres::connection conn(db.conninfo());
+namespace {
+
+struct migrated_database : test::scratch_database {
+  migrated_database() {
+    adapters::postgres::connection conn(conninfo());
     adapters::postgres::migrate(conn);
   }
-  caf::actor_system_config cfg;
-  cfg.set("logger.verbosity", caf::atom("quiet"));
+};
+
+struct quiet_config : caf::actor_system_config {
+  quiet_config() { set("logger.verbosity", caf::atom("quiet")); }
+};
+
+// A migrated scratch database and an actor system to ask the office from.
+struct office_fixture {
+  migrated_database db;
+  quiet_config cfg;
   caf::actor_system system{cfg};
   caf::scoped_actor self{system};
-  auto fail = [&](caf::error& e) { FAIL(system.render(e)); };
+  std::function<void(caf::error&)> fail = [this](caf::error& e) { FAIL(system.render(e)); };
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(office_fixture, "dead letters written before a restart are still listed after it, and can be retried or discarded",
+          "[dead_letters][postgres]") {
   auto& parked = metrics::registry::global().get_counter("commerce_dead_letters_total", "");
   const auto parked_before = parked.value();
   std::vector<std::int64_t> ids;
@@ -78,18 +94,8 @@ TEST_CASE("dead letters written before a restart are still listed after it, and 
   self->send_exit(office, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("the office filters, counts and claims letters in one statement, only pending ones, only as many as expected",
+TEST_CASE_METHOD(office_fixture, "the office filters, counts and claims letters in one statement, only pending ones, only as many as expected",
           "[dead_letters][postgres]") {
-  test::scratch_database db;
-  {
-    adapters::postgres::connection conn(db.conninfo());
-    adapters::postgres::migrate(conn);
-  }
-  caf::actor_system_config cfg;
-  cfg.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system system{cfg};
-  caf::scoped_actor self{system};
-  auto fail = [&](caf::error& e) { FAIL(system.render(e)); };
   auto office = adapters::postgres::spawn_dead_letter_office(system, db.conninfo());
   std::vector<std::int64_t> ids;
   for (const auto* target : {"subscription/price_sync", "subscription/price_sync", "cart/c-1", "subscription/price_%"})

@@ -29,6 +29,17 @@ node_process::node_process(const std::map<std::string, std::string>& overrides) 
   start(required_env("COMMERCE_TEST_COMMERCED"), {}, env, "commerced listening");
 }
 
+void exec_program(const std::string& binary, std::vector<std::string> args, std::vector<std::string> env) {
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execve(binary.c_str(), argv.data(), envp.data());
+  ::_exit(127);
+}
+
 node_process::node_process(const std::string& binary, const std::vector<std::string>& args,
                            const std::string& ready_message) {
   start(binary, args, {}, ready_message);
@@ -51,14 +62,7 @@ void node_process::start(const std::string& binary, std::vector<std::string> arg
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     ::close(pipe_fds[0]);
-    std::vector<char*> envp;
-    for (auto& e : entries) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execve(binary.c_str(), argv.data(), envp.data());
-    ::_exit(127);
+    exec_program(binary, std::move(args), std::move(entries));
   }
   ::close(pipe_fds[1]);
   log_fd_ = pipe_fds[0];

@@ -11,6 +11,11 @@
 
 namespace commerce::test {
 
+// In a forked child: runs `binary` with `args` (argv[0] included) and `env` ("KEY=value"
+// entries); exits 127 if it cannot.
+[[noreturn]] void exec_program(const std::string& binary, std::vector<std::string> args,
+                               std::vector<std::string> env);
+
 class node_process {
  public:
   // Starts commerced with COMMERCED_* overrides added to the test defaults and waits for its
