@@ -7,6 +7,7 @@
 
 #include "adapters/postgres/connection.hpp"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -372,8 +373,9 @@ void check_components(cdp_calls& n, const std::vector<sent_event>& events) {
 }
 
 // Sends `per_thread` events of `people` from each of `threads` threads at once; returns the
-// events, each marked taken or not.
-std::vector<std::pair<sent_event, bool>> send_concurrently(std::uint16_t port, int threads, int per_thread, int people) {
+// events, each marked taken or not, and counts the taken ones in `taken_so_far` as they come.
+std::vector<std::pair<sent_event, bool>> send_concurrently(std::uint16_t port, int threads, int per_thread, int people,
+                                                           std::atomic<int>* taken_so_far = nullptr) {
   std::mutex m;
   std::vector<std::pair<sent_event, bool>> out;
   std::vector<std::thread> pool;
@@ -384,6 +386,7 @@ std::vector<std::pair<sent_event, bool>> send_concurrently(std::uint16_t port, i
       for (int i = 0; i < per_thread; ++i) {
         sent_event e{"t" + std::to_string(t) + "-" + std::to_string(i), everyone.draw(rng)};
         const bool ok = taken(port, e);
+        if (ok && taken_so_far) ++*taken_so_far;
         std::lock_guard<std::mutex> lock(m);
         out.emplace_back(std::move(e), ok);
       }
@@ -414,14 +417,20 @@ TEST_CASE("a node killed with -9 mid-merge: every merge finishes or is undone, a
   const std::string unfinished =
       "SELECT count(*) FROM (SELECT stream_id FROM events WHERE stream_type = 'profile_merge' GROUP BY stream_id "
       "HAVING NOT bool_or(event_type = 'MergeStepFinished' AND data->>'step' IN ('unlock', 'release'))) m";
+  std::atomic<int> answered{0};
   std::thread killer([&] {
     commerce::adapters::postgres::connection watch(db.conninfo());
+    // Some events answered first, so the test has both kinds: taken before the kill, and resent.
+    // On a slow machine the first merge can start before any answer has come back.
+    const auto first_answers = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (answered < 40 && std::chrono::steady_clock::now() < first_answers)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     while (watch.query_value(unfinished) == "0" && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     node.reset();  // SIGKILL, with a merge half done
   });
-  auto sent = send_concurrently(port, 40, 40, 30);  // more than fits before the kill
+  auto sent = send_concurrently(port, 40, 40, 30, &answered);  // more than fits before the kill
   killer.join();
   node.emplace(env);
   std::size_t resent = 0;
