@@ -23,6 +23,7 @@ struct progress_gauges {
   metrics::gauge* lag_events = nullptr;
   metrics::gauge* lag_seconds = nullptr;
   metrics::gauge* caught_up = nullptr;
+  metrics::counter* parked = nullptr;
 };
 
 struct subscription_state {
@@ -147,6 +148,7 @@ void park(subscription_actor* self, const protocols::stored_event& e, const std:
             auto fields = where;
             fields["dead_letter"] = id;
             log::error("event dead-lettered", fields);
+            self->state.gauges.parked->add();
             advance_to(self, last);
           },
           // Not confirmed: the event is read, refused and parked again (a second letter only if
@@ -245,6 +247,9 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
   st.gauges.caught_up = &registry.get_gauge(
       "commerce_subscription_caught_up", "1 once the subscription has handled the journal as it was at its start",
       labels);
+  st.gauges.parked = &registry.get_counter("commerce_subscription_parked_total",
+                                           "Events the subscription's handler refused for good, parked as dead letters",
+                                           labels);
   st.gauges.caught_up->set(0);
   st.gauges.position->set(0);
   self->send(self, poll_atom::value);

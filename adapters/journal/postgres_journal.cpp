@@ -76,17 +76,24 @@ WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
   AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY e.transaction_id, e.position LIMIT $3)sql";
 
-// The same horizon as read_all, once for the whole statement.
+// The same horizon as read_all, once for the whole statement. The horizon is compared as a
+// scalar (not joined) so that each part is a range scan on events_by_transaction; the count
+// needs no order, and the oldest unread is the first one in reading order. Joined and sorted,
+// this took 130 ms with 100,000 events unread, and the subscriptions' status questions starved
+// their reads of the journal's connection.
 constexpr const char* head_sql = R"sql(
 WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-last AS (SELECT e.transaction_id, e.position FROM events e, horizon h WHERE e.transaction_id < h.xmin
-         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1),
-unread AS (SELECT e.recorded_at FROM events e, horizon h
-           WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint) AND e.transaction_id < h.xmin
-           ORDER BY e.transaction_id, e.position LIMIT $3)
+last AS (SELECT e.transaction_id, e.position FROM events e WHERE e.transaction_id < (SELECT xmin FROM horizon)
+         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1)
 SELECT COALESCE((SELECT transaction_id::text FROM last), '0'), COALESCE((SELECT position FROM last), 0),
-       (SELECT count(*) FROM unread),
-       COALESCE((SELECT (extract(epoch FROM min(recorded_at)) * 1000)::bigint FROM unread), 0))sql";
+       (SELECT count(*) FROM (SELECT FROM events e
+                              WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
+                                AND e.transaction_id < (SELECT xmin FROM horizon)
+                              LIMIT $3) unread),
+       COALESCE((SELECT (extract(epoch FROM e.recorded_at) * 1000)::bigint FROM events e
+                 WHERE (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
+                   AND e.transaction_id < (SELECT xmin FROM horizon)
+                 ORDER BY e.transaction_id, e.position LIMIT 1), 0))sql";
 
 constexpr const char* locate_sql = "SELECT transaction_id::text, position FROM events WHERE position = $1";
 

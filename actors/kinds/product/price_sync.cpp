@@ -66,7 +66,6 @@ struct sync_state {
   std::mt19937_64 random{std::random_device{}()};
   metrics::counter* sent = nullptr;
   metrics::counter* superseded = nullptr;
-  metrics::counter* parked = nullptr;
   metrics::counter* throttled = nullptr;
   static inline const char* name = "price_sync";
 };
@@ -134,7 +133,6 @@ void give_up(sync_actor* self, const sync_run_ptr& run, const std::string& why) 
         if (reply.status != protocols::entity_status::accepted)
           return finish(run, caf::make_error(caf::sec::runtime_error, "price sync alert not raised"));
         self->state.failures.erase(position);  // a retry from the dead-letter office starts afresh
-        self->state.parked->add();
         finish(run, failure);
       },
       [run](caf::error&) { finish(run, caf::make_error(caf::sec::runtime_error, "price sync alert unanswered")); });
@@ -218,7 +216,6 @@ caf::behavior price_sync(sync_actor* self, entity_regions regions, service<proto
   const char* help = "Prices pushed to the store platform by outcome";
   st.sent = &registry.get_counter("commerce_price_sync_total", help, {{"outcome", "sent"}});
   st.superseded = &registry.get_counter("commerce_price_sync_total", help, {{"outcome", "superseded"}});
-  st.parked = &registry.get_counter("commerce_price_sync_total", help, {{"outcome", "parked"}});
   st.throttled = &registry.get_counter("commerce_price_sync_throttled_total",
                                        "429 answers of the store platform to the price sync, each waited out");
   return {

@@ -21,7 +21,10 @@
 // to spare): it then fails as transient and is delivered again later; what the platform
 // confirmed already is not sent twice. A delivery that a newer one replaced stops at its next step.
 //
-//   commerce_price_sync_total{outcome="sent|superseded|parked"}
+//   commerce_price_sync_total{outcome="sent|superseded"}
+//   commerce_subscription_parked_total{subscription="price_sync"}   parked, counted where parked
+//                                                        (a change given up on twice, its first
+//                                                        parking unconfirmed, is one)
 //   commerce_price_sync_throttled_total                  429s waited out
 // The queue's depth is the feed's commerce_subscription_lag_events{subscription="price_sync"}.
 #pragma once
