@@ -119,8 +119,8 @@ struct checkpoint {
 
 // Where the global order ends now, as read_all sees it (the last event it could return;
 // {0, 0} for an empty journal), and how far a subscription at some checkpoint is behind: the
-// events after that checkpoint (counted up to a cap) and when the oldest of them was recorded
-// (0 when there are none).
+// events after that checkpoint (counted up to a cap) and when the first of them in reading
+// order, the next to handle, was recorded (0 when there are none).
 struct journal_head {
   checkpoint head;
   std::int64_t behind = 0;

@@ -114,15 +114,15 @@ journal_head memory_journal::head(const checkpoint& after, std::size_t count_lim
   const auto horizon = open_transactions_.empty() ? next_transaction_ : *open_transactions_.begin();
   auto key = [](const stored_event& e) { return std::pair(e.transaction_id, e.position); };
   journal_head out;
+  const stored_event* first_unread = nullptr;  // in reading order
   for (const auto& e : events_) {
     if (e.transaction_id >= horizon) continue;
     if (key(e) > std::pair(out.head.transaction_id, out.head.position)) out.head = {e.transaction_id, e.position};
-    if (key(e) > std::pair(after.transaction_id, after.position) &&
-        static_cast<std::size_t>(out.behind) < count_limit) {
-      ++out.behind;
-      if (out.oldest_unread_ms == 0 || e.recorded_at_ms < out.oldest_unread_ms) out.oldest_unread_ms = e.recorded_at_ms;
-    }
+    if (key(e) <= std::pair(after.transaction_id, after.position)) continue;
+    if (static_cast<std::size_t>(out.behind) < count_limit) ++out.behind;
+    if (!first_unread || key(e) < key(*first_unread)) first_unread = &e;
   }
+  if (first_unread) out.oldest_unread_ms = first_unread->recorded_at_ms;
   return out;
 }
 
