@@ -199,9 +199,8 @@ void retry_dead_letter(const call_ptr& call) {
       .then(
           [call, office = *office](protocols::letter_change& claimed) {
             if (!claimed.changed) return call->respond(not_pending(claimed.letter));
-            redeliver(call, office, claimed.letter, [call, letter = claimed.letter](std::string outcome) mutable {
+            redeliver(call, office, claimed.letter, [call, letter = claimed.letter](std::string outcome) {
               if (undelivered(outcome)) {
-                letter.status = "pending";
                 auto r = unavailable("dead letter " + std::to_string(letter.id) + " was not delivered (" + outcome +
                                      "); it is pending again: retry it later");
                 return call->respond(std::move(r));
