@@ -9,7 +9,8 @@
 // A letter changes only from pending (protocols/dead_letters.hpp): of two operators acting on
 // one letter, the second is answered 409 not_pending. A retry claims the letter (pending →
 // retried), delivers it, and puts it back to pending when the delivery did not reach its
-// target, so a retry that failed can be made again.
+// target, or when a subscription's handler did not finish it, so a retry that failed can be
+// made again.
 //
 // A bulk action acts on exactly the set its dry run showed: the dry run answers how many
 // pending letters match and the highest id among them (`through_id`); the action names both,
@@ -148,11 +149,14 @@ void count_dead_letters(const call_ptr& call) {
           answer_failure(call));
 }
 
-// Whether a delivery's outcome means it never reached its target: the letter goes back to
-// pending. Any other outcome (accepted, or the target's own refusal) counts as delivered.
+constexpr std::string_view not_handled = "not_handled: ";
+
+// Whether a delivery's outcome means it never reached its target, or a subscription's handler
+// did not finish it: the letter goes back to pending. Any other outcome (accepted, or an
+// entity's own refusal) counts as delivered.
 bool undelivered(const std::string& outcome) {
   return outcome == "not_owner" || outcome == "storage_unavailable" || outcome == "not_redeliverable" ||
-         outcome == "target_restarting";
+         outcome == "target_restarting" || outcome.rfind(not_handled, 0) == 0;
 }
 
 // Delivers a claimed letter again to its target (its kind's region, or a subscription) and
@@ -180,8 +184,16 @@ void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& 
     if (found == services.subscriptions.end()) return finish("not_redeliverable");
     const auto subscription = found->second.get();
     if (!subscription) return finish("target_restarting");
+    // A subscription's handler takes an event delivered again as once (subscriptions deliver at
+    // least once), so an event it did not finish, refused again or timed out, goes back to
+    // pending rather than be lost as retried: the price the platform still refuses stays in the
+    // office.
     call->self->request(subscription, call->options().request_timeout, protocols::retry_atom::value, letter)
-        .then([finish]() { finish("accepted"); }, failed);
+        .then([finish]() { finish("accepted"); },
+              [finish, call](caf::error& e) {
+                finish(e == caf::sec::request_receiver_down ? "target_restarting"
+                                                            : std::string(not_handled) + call->self->system().render(e));
+              });
     return;
   }
   const auto region = services.regions.of(kind);
@@ -201,7 +213,7 @@ void retry_dead_letter(const call_ptr& call) {
             if (!claimed.changed) return call->respond(not_pending(claimed.letter));
             redeliver(call, office, claimed.letter, [call, letter = claimed.letter](std::string outcome) {
               if (undelivered(outcome)) {
-                auto r = unavailable("dead letter " + std::to_string(letter.id) + " was not delivered (" + outcome +
+                auto r = unavailable("dead letter " + std::to_string(letter.id) + " was not taken (" + outcome +
                                      "); it is pending again: retry it later");
                 return call->respond(std::move(r));
               }

@@ -152,11 +152,25 @@ int bulk(context& c, const std::string& action, const std::string& done_word) {
   const auto if_lost = "the node may have " + done_word + " some or all of the " + std::to_string(count) +
                        " letters (it acts on them one after another): check `" + list + "` before trying again";
   const auto result = c.api.change("POST", path, act, c.why, bulk_timeout, if_lost);
-  if (c.json()) return print_json(c.out, result), 0;
-  c.out << done_word << " " << integer_at(result, "count") << (integer_at(result, "count") == 1 ? " letter" : " letters") << "\n";
-  if (const auto* results = at_path(result, "results"); results && results->is_array() && !results->as_array().empty())
-    print_table(c.out, {{"id", "id"}, {"outcome", "outcome"}}, results->as_array(), "  ");
-  return 0;
+  // A retry reports each letter's outcome: one that was not accepted makes the run a failure
+  // for scripts (status 1), though the others were done.
+  std::size_t not_accepted = 0;
+  const auto* results = at_path(result, "results");
+  if (action == "retry" && results && results->is_array())
+    for (const auto& r : results->as_array())
+      if (const auto* o = r.is_object() ? r.as_object().if_contains("outcome") : nullptr; o && *o != "accepted")
+        ++not_accepted;
+  if (c.json()) {
+    print_json(c.out, result);
+  } else {
+    c.out << done_word << " " << integer_at(result, "count") << (integer_at(result, "count") == 1 ? " letter" : " letters") << "\n";
+    if (results && results->is_array() && !results->as_array().empty())
+      print_table(c.out, {{"id", "id"}, {"outcome", "outcome"}}, results->as_array(), "  ");
+  }
+  if (not_accepted == 0) return 0;
+  c.err << not_accepted << (not_accepted == 1 ? " letter was" : " letters were")
+        << " not accepted (see the outcomes); those not taken are pending again\n";
+  return 1;
 }
 
 }  // namespace

@@ -58,6 +58,8 @@ const std::vector<verb>& all_verbs() {
        "the matching set changed in between, nothing is done (filter_changed). Only pending letters are\n"
        "acted on. --dry-run stops after the dry run (no --reason needed). With -o json and --yes only the\n"
        "final answer is printed; when it asks, the dry run is shown on stderr.\n"
+       "Each letter's outcome is printed; if any is not `accepted` the command exits 1 (those not\n"
+       "taken are pending again, a refusal by their target is not).\n"
        "The node delivers the letters one after another, so the call may take minutes: it is given 5\n"
        "minutes. If no answer comes in time the node may have acted on some or all of them: check\n"
        "`dead-letters list --status pending` before trying again.",

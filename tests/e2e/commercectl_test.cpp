@@ -586,6 +586,16 @@ TEST_CASE("commercectl: retry-all and discard-all show a dry run, then act on ex
   CHECK(has_line_starting(dry_table.out, "  ID", "TARGET"));  // the sample
   CHECK(json(f.n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array().size() == 3);
 
+  // The platform still refuses them: the bulk retry says so per letter, exits 1, and every
+  // letter is pending again.
+  const auto refused = ctl(port, {"dead-letters", "retry-all", "--reason", "too soon", "--yes", "-o", "json"});
+  CHECK_EXIT(refused, 1);
+  CHECK(refused.err.find("3 letters were not accepted") != std::string::npos);
+  const auto refused_answer = refused.json();
+  for (const auto& r : refused_answer.at("results").as_array())
+    CHECK(std::string(r.at("outcome").as_string()).rfind("not_handled: ", 0) == 0);
+  CHECK(json(f.n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array().size() == 3);
+
   // Retry one letter by hand (the platform takes it), then discard the rest in bulk.
   f.heal();
   const auto one = std::to_string(json(f.n.as_admin("GET", "/admin/dead-letters")).at("items").at(0).at("id").as_int64());

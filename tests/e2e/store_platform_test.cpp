@@ -7,6 +7,7 @@
 #include "e2e/api_fixture.hpp"
 #include "e2e/sandbox_process.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -168,6 +169,19 @@ TEST_CASE("a price the platform keeps failing or refuses is parked with an alert
         told.insert(std::string(m.at("data").at("subject").as_string()));
     return told == std::multiset<std::string>{"product/DOWN", "product/NO"};
   }));
+
+  // A retry the platform still refuses is not lost as retried: the letter is pending again.
+  const auto refused_again = std::find_if(letters.begin(), letters.end(), [](const boost::json::value& l) {
+    return l.at("reason").as_string().starts_with("price NO ");
+  });
+  REQUIRE(refused_again != letters.end());
+  const auto refused_id = std::to_string(refused_again->at("id").as_int64());
+  const auto again = s.call("POST", "/admin/dead-letters/" + refused_id + "/retry");
+  INFO(again.body);
+  check_problem(again, 503, "unavailable");
+  CHECK(json(again).at("detail").as_string().find("pending again") != boost::json::string::npos);
+  CHECK(json(s.call("GET", "/admin/dead-letters/count?status=pending")).at("count") == 2);
+  CHECK(json(s.call("GET", "/admin/dead-letters")).at("items").as_array().size() == 2);  // no letter more
 
   // The platform is well again: each retry from the dead-letter office sends its price.
   REQUIRE(s.at_platform("POST", "/admin/api/sandbox/faults", R"({"fail_skus":[],"refuse_skus":[]})").status == 200);
