@@ -9,8 +9,8 @@
 // A letter changes only from pending (protocols/dead_letters.hpp): of two operators acting on
 // one letter, the second is answered 409 not_pending. A retry claims the letter (pending →
 // retried), delivers it, and puts it back to pending when the delivery did not reach its
-// target, or when a subscription's handler did not finish it, so a retry that failed can be
-// made again.
+// target, or (the subscription does it) when a subscription's handler did not finish it, so a
+// retry that failed can be made again.
 //
 // A bulk action acts on exactly the set its dry run showed: the dry run answers how many
 // pending letters match and the highest id among them (`through_id`); the action names both,
@@ -149,26 +149,31 @@ void count_dead_letters(const call_ptr& call) {
           answer_failure(call));
 }
 
-constexpr std::string_view not_handled = "not_handled: ";
-
-// Whether a delivery's outcome means it never reached its target, or a subscription's handler
-// did not finish it: the letter goes back to pending. Any other outcome (accepted, or an
-// entity's own refusal) counts as delivered.
+// Whether a delivery's outcome means it never reached its target: the letter goes back to
+// pending. Any other outcome (accepted, or the target's own refusal) counts as delivered.
 bool undelivered(const std::string& outcome) {
   return outcome == "not_owner" || outcome == "storage_unavailable" || outcome == "not_redeliverable" ||
-         outcome == "target_restarting" || outcome.rfind(not_handled, 0) == 0;
+         outcome == "target_restarting";
 }
 
+// How a redelivery went: what the target answered, and whether the letter is pending again.
+struct redelivery {
+  std::string outcome;
+  bool pending = false;
+};
+
 // Delivers a claimed letter again to its target (its kind's region, or a subscription) and
-// says how that went: "accepted", the entity's status, or why it could not be delivered.
-// A delivery that never reached its target puts the letter back to pending first.
+// says how that went: "accepted", the entity's status, or why it was not taken. A delivery
+// that never reached its target puts the letter back to pending here; a subscription whose
+// handler did not finish the event does so itself ("not_handled: …"), even if this call has
+// stopped waiting.
 void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& office, const dead_letter& letter,
-               std::function<void(std::string outcome)> done) {
+               std::function<void(redelivery)> done) {
   auto finish = [call, office, id = letter.id, done](std::string outcome) {
-    if (!undelivered(outcome)) return done(std::move(outcome));
+    if (!undelivered(outcome)) return done({std::move(outcome), false});
     call->self->request(office, call->options().request_timeout, protocols::release_atom::value, id)
-        .then([done, outcome](protocols::letter_change&) { done(outcome); },
-              [done, outcome](caf::error&) { done(outcome + " (and it could not be put back to pending)"); });
+        .then([done, outcome](protocols::letter_change&) { done({outcome, true}); },
+              [done, outcome](caf::error&) { done({outcome + " (and it could not be put back to pending)", false}); });
   };
   const auto slash = letter.target.find('/');
   const auto kind = letter.target.substr(0, slash);
@@ -184,16 +189,13 @@ void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& 
     if (found == services.subscriptions.end()) return finish("not_redeliverable");
     const auto subscription = found->second.get();
     if (!subscription) return finish("target_restarting");
-    // A subscription's handler takes an event delivered again as once (subscriptions deliver at
-    // least once), so an event it did not finish, refused again or timed out, goes back to
-    // pending rather than be lost as retried: the price the platform still refuses stays in the
-    // office.
     call->self->request(subscription, call->options().request_timeout, protocols::retry_atom::value, letter)
-        .then([finish]() { finish("accepted"); },
-              [finish, call](caf::error& e) {
-                finish(e == caf::sec::request_receiver_down ? "target_restarting"
-                                                            : std::string(not_handled) + call->self->system().render(e));
-              });
+        .then(
+            [done](std::string& outcome) {
+              const bool released = outcome.rfind("not_handled: ", 0) == 0;
+              done({std::move(outcome), released});
+            },
+            failed);
     return;
   }
   const auto region = services.regions.of(kind);
@@ -211,14 +213,12 @@ void retry_dead_letter(const call_ptr& call) {
       .then(
           [call, office = *office](protocols::letter_change& claimed) {
             if (!claimed.changed) return call->respond(not_pending(claimed.letter));
-            redeliver(call, office, claimed.letter, [call, letter = claimed.letter](std::string outcome) {
-              if (undelivered(outcome)) {
-                auto r = unavailable("dead letter " + std::to_string(letter.id) + " was not taken (" + outcome +
-                                     "); it is pending again: retry it later");
-                return call->respond(std::move(r));
-              }
+            redeliver(call, office, claimed.letter, [call, letter = claimed.letter](redelivery r) {
+              if (r.pending)
+                return call->respond(unavailable("dead letter " + std::to_string(letter.id) + " was not taken (" +
+                                                 r.outcome + "); it is pending again: retry it later"));
               auto body = letter_json(letter);
-              body["delivery"] = outcome;
+              body["delivery"] = r.outcome;
               call->respond(json_response(200, body));
             });
           },
@@ -327,8 +327,8 @@ void deliver_each(const call_ptr& call, protocols::dead_letter_office_actor offi
   if (next == letters->size())
     return call->respond(
         json_response(200, {{"action", "retry"}, {"count", letters->size()}, {"results", std::move(*results)}}));
-  redeliver(call, office, (*letters)[next], [=](std::string outcome) {
-    results->push_back({{"id", (*letters)[next].id}, {"outcome", std::move(outcome)}});
+  redeliver(call, office, (*letters)[next], [=](redelivery r) {
+    results->push_back({{"id", (*letters)[next].id}, {"outcome", std::move(r.outcome)}, {"pending", r.pending}});
     deliver_each(call, office, letters, next + 1, results);
   });
 }

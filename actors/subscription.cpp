@@ -169,6 +169,24 @@ void refused(subscription_actor* self, std::vector<protocols::stored_event> even
   park(self, events.front(), reason_of(self, e));
 }
 
+// A letter's retry the handler did not finish (refused again, timed out): the letter goes back
+// to pending in the office, here and not by whoever asked for the retry, who may have stopped
+// waiting. Handlers take an event delivered twice as once, so it is safe to retry again.
+void not_handled(subscription_actor* self, std::int64_t letter_id, const caf::error& failure,
+                 caf::typed_response_promise<std::string> promise) {
+  auto& st = self->state;
+  const auto why = reason_of(self, failure);
+  if (!st.services.dead_letters) {
+    promise.deliver(caf::make_error(caf::sec::runtime_error, why));
+    return;
+  }
+  self->request(st.services.dead_letters.get(), st.options.timeout, protocols::release_atom::value, letter_id)
+      .then([promise, why](protocols::letter_change&) mutable { promise.deliver("not_handled: " + why); },
+            [promise, why](caf::error&) mutable {
+              promise.deliver(caf::make_error(caf::sec::runtime_error, why + " (and the letter was not put back to pending)"));
+            });
+}
+
 void deliver(subscription_actor* self, std::vector<protocols::stored_event> events) {
   auto& st = self->state;
   const protocols::checkpoint last{events.back().transaction_id, events.back().position};
@@ -310,7 +328,7 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
         s.lag_ms = st.lag_ms;
         return s;
       },
-      [self](protocols::retry_atom, const protocols::dead_letter& letter) -> caf::result<caf::unit_t> {
+      [self](protocols::retry_atom, const protocols::dead_letter& letter) -> caf::result<std::string> {
         protocols::stored_event event;
         try {
           event = unparked(letter);
@@ -318,11 +336,11 @@ caf::behavior subscription(subscription_actor* self, subscription_services servi
           return caf::make_error(caf::sec::runtime_error, "dead letter " + std::to_string(letter.id) +
                                                               " is not an event: " + e.what());
         }
-        auto promise = self->make_response_promise<caf::unit_t>();
+        auto promise = self->make_response_promise<std::string>();
         self->request(self->state.services.handler, self->state.options.timeout, protocols::deliver_atom::value,
                       std::vector<protocols::stored_event>{std::move(event)})
-            .then([promise]() mutable { promise.deliver(caf::unit); },
-                  [promise](caf::error& e) mutable { promise.deliver(std::move(e)); });
+            .then([promise]() mutable { promise.deliver(std::string("accepted")); },
+                  [self, promise, id = letter.id](caf::error& e) mutable { not_handled(self, id, e, promise); });
         return promise;
       },
   };

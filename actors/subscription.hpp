@@ -12,14 +12,17 @@
 //   dead-letter office, and the checkpoint moves past it only once the office has confirmed
 //   that it stored the letter (until then parking is retried, with backoff).
 // retry_atom with such a letter delivers it again:
-//   request(subscription, t, retry_atom, dead_letter) -> () once the handler took it
+//   request(subscription, t, retry_atom, dead_letter) -> std::string: "accepted" once the
+//   handler took it, or "not_handled: <why>" once the subscription has put the letter back to
+//   pending because the handler did not (handlers take an event delivered twice as once)
 //
 // Progress: at start the subscription asks the journal for its head and is `caught_up` once it
 // has handled everything up to it. Every `status_interval` it asks again and publishes
 //   commerce_subscription_position{subscription}      the position of the last event handled
 //   commerce_subscription_lag_events{subscription}    events not handled yet (up to 100,000)
-//   commerce_subscription_lag_seconds{subscription}   age of the oldest of them
+//   commerce_subscription_lag_seconds{subscription}   age of the first of them, the next to handle
 //   commerce_subscription_caught_up{subscription}     1 once caught up with the head seen at start
+//   commerce_subscription_parked_total{subscription}  events parked in the dead-letter office
 //   request(subscription, t, get_atom) -> protocols::subscription_status
 #pragma once
 

@@ -11,7 +11,8 @@
 //   request(office, t, retry_atom, id)                                -> letter_change: pending → retried
 //   request(office, t, delete_atom, id)                               -> letter_change: pending → discarded
 //   request(office, t, release_atom, id)                              -> letter_change: retried → pending
-//                                                                        (a redelivery that never reached its target)
+//                                                                        (a redelivery that never reached its target,
+//                                                                        or a subscription's handler did not finish)
 //   request(office, t, claim_atom, letter_filter, to_status, expected) -> std::vector<dead_letter>: every pending
 //       letter that matches, moved to `to_status` in one transaction if there are exactly `expected` of them;
 //       none (nothing changed) otherwise

@@ -1,6 +1,6 @@
 // commercectl: the operator's command line of a commerced node (API.md, "Operator console and
-// CLI"). Exit status 0 when done, 1 when the node refused the call or could not be reached,
-// 2 when the command line is wrong. Wiring only: see verbs.hpp.
+// CLI"). Exit status 0 when done, 1 when the node refused the call or could not be reached (or
+// a retry-all left a letter not accepted), 2 when the command line is wrong. Wiring only: see verbs.hpp.
 #include "apps/commercectl/verbs.hpp"
 
 #include <iostream>

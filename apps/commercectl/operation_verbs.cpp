@@ -154,12 +154,15 @@ int bulk(context& c, const std::string& action, const std::string& done_word) {
   const auto result = c.api.change("POST", path, act, c.why, bulk_timeout, if_lost);
   // A retry reports each letter's outcome: one that was not accepted makes the run a failure
   // for scripts (status 1), though the others were done.
-  std::size_t not_accepted = 0;
+  std::size_t not_accepted = 0, pending_again = 0;
   const auto* results = at_path(result, "results");
   if (action == "retry" && results && results->is_array())
-    for (const auto& r : results->as_array())
+    for (const auto& r : results->as_array()) {
       if (const auto* o = r.is_object() ? r.as_object().if_contains("outcome") : nullptr; o && *o != "accepted")
         ++not_accepted;
+      if (const auto* p = r.is_object() ? r.as_object().if_contains("pending") : nullptr; p && *p == true)
+        ++pending_again;
+    }
   if (c.json()) {
     print_json(c.out, result);
   } else {
@@ -168,8 +171,8 @@ int bulk(context& c, const std::string& action, const std::string& done_word) {
       print_table(c.out, {{"id", "id"}, {"outcome", "outcome"}}, results->as_array(), "  ");
   }
   if (not_accepted == 0) return 0;
-  c.err << not_accepted << (not_accepted == 1 ? " letter was" : " letters were")
-        << " not accepted (see the outcomes); those not taken are pending again\n";
+  c.err << not_accepted << (not_accepted == 1 ? " letter was" : " letters were") << " not accepted (see the outcomes); "
+        << pending_again << " of them pending again\n";
   return 1;
 }
 

@@ -58,8 +58,8 @@ const std::vector<verb>& all_verbs() {
        "the matching set changed in between, nothing is done (filter_changed). Only pending letters are\n"
        "acted on. --dry-run stops after the dry run (no --reason needed). With -o json and --yes only the\n"
        "final answer is printed; when it asks, the dry run is shown on stderr.\n"
-       "Each letter's outcome is printed; if any is not `accepted` the command exits 1 (those not\n"
-       "taken are pending again, a refusal by their target is not).\n"
+       "Each letter's outcome is printed; if any is not `accepted` the command exits 1 and says how\n"
+       "many of those are pending again (a refusal by an entity is final; a letter not taken is pending).\n"
        "The node delivers the letters one after another, so the call may take minutes: it is given 5\n"
        "minutes. If no answer comes in time the node may have acted on some or all of them: check\n"
        "`dead-letters list --status pending` before trying again.",
@@ -163,7 +163,7 @@ void print_help(std::ostream& out) {
          "                        a terminal; on a terminal they ask y/N after the dry run)\n"
          "  -h, --help            this help; commercectl VERB --help for one verb\n"
          "\nexit status: 0 done (or a question answered no: nothing done); 1 the node refused (its problem\n"
-         "code is printed) or could not be reached; 2 usage error.\n";
+         "code is printed), could not be reached, or a retry-all left a letter not accepted; 2 usage error.\n";
 }
 
 void print_verb_help(std::ostream& out, const verb& v) {

@@ -590,10 +590,12 @@ TEST_CASE("commercectl: retry-all and discard-all show a dry run, then act on ex
   // letter is pending again.
   const auto refused = ctl(port, {"dead-letters", "retry-all", "--reason", "too soon", "--yes", "-o", "json"});
   CHECK_EXIT(refused, 1);
-  CHECK(refused.err.find("3 letters were not accepted") != std::string::npos);
+  CHECK(refused.err.find("3 letters were not accepted (see the outcomes); 3 of them pending again") != std::string::npos);
   const auto refused_answer = refused.json();
-  for (const auto& r : refused_answer.at("results").as_array())
+  for (const auto& r : refused_answer.at("results").as_array()) {
     CHECK(std::string(r.at("outcome").as_string()).rfind("not_handled: ", 0) == 0);
+    CHECK(r.at("pending") == true);
+  }
   CHECK(json(f.n.as_admin("GET", "/admin/dead-letters?status=pending")).at("items").as_array().size() == 3);
 
   // Retry one letter by hand (the platform takes it), then discard the rest in bulk.

@@ -159,7 +159,10 @@ TEST_CASE("a price the platform keeps failing or refuses is parked with an alert
       if (a.at("topic") == "price_sync_failed") alerted.insert(std::string(a.at("subject").as_string()));
     return alerted == std::set<std::string>{"product/DOWN", "product/NO"};
   }));
-  CHECK(metric(s.call("GET", "/metrics").body, R"(commerce_subscription_parked_total{subscription="price_sync"})") == 2);
+  // Counted once the office confirmed the letter, a moment after the list shows it.
+  CHECK(eventually([&] {
+    return metric(s.call("GET", "/metrics").body, R"(commerce_subscription_parked_total{subscription="price_sync"})") == 2;
+  }));
   // The merchant hears of each alert once, through the messaging provider.
   std::multiset<std::string> told;
   CHECK(eventually([&] {
