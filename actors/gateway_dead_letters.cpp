@@ -19,6 +19,7 @@
 // parked since is not swept along, and two operators' bulk actions never take the same letter.
 #include "actors/gateway_call.hpp"
 #include "actors/kinds/kind_module.hpp"
+#include "actors/subscription.hpp"
 #include "protocols/dead_letters.hpp"
 
 #include <boost/json.hpp>
@@ -192,7 +193,7 @@ void redeliver(const call_ptr& call, const protocols::dead_letter_office_actor& 
     call->self->request(subscription, call->options().request_timeout, protocols::retry_atom::value, letter)
         .then(
             [done](std::string& outcome) {
-              const bool released = outcome.rfind("not_handled: ", 0) == 0;
+              const bool released = outcome.rfind(retry_not_handled, 0) == 0;
               done({std::move(outcome), released});
             },
             failed);

@@ -181,7 +181,7 @@ void not_handled(subscription_actor* self, std::int64_t letter_id, const caf::er
     return;
   }
   self->request(st.services.dead_letters.get(), st.options.timeout, protocols::release_atom::value, letter_id)
-      .then([promise, why](protocols::letter_change&) mutable { promise.deliver("not_handled: " + why); },
+      .then([promise, why](protocols::letter_change&) mutable { promise.deliver(std::string(retry_not_handled) + why); },
             [promise, why](caf::error&) mutable {
               promise.deliver(caf::make_error(caf::sec::runtime_error, why + " (and the letter was not put back to pending)"));
             });

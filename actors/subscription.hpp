@@ -36,8 +36,13 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace commerce::actors {
+
+// How a retry's answer begins when the handler did not finish the event and the subscription
+// has put the letter back to pending (the rest says why).
+inline constexpr std::string_view retry_not_handled = "not_handled: ";
 
 struct subscription_options {
   std::string name;  // the checkpoint's key: one per handler, stable across restarts
