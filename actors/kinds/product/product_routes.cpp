@@ -1,9 +1,14 @@
 // Catalog and inventory routes of API.md: products are keyed by the client's SKU.
+#include "actors/fan_in.hpp"
 #include "actors/gateway_call.hpp"
 #include "actors/live_events.hpp"
 #include "domain/event_codec.hpp"
 #include "domain/inventory.hpp"
 #include "protocols/search.hpp"
+
+#include <map>
+#include <memory>
+#include <vector>
 
 namespace commerce::actors {
 namespace {
@@ -79,11 +84,15 @@ std::optional<std::uint64_t> bounded(const call_ptr& call, const char* name, std
   return std::nullopt;
 }
 
-// The products of a search page, from the catalog's read model, in the search's order.
+// The products of a search page, in the search's order: from the catalog's read model, and a
+// product the index already holds but the read model has not read yet (both follow the journal,
+// each at its own pace) from its entity, so a page never comes back short of what it counted.
 void answer_search(const call_ptr& call, const protocols::search_request& request, protocols::search_result& found) {
-  auto respond = [call, request, found](const std::vector<view_entry<inventory_decider>>& entries) {
+  using entry = view_entry<inventory_decider>;
+  auto respond = [call, request, found](const std::map<std::string, entry>& by_sku) {
     boost::json::array items;
-    for (const auto& e : entries) items.push_back(product_view(e.state, e.version));
+    for (const auto& sku : found.skus)
+      if (auto it = by_sku.find(sku); it != by_sku.end()) items.push_back(product_view(it->second.state, it->second.version));
     auto r = json_response(200, {{"query", found.normalised_query},
                                  {"page", request.page},
                                  {"per_page", request.per_page},
@@ -97,10 +106,31 @@ void answer_search(const call_ptr& call, const protocols::search_request& reques
   if (!view) return call->respond(unavailable("the catalog's read model is not running"));
   view_query<inventory_decider> query;
   query.where = {{"exists", "true"}};
-  query.ids = std::move(found.skus);
+  query.ids = found.skus;
   call->self->request(view, call->options().request_timeout, caf::get_atom::value, std::move(query))
-      .then([respond](view_page<inventory_decider>& page) { respond(page.items); },
-            [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
+      .then(
+          [call, found, respond](view_page<inventory_decider>& page) {
+            auto by_sku = std::make_shared<std::map<std::string, entry>>();
+            for (auto& e : page.items) by_sku->emplace(e.id, std::move(e));
+            std::vector<std::string> unread;
+            for (const auto& sku : found.skus)
+              if (by_sku->count(sku) == 0) unread.push_back(sku);
+            // A product its entity cannot show either (gone, or not answering) is left out.
+            for_all(
+                unread,
+                [call, by_sku](const std::string& sku, auto finished) {
+                  client_of<inventory_decider>(call).read(
+                      sku,
+                      [by_sku, sku, finished](protocols::entity_reply<inventory_decider>& reply) mutable {
+                        if (reply.status == protocols::entity_status::accepted && reply.state.exists)
+                          by_sku->emplace(sku, entry{sku, std::move(reply.state), reply.version});
+                        finished(true);
+                      },
+                      [finished](caf::error&) mutable { finished(false); });
+                },
+                [respond, by_sku](bool) { respond(*by_sku); });
+          },
+          [call](caf::error& e) { call->respond(unavailable(call->self->system().render(e))); });
 }
 
 // GET /v1/products/search?q=&page=&per_page= : ranked full-text search (adapters/search/).
