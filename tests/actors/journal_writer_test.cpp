@@ -123,7 +123,7 @@ TEST_CASE_METHOD(actor_system_fixture, "an outage fails appends fast, and the wr
                  "[journal_writer]") {
   auto store = std::make_shared<outage_journal>();
   journal_writer_options options;
-  options.retry_min = std::chrono::milliseconds(200);
+  options.retry_min = std::chrono::milliseconds(1000);  // the second append comes well within it
   auto writer = spawn_journal_writer(*system, store, options);
   caf::scoped_actor self{*system};
   auto append = [&](const std::string& stream) {
@@ -137,7 +137,7 @@ TEST_CASE_METHOD(actor_system_fixture, "an outage fails appends fast, and the wr
   CHECK(append("b").status == commerce::protocols::append_status::storage_unavailable);
   CHECK(store->calls == 1);
   store->down = false;
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   const auto back = append("c");
   CHECK(back.status == commerce::protocols::append_status::appended);
   CHECK(store->read_stream("cart", "a", 1, 10).empty());  // nothing of the failed append was kept

@@ -241,13 +241,13 @@ TEST_CASE("snapshots every N events shorten recovery to the events after them", 
 
 TEST_CASE("an idle entity passivates and comes back with its state on the next message", "[entity]") {
   actors::entity_kinds_options options;
-  options.passivate_after = std::chrono::milliseconds(50);
+  options.passivate_after = std::chrono::milliseconds(300);  // longer than the three calls take, even under load
   node n(options);
   n.product("MUG-1", mug);
   n.product("MUG-1", adjust_stock{2, "delivery"});
   n.product("MUG-2", mug);
   CHECK(n.active(n.regions.of<inventory_decider>()) == 2);
-  for (int i = 0; i < 100 && n.active(n.regions.of<inventory_decider>()) > 0; ++i)
+  for (int i = 0; i < 150 && n.active(n.regions.of<inventory_decider>()) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(n.active(n.regions.of<inventory_decider>()) == 0);
   auto back = n.product("MUG-1", adjust_stock{1, "delivery"});

@@ -746,8 +746,10 @@ TEST_CASE("commercectl: campaigns listed, activated, paused, rolled back and aud
   // It fires on the crossing: the price goes up 20 %, audited.
   REQUIRE(n.as_admin("POST", "/v1/products/MUG/stock", R"({"delta":-45,"reason":"count"})").status == 200);
   REQUIRE(eventually([&] { return json(n.call("GET", "/v1/products/MUG")).at("price").at("amount") == 1440; }));
-  const auto audit = ctl(port, {"campaigns", "audit", id, "-o", "json"}).json().at("items").as_array();
-  REQUIRE(audit.size() == 1);
+  // The campaign records the change after the price moved (its own write).
+  const auto audited = [&] { return ctl(port, {"campaigns", "audit", id, "-o", "json"}).json().at("items").as_array(); };
+  REQUIRE(eventually([&] { return audited().size() == 1; }));
+  const auto audit = audited();
   CHECK(audit.at(0).at("new_price").at("amount") == 1440);
   const auto audit_table = ctl(port, {"campaigns", "audit", id});
   CHECK(has_line_starting(audit_table.out, "AT", "REASON"));
