@@ -52,21 +52,20 @@ void entity_events(const call_ptr& call) {
   const auto from = from_text.empty() ? std::optional<std::int64_t>(1) : parse_integer(from_text);
   if (!from || *from < 1)
     return call->respond(rejection_response(domain::invalid_field("from", "must be a version of 1 or more")));
-  // ?limit= pages a long history (the console reads it newest first, a page at a time);
-  // without it the whole stream from `from` comes back, as before.
+  // ?limit= pages a long history (the console reads it newest first, a page at a time), and
+  // only that page is read from the journal; without it the whole stream from `from` comes back.
   const auto limit_text = query_param(call->request.target, "limit");
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   if (!limit_text.empty() && !read_page_limit(call, limit)) return;
   const auto& readers = call->services().readers;
   const auto reader = readers[std::hash<std::string>{}(call->param("id")) % readers.size()].get();
   call->self
-      ->request(reader, call->options().request_timeout, protocols::load_atom::value, kind, call->param("id"), *from,
-                false)
+      ->request(reader, call->options().request_timeout, protocols::read_atom::value, kind, call->param("id"), *from,
+                static_cast<std::uint64_t>(limit))
       .then(
-          [call, limit](protocols::recovered_stream& stream) {
+          [call](std::vector<protocols::stored_event>& stream) {
             boost::json::array events;
-            for (const auto& e : stream.events) {
-              if (events.size() == limit) break;
+            for (const auto& e : stream) {
               boost::json::error_code ec;
               events.push_back({{"version", e.version},
                                 {"type", e.event_type},

@@ -8,6 +8,8 @@
 // The journal readers (blocking reads on threads of their own):
 //   request(reader, t, load_atom, stream_type, stream_id, from_version, use_snapshot) -> recovered_stream
 //   request(reader, t, read_atom, checkpoint, limit)             -> std::vector<stored_event>
+//   request(reader, t, read_atom, stream_type, stream_id, from_version, limit)
+//                                                                -> std::vector<stored_event> (a page of one stream)
 //   request(reader, t, load_atom, subscription)                  -> checkpoint ({0, 0} when none)
 //   request(reader, t, head_atom, checkpoint)                    -> journal_head (how far behind it is)
 //   request(reader, t, locate_atom, position)                    -> checkpoint of that event ({0, 0}: none)
@@ -177,6 +179,8 @@ using journal_writer_actor = caf::typed_actor<caf::replies_to<append_atom, appen
 using journal_reader_actor =
     caf::typed_actor<caf::replies_to<load_atom, std::string, std::string, std::int64_t, bool>::with<recovered_stream>,
                      caf::replies_to<read_atom, checkpoint, std::uint64_t>::with<std::vector<stored_event>>,
+                     caf::replies_to<read_atom, std::string, std::string, std::int64_t, std::uint64_t>::with<
+                         std::vector<stored_event>>,
                      caf::replies_to<load_atom, std::string>::with<checkpoint>,
                      caf::replies_to<head_atom, checkpoint>::with<journal_head>,
                      caf::replies_to<locate_atom, std::int64_t>::with<checkpoint>,

@@ -27,6 +27,10 @@ protocols::journal_reader_actor::behavior_type journal_reader(protocols::journal
       [store](protocols::read_atom, const checkpoint& after, std::uint64_t limit) {
         return answer_or_error(read_failed, [&] { return store->read_all(after, limit); });
       },
+      [store](protocols::read_atom, const std::string& type, const std::string& id, std::int64_t from_version,
+              std::uint64_t limit) {
+        return answer_or_error(read_failed, [&] { return store->read_stream(type, id, from_version, limit); });
+      },
       [store](protocols::head_atom, const checkpoint& after) {
         // A cap keeps the count cheap however far behind a subscription is.
         return answer_or_error(read_failed, [&] { return store->head(after, 100'000); });

@@ -172,6 +172,34 @@ TEST_CASE("a restarted node recovers every entity to the same state and its pend
   }
 }
 
+// The entity history route (GET /v1/{collection}/{id}/events?from=&limit=) pages a long stream:
+// the reader reads that page from PostgreSQL, never the rest of the stream.
+TEST_CASE("a journal reader answers a page of one stream: from a version, at most a limit", "[journal][postgres]") {
+  migrated_database scratch;
+  pg_node node(scratch.db.conninfo());
+  const auto p = node.regions.of<inventory_decider>();
+  REQUIRE(node.ask<inventory_decider>(p, "SKU-1", define_product{"Thing", {500, "EUR"}, "misc"}).status ==
+          entity_status::accepted);
+  for (int k = 0; k < 6; ++k)
+    REQUIRE(node.ask<inventory_decider>(p, "SKU-1", adjust_stock{1, "delivery"}).status == entity_status::accepted);
+  caf::scoped_actor self{*node.system};
+  auto versions = [&](std::int64_t from, std::uint64_t limit) {
+    std::vector<std::int64_t> out;
+    self->request(node.readers.front(), std::chrono::seconds(10), protocols::read_atom::value, std::string("product"),
+                  std::string("SKU-1"), from, limit)
+        .receive(
+            [&](const std::vector<protocols::stored_event>& events) {
+              for (const auto& e : events) out.push_back(e.version);
+            },
+            [&](caf::error& e) { FAIL(node.system->render(e)); });
+    return out;
+  };
+  CHECK(versions(3, 2) == std::vector<std::int64_t>{3, 4});
+  CHECK(versions(6, 10) == std::vector<std::int64_t>{6, 7});
+  CHECK(versions(8, 10).empty());
+  CHECK(versions(1, 1) == std::vector<std::int64_t>{1});
+}
+
 TEST_CASE("PostgreSQL killed under load: fast storage_unavailable, recovery without a restart, nothing acknowledged lost",
           "[entity][postgres][outage]") {
   const auto control = test::required_env("COMMERCE_TEST_PG_CONTROL");
